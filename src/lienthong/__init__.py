@@ -1,0 +1,5 @@
+"""Lienthong: provincial data integration and sharing platform (*liên thông*)."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

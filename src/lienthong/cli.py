@@ -1,0 +1,82 @@
+"""The ``lienthong`` command: serve, db, and one sub-command group per domain."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from lienthong.config import get_settings
+from lienthong.db import make_engine
+from lienthong.errors import LienthongError
+from lienthong.prepare import prepare_database
+from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
+from lienthong.terminal import fail
+from lienthong.web.operator import operator_token_digest
+
+app = typer.Typer(
+    help="Lienthong: provincial data integration and sharing platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(units_app, name="units")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(systems_app, name="systems")
+app.add_typer(report_app, name="report")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations and load missing reference data (idempotent)."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        prepare_database(engine)
+    finally:
+        engine.dispose()
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes")] = None,
+) -> None:
+    """Run the API and console."""
+    settings = get_settings()
+    operator_token_digest(settings)  # refuse to start with an unsafe token, before anything else
+    if settings.should_auto_upgrade:
+        engine = make_engine(settings)
+        try:
+            prepare_database(engine)
+        finally:
+            engine.dispose()
+        # Prepared once here, so that several workers do not race to migrate.
+        os.environ["LIENTHONG_AUTO_UPGRADE"] = "false"
+    uvicorn.run(
+        "lienthong.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except LienthongError as error:
+        fail(error)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

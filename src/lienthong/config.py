@@ -1,0 +1,75 @@
+"""Settings: one object, read from the environment (prefix ``LIENTHONG_``) and ``.env``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_TOKENS = frozenset(
+    {"", "changeme", "change-me", "secret", "token", "operator", "admin"}
+)
+MIN_TOKEN_LENGTH = 24
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; each is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", env_file=".env", extra="ignore")
+
+    environment: Environment = Field(
+        Environment.production,
+        description="development, test or production; production refuses unsafe settings.",
+    )
+    data_dir: Path = Field(Path("data"), description="Where the embedded database and keys live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; unset means the embedded SQLite file in data_dir."
+    )
+    auto_upgrade: bool | None = Field(
+        None,
+        description="Apply migrations on start; unset means yes for SQLite, no for other engines.",
+    )
+    operator_token: SecretStr | None = Field(
+        None, description="Bearer token for management endpoints (at least 24 characters)."
+    )
+    host: str = Field("127.0.0.1", description="Address `lienthong serve` listens on.")
+    port: int = Field(8000, description="Port `lienthong serve` listens on.")
+    workers: int = Field(1, description="Server processes for `lienthong serve`.")
+    max_body_bytes: int = Field(1_048_576, description="Largest accepted JSON request body.")
+    max_upload_bytes: int = Field(
+        1_073_741_824, description="Largest accepted file upload (streamed endpoints)."
+    )
+    db_pool_size: int = Field(10, description="Connections kept open per process (not SQLite).")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+pysqlite:///{(self.data_dir / 'lienthong.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def should_auto_upgrade(self) -> bool:
+        return self.is_sqlite if self.auto_upgrade is None else self.auto_upgrade
+
+    @property
+    def operator_token_file(self) -> Path:
+        return self.data_dir / "operator-token"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

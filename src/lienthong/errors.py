@@ -1,0 +1,92 @@
+"""The one error family. Every failure a user can see is a LienthongError subclass.
+
+Each class carries a stable kebab-case ``code`` (documented in docs/errors.md), an HTTP
+``status`` and a message; ``details`` name the offending fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One offending part of a request: a field (dotted path) and what is wrong with it."""
+
+    field: str | None
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class LienthongError(Exception):
+    code: ClassVar[str] = "internal-error"
+    status: ClassVar[int] = 500
+
+    def __init__(
+        self, message: str, *, details: list[ErrorDetail] | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "details": [d.as_dict() for d in self.details],
+            }
+        }
+
+
+class NotFound(LienthongError):
+    code = "not-found"
+    status = 404
+
+
+class Conflict(LienthongError):
+    code = "conflict"
+    status = 409
+
+
+class ValidationFailed(LienthongError):
+    code = "validation-failed"
+    status = 422
+
+    @classmethod
+    def on(cls, field: str, code: str, message: str) -> ValidationFailed:
+        """A validation error about a single field."""
+        return cls(message, details=[ErrorDetail(field, code, message)])
+
+
+class Unauthorized(LienthongError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(LienthongError):
+    code = "forbidden"
+    status = 403
+
+
+class PayloadTooLarge(LienthongError):
+    code = "payload-too-large"
+    status = 413
+
+
+class BadRequest(LienthongError):
+    code = "bad-request"
+    status = 400
+
+
+class ConfigurationError(LienthongError):
+    """The platform refuses to start: a setting is missing or unsafe."""
+
+    code = "configuration-error"
+    status = 500

@@ -1,0 +1,20 @@
+"""Bring a database to a usable state: migrations, then reference data. Idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from lienthong import migrate
+from lienthong.db import transaction
+from lienthong.registry.loader import ensure_builtin_units
+
+
+def prepare_database(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    seed_reference_data(engine)
+
+
+def seed_reference_data(engine: Engine) -> None:
+    """Load built-in reference data that is missing (unit code lists, …)."""
+    with transaction(engine) as session:
+        ensure_builtin_units(session)

@@ -1,0 +1,1 @@
+"""Registry: administrative units, organisations, information systems and their credentials."""

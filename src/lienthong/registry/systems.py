@@ -1,0 +1,158 @@
+"""Information systems and their client credentials (secret shown once, stored as a hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lienthong.db import utcnow
+from lienthong.errors import Conflict, ErrorDetail, NotFound
+from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.registry.models import Credential, InformationSystem, Organisation
+from lienthong.registry.organisations import get_organisation
+from lienthong.registry.schemas import SystemCreate, SystemRead, SystemStatus, SystemUpdate
+
+CLIENT_PREFIX = "ltc_"
+SECRET_PREFIX = "lts_"
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a random 256-bit secret: brute force is hopeless, so no slow KDF is needed
+    and every token request stays cheap."""
+    return "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), stored)
+
+
+def to_read(system: InformationSystem) -> SystemRead:
+    return SystemRead(
+        organisation_code=system.organisation.code,
+        code=system.code,
+        name=system.name,
+        status=system.status,
+        last_seen_at=system.last_seen_at,
+        created_at=system.created_at,
+    )
+
+
+def create_system(*, session: Session, organisation: str, data: SystemCreate) -> InformationSystem:
+    org = get_organisation(session=session, code=organisation)
+    if find_system(session=session, organisation=org, code=data.code) is not None:
+        raise Conflict(
+            f"system {data.code!r} already exists in {organisation!r}",
+            code="system-exists",
+            details=[ErrorDetail("code", "system-exists", "code is taken")],
+        )
+    system = InformationSystem(
+        organisation=org, code=data.code, name=data.name, status=SystemStatus.registered.value
+    )
+    session.add(system)
+    session.flush()
+    return system
+
+
+def find_system(
+    *, session: Session, organisation: Organisation, code: str
+) -> InformationSystem | None:
+    stmt = select(InformationSystem).where(
+        InformationSystem.organisation_id == organisation.id, InformationSystem.code == code
+    )
+    return session.scalars(stmt).first()
+
+
+def get_system(*, session: Session, organisation: str, code: str) -> InformationSystem:
+    org = get_organisation(session=session, code=organisation)
+    system = find_system(session=session, organisation=org, code=code)
+    if system is None:
+        raise NotFound(f"no system {code!r} in organisation {organisation!r}")
+    return system
+
+
+def list_systems(
+    *, session: Session, organisation: str, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> tuple[list[InformationSystem], str | None]:
+    org = get_organisation(session=session, code=organisation)
+    stmt = select(InformationSystem).where(InformationSystem.organisation_id == org.id)
+    return keyset_page(session, stmt, keys=[InformationSystem.code], limit=limit, cursor=cursor)
+
+
+def update_system(
+    *, session: Session, organisation: str, code: str, data: SystemUpdate
+) -> InformationSystem:
+    system = get_system(session=session, organisation=organisation, code=code)
+    if data.name is not None:
+        system.name = data.name
+    if data.status is not None:
+        system.status = data.status.value
+    session.flush()
+    return system
+
+
+def touch(*, session: Session, system: InformationSystem) -> None:
+    """Record that the system was seen (it authenticated or called the platform)."""
+    system.last_seen_at = utcnow()
+    session.flush()
+
+
+def issue_credential(*, session: Session, organisation: str, system: str) -> tuple[Credential, str]:
+    """A new client credential; the plain secret is returned once and never stored."""
+    target = get_system(session=session, organisation=organisation, code=system)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    credential = Credential(
+        system_id=target.id,
+        client_id=CLIENT_PREFIX + secrets.token_hex(12),
+        secret_hash=hash_secret(secret),
+    )
+    session.add(credential)
+    session.flush()
+    return credential, secret
+
+
+def list_credentials(*, session: Session, organisation: str, system: str) -> list[Credential]:
+    target = get_system(session=session, organisation=organisation, code=system)
+    stmt = select(Credential).where(Credential.system_id == target.id).order_by(Credential.id)
+    return list(session.scalars(stmt))
+
+
+def _credential(*, session: Session, organisation: str, system: str, client_id: str) -> Credential:
+    target = get_system(session=session, organisation=organisation, code=system)
+    stmt = select(Credential).where(
+        Credential.system_id == target.id, Credential.client_id == client_id
+    )
+    credential = session.scalars(stmt).first()
+    if credential is None:
+        raise NotFound(f"no credential {client_id!r} for system {system!r}")
+    return credential
+
+
+def rotate_credential(
+    *, session: Session, organisation: str, system: str, client_id: str
+) -> tuple[Credential, str]:
+    """A new secret for the same client id; the old secret stops working at once."""
+    credential = _credential(
+        session=session, organisation=organisation, system=system, client_id=client_id
+    )
+    if credential.revoked_at is not None:
+        raise Conflict(f"credential {client_id!r} is revoked", code="credential-revoked")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    credential.secret_hash = hash_secret(secret)
+    session.flush()
+    return credential, secret
+
+
+def revoke_credential(
+    *, session: Session, organisation: str, system: str, client_id: str
+) -> Credential:
+    credential = _credential(
+        session=session, organisation=organisation, system=system, client_id=client_id
+    )
+    if credential.revoked_at is None:
+        credential.revoked_at = utcnow()
+        session.flush()
+    return credential

@@ -1,0 +1,163 @@
+"""Administrative-unit queries. A code is always read with its version (or a date)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from lienthong.errors import NotFound, ValidationFailed
+from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.registry.models import Unit, UnitSuccession, UnitVersion
+from lienthong.text import fold
+
+
+def list_versions(*, session: Session) -> list[UnitVersion]:
+    return list(
+        session.scalars(
+            select(UnitVersion).order_by(
+                UnitVersion.effective_to.is_(None), UnitVersion.effective_to
+            )
+        )
+    )
+
+
+def version_on(*, session: Session, on: date) -> UnitVersion:
+    """The code-list version in force on a date."""
+    for version in list_versions(session=session):
+        starts = version.effective_from is None or version.effective_from <= on
+        ends = version.effective_to is None or on <= version.effective_to
+        if starts and ends:
+            return version
+    raise NotFound(f"no administrative-unit version is in force on {on.isoformat()}")
+
+
+def resolve_version(
+    *, session: Session, version: str | None = None, on: date | None = None
+) -> UnitVersion:
+    """A version by id, else the one in force on ``on``, else the one in force today."""
+    if version is not None:
+        found = session.get(UnitVersion, version)
+        if found is None:
+            raise ValidationFailed.on(
+                "version", "unknown-unit-version", f"unknown unit version {version!r}"
+            )
+        return found
+    return version_on(session=session, on=on or date.today())
+
+
+def find_unit(*, session: Session, code: str, version: str) -> Unit | None:
+    return session.get(Unit, (version, code))
+
+
+def get_unit(
+    *, session: Session, code: str, version: str | None = None, on: date | None = None
+) -> Unit:
+    resolved = resolve_version(session=session, version=version, on=on)
+    unit = find_unit(session=session, code=code, version=resolved.id)
+    if unit is None:
+        raise NotFound(f"no unit {code!r} in version {resolved.id!r}")
+    return unit
+
+
+def children(
+    *, session: Session, unit: Unit, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> tuple[list[Unit], str | None]:
+    stmt = select(Unit).where(Unit.version_id == unit.version_id, Unit.parent_code == unit.code)
+    return keyset_page(session, stmt, keys=[Unit.code], limit=limit, cursor=cursor)
+
+
+def all_children(*, session: Session, unit: Unit) -> list[Unit]:
+    stmt = select(Unit).where(Unit.version_id == unit.version_id, Unit.parent_code == unit.code)
+    return list(session.scalars(stmt.order_by(Unit.code)))
+
+
+def ancestors(*, session: Session, unit: Unit) -> list[Unit]:
+    """From the unit's parent up to its province."""
+    chain: list[Unit] = []
+    current = unit
+    while current.parent_code:
+        parent = find_unit(session=session, code=current.parent_code, version=current.version_id)
+        if parent is None:
+            break
+        chain.append(parent)
+        current = parent
+    return chain
+
+
+def province_of(*, session: Session, unit: Unit) -> Unit:
+    chain = ancestors(session=session, unit=unit)
+    return chain[-1] if chain else unit
+
+
+def search(
+    *,
+    session: Session,
+    query: str,
+    version: str | None = None,
+    level: str | None = None,
+    within: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[Unit], str | None]:
+    """Units whose name contains ``query``, ignoring case and diacritics (``hung yen``)."""
+    folded = fold(query)
+    if not folded:
+        raise ValidationFailed.on("q", "empty-query", "the search text is empty")
+    stmt = select(Unit).where(Unit.folded_name.contains(folded, autoescape=True))
+    if version is not None:
+        stmt = stmt.where(Unit.version_id == resolve_version(session=session, version=version).id)
+    if level is not None:
+        stmt = stmt.where(Unit.level == level)
+    if within is not None:
+        stmt = stmt.where(or_(Unit.parent_code == within, Unit.code == within))
+    return keyset_page(session, stmt, keys=[Unit.version_id, Unit.code], limit=limit, cursor=cursor)
+
+
+def _latest_of(*, session: Session, ids: set[str]) -> str | None:
+    for version in reversed(list_versions(session=session)):
+        if version.id in ids:
+            return version.id
+    return None
+
+
+def successors(
+    *, session: Session, code: str, version: str | None = None
+) -> tuple[Unit, list[Unit]]:
+    """Units that took over ``code``; without a version, the latest version it was retired from."""
+    if version is None:
+        retired_from = select(UnitSuccession.from_version).where(UnitSuccession.from_code == code)
+        version = _latest_of(session=session, ids=set(session.scalars(retired_from)))
+    unit = get_unit(session=session, code=code, version=version)
+    stmt = (
+        select(Unit)
+        .join(
+            UnitSuccession,
+            (UnitSuccession.to_version == Unit.version_id) & (UnitSuccession.to_code == Unit.code),
+        )
+        .where(UnitSuccession.from_version == unit.version_id, UnitSuccession.from_code == code)
+        .order_by(Unit.code)
+    )
+    return unit, list(session.scalars(stmt))
+
+
+def predecessors(
+    *, session: Session, code: str, version: str | None = None
+) -> tuple[Unit, list[Unit]]:
+    """Units merged into ``code``; without a version, the latest version that has it."""
+    if version is None:
+        created_in = select(UnitSuccession.to_version).where(UnitSuccession.to_code == code)
+        version = _latest_of(session=session, ids=set(session.scalars(created_in)))
+    unit = get_unit(session=session, code=code, version=version)
+    stmt = (
+        select(Unit)
+        .join(
+            UnitSuccession,
+            (UnitSuccession.from_version == Unit.version_id)
+            & (UnitSuccession.from_code == Unit.code),
+        )
+        .where(UnitSuccession.to_version == unit.version_id, UnitSuccession.to_code == code)
+        .order_by(Unit.code)
+    )
+    return unit, list(session.scalars(stmt))

@@ -1,0 +1,299 @@
+"""Registry routes: units (public reference data), organisations, systems, credentials, report.
+
+Reads are open; everything that changes the registry requires the operator token.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, status
+
+from lienthong.errors import ValidationFailed
+from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.registry import organisations, report, systems, units
+from lienthong.registry.schemas import (
+    ConnectionReport,
+    CredentialIssued,
+    CredentialRead,
+    ImportReport,
+    Level,
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+    SystemCreate,
+    SystemRead,
+    SystemUpdate,
+    UnitDetail,
+    UnitLinks,
+    UnitRead,
+    UnitVersionRead,
+)
+from lienthong.web.deps import Operator, SessionDep
+
+router = APIRouter()
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Version = Annotated[str | None, Query(description="Code-list version id, e.g. pre2025 or 2025")]
+OnDate = Annotated[Date | None, Query(alias="date", description="Version in force on this date")]
+
+
+def _unit(unit: object) -> UnitRead:
+    return UnitRead.model_validate(unit)
+
+
+@router.get("/units/versions", response_model=list[UnitVersionRead], tags=["units"])
+def list_unit_versions(session: SessionDep) -> list[UnitVersionRead]:
+    return [UnitVersionRead.model_validate(v) for v in units.list_versions(session=session)]
+
+
+@router.get("/units", response_model=Page[UnitRead], tags=["units"])
+def search_units(
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, description="Name, with or without diacritics")],
+    version: Version = None,
+    level: str | None = None,
+    within: Annotated[str | None, Query(description="Parent code")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[UnitRead]:
+    rows, nxt = units.search(
+        session=session,
+        query=q,
+        version=version,
+        level=level,
+        within=within,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=[_unit(u) for u in rows], next_cursor=nxt)
+
+
+@router.get("/units/{code}", response_model=UnitDetail, tags=["units"])
+def get_unit(
+    session: SessionDep, code: str, version: Version = None, on: OnDate = None
+) -> UnitDetail:
+    unit = units.get_unit(session=session, code=code, version=version, on=on)
+    return UnitDetail(
+        unit=_unit(unit),
+        ancestors=[_unit(a) for a in units.ancestors(session=session, unit=unit)],
+        children=[_unit(c) for c in units.all_children(session=session, unit=unit)],
+    )
+
+
+@router.get("/units/{code}/children", response_model=Page[UnitRead], tags=["units"])
+def unit_children(
+    session: SessionDep,
+    code: str,
+    version: Version = None,
+    on: OnDate = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[UnitRead]:
+    unit = units.get_unit(session=session, code=code, version=version, on=on)
+    rows, nxt = units.children(session=session, unit=unit, limit=limit, cursor=cursor)
+    return Page(items=[_unit(u) for u in rows], next_cursor=nxt)
+
+
+@router.get("/units/{code}/successors", response_model=UnitLinks, tags=["units"])
+def unit_successors(session: SessionDep, code: str, version: Version = None) -> UnitLinks:
+    unit, found = units.successors(session=session, code=code, version=version)
+    return UnitLinks(unit=_unit(unit), units=[_unit(u) for u in found])
+
+
+@router.get("/units/{code}/predecessors", response_model=UnitLinks, tags=["units"])
+def unit_predecessors(session: SessionDep, code: str, version: Version = None) -> UnitLinks:
+    unit, found = units.predecessors(session=session, code=code, version=version)
+    return UnitLinks(unit=_unit(unit), units=[_unit(u) for u in found])
+
+
+@router.post(
+    "/organisations",
+    response_model=OrganisationRead,
+    tags=["organisations"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Operator],
+)
+def create_organisation(session: SessionDep, body: OrganisationCreate) -> OrganisationRead:
+    return organisations.to_read(organisations.create_organisation(session=session, data=body))
+
+
+@router.post(
+    "/organisations/import",
+    response_model=ImportReport,
+    tags=["organisations"],
+    dependencies=[Operator],
+)
+def import_organisations(
+    session: SessionDep, body: Annotated[bytes, Body(media_type="text/csv")]
+) -> ImportReport:
+    """Create organisations from a CSV body (``text/csv``); rejected rows are reported."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.on("body", "invalid-encoding", "the CSV must be UTF-8") from exc
+    return organisations.import_csv(session=session, text=text)
+
+
+@router.get("/organisations", response_model=Page[OrganisationRead], tags=["organisations"])
+def list_organisations(
+    session: SessionDep,
+    level: Level | None = None,
+    unit_code: str | None = None,
+    sector: str | None = None,
+    active: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[OrganisationRead]:
+    rows, nxt = organisations.list_organisations(
+        session=session,
+        level=level,
+        unit_code=unit_code,
+        sector=sector,
+        active=active,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=[organisations.to_read(o) for o in rows], next_cursor=nxt)
+
+
+@router.get("/organisations/{code}", response_model=OrganisationRead, tags=["organisations"])
+def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
+    return organisations.to_read(organisations.get_organisation(session=session, code=code))
+
+
+@router.patch(
+    "/organisations/{code}",
+    response_model=OrganisationRead,
+    tags=["organisations"],
+    dependencies=[Operator],
+)
+def update_organisation(
+    session: SessionDep, code: str, body: OrganisationUpdate
+) -> OrganisationRead:
+    org = organisations.update_organisation(session=session, code=code, data=body)
+    return organisations.to_read(org)
+
+
+@router.post(
+    "/organisations/{code}/deactivate",
+    response_model=OrganisationRead,
+    tags=["organisations"],
+    dependencies=[Operator],
+)
+def deactivate_organisation(session: SessionDep, code: str) -> OrganisationRead:
+    org = organisations.set_active(session=session, code=code, active=False)
+    return organisations.to_read(org)
+
+
+@router.post(
+    "/organisations/{code}/activate",
+    response_model=OrganisationRead,
+    tags=["organisations"],
+    dependencies=[Operator],
+)
+def activate_organisation(session: SessionDep, code: str) -> OrganisationRead:
+    return organisations.to_read(organisations.set_active(session=session, code=code, active=True))
+
+
+@router.post(
+    "/organisations/{org}/systems",
+    response_model=SystemRead,
+    tags=["systems"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Operator],
+)
+def create_system(session: SessionDep, org: str, body: SystemCreate) -> SystemRead:
+    return systems.to_read(systems.create_system(session=session, organisation=org, data=body))
+
+
+@router.get("/organisations/{org}/systems", response_model=Page[SystemRead], tags=["systems"])
+def list_systems(
+    session: SessionDep, org: str, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[SystemRead]:
+    rows, nxt = systems.list_systems(session=session, organisation=org, limit=limit, cursor=cursor)
+    return Page(items=[systems.to_read(s) for s in rows], next_cursor=nxt)
+
+
+@router.get("/organisations/{org}/systems/{code}", response_model=SystemRead, tags=["systems"])
+def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
+    return systems.to_read(systems.get_system(session=session, organisation=org, code=code))
+
+
+@router.patch(
+    "/organisations/{org}/systems/{code}",
+    response_model=SystemRead,
+    tags=["systems"],
+    dependencies=[Operator],
+)
+def update_system(session: SessionDep, org: str, code: str, body: SystemUpdate) -> SystemRead:
+    system = systems.update_system(session=session, organisation=org, code=code, data=body)
+    return systems.to_read(system)
+
+
+@router.post(
+    "/organisations/{org}/systems/{code}/credentials",
+    response_model=CredentialIssued,
+    tags=["systems"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Operator],
+)
+def issue_credential(session: SessionDep, org: str, code: str) -> CredentialIssued:
+    credential, secret = systems.issue_credential(session=session, organisation=org, system=code)
+    return CredentialIssued(
+        client_id=credential.client_id,
+        created_at=credential.created_at,
+        revoked_at=None,
+        client_secret=secret,
+    )
+
+
+@router.get(
+    "/organisations/{org}/systems/{code}/credentials",
+    response_model=Page[CredentialRead],
+    tags=["systems"],
+    dependencies=[Operator],
+)
+def list_credentials(session: SessionDep, org: str, code: str) -> Page[CredentialRead]:
+    found = systems.list_credentials(session=session, organisation=org, system=code)
+    return Page(items=[CredentialRead.model_validate(c) for c in found])
+
+
+@router.post(
+    "/organisations/{org}/systems/{code}/credentials/{client_id}/rotate",
+    response_model=CredentialIssued,
+    tags=["systems"],
+    dependencies=[Operator],
+)
+def rotate_credential(session: SessionDep, org: str, code: str, client_id: str) -> CredentialIssued:
+    credential, secret = systems.rotate_credential(
+        session=session, organisation=org, system=code, client_id=client_id
+    )
+    return CredentialIssued(
+        client_id=credential.client_id,
+        created_at=credential.created_at,
+        revoked_at=None,
+        client_secret=secret,
+    )
+
+
+@router.post(
+    "/organisations/{org}/systems/{code}/credentials/{client_id}/revoke",
+    response_model=CredentialRead,
+    tags=["systems"],
+    dependencies=[Operator],
+)
+def revoke_credential(session: SessionDep, org: str, code: str, client_id: str) -> CredentialRead:
+    credential = systems.revoke_credential(
+        session=session, organisation=org, system=code, client_id=client_id
+    )
+    return CredentialRead.model_validate(credential)
+
+
+@router.get("/reports/connections", response_model=ConnectionReport, tags=["reports"])
+def connections(
+    session: SessionDep,
+    version: Version = None,
+    province: Annotated[str | None, Query(description="Province code")] = None,
+) -> ConnectionReport:
+    return report.connection_report(session=session, version=version, province=province)

@@ -1,0 +1,64 @@
+"""What every CLI command shares: the engine from settings, JSON or table output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from lienthong.config import get_settings
+from lienthong.db import make_engine, transaction
+from lienthong.errors import LienthongError
+from lienthong.prepare import prepare_database
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """One transaction for one command, on the configured database (SQLite upgrades itself)."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        if settings.should_auto_upgrade:
+            prepare_database(engine)
+        with transaction(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(_plain(value), ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def fail(error: LienthongError) -> None:
+    """Print the error shape on stderr; the caller exits non-zero."""
+    sys.stderr.write(json.dumps(error.as_dict(), ensure_ascii=False) + "\n")

@@ -1,0 +1,82 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lienthong.errors import ErrorDetail, LienthongError
+
+log = logging.getLogger("lienthong")
+
+HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    429: "rate-limited",
+}
+
+
+def error_response(error: LienthongError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error.as_dict(), status_code=error.status, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    # FastAPI prefixes the location ("body", "query", "path", "header"); keep the field path.
+    parts = (
+        [str(p) for p in loc[1:]]
+        if loc and loc[0] in {"body", "query", "path", "header"}
+        else [str(p) for p in loc]
+    )
+    return ".".join(parts) or (str(loc[0]) if loc else None)
+
+
+def _validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        ErrorDetail(_field(tuple(err.get("loc", ()))), err["type"].replace("_", "-"), err["msg"])
+        for err in exc.errors()
+    ]
+    error = LienthongError("the request is not valid", details=details, code="validation-failed")
+    return JSONResponse(error.as_dict(), status_code=422)
+
+
+def _lienthong(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LienthongError)
+    headers = getattr(exc, "headers", None)
+    if exc.status >= 500:
+        log.error("%s: %s", exc.code, exc.message)
+    return error_response(exc, headers)
+
+
+def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http-error")
+    message = exc.detail if isinstance(exc.detail, str) else code
+    body = {"error": {"code": code, "message": message, "details": []}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    body = {"error": {"code": "internal-error", "message": "internal error", "details": []}}
+    return JSONResponse(body, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(LienthongError, _lienthong)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,55 @@
+"""Liveness, readiness and metrics endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from lienthong import migrate
+from lienthong.db import ping
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database is reachable and its schema current")
+def readyz(request: Request) -> JSONResponse:
+    engine = request.app.state.engine
+    try:
+        ping(engine)
+        missing = migrate.pending(engine)
+    except SQLAlchemyError:
+        body = {
+            "error": {
+                "code": "database-unavailable",
+                "message": "the database is not reachable",
+                "details": [],
+            }
+        }
+        return JSONResponse(body, status_code=503)
+    if missing:
+        body = {
+            "error": {
+                "code": "schema-out-of-date",
+                "message": "run `lienthong db upgrade`",
+                "details": [
+                    {"field": None, "code": "pending-migration", "message": rev}
+                    for rev in sorted(missing)
+                ],
+            }
+        }
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    return Response(
+        generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST
+    )
