@@ -89,7 +89,7 @@ def units_show(
     print_table(
         f"{detail.unit.full_name} ({detail.unit.code}, {detail.unit.version_id})",
         UNIT_COLUMNS,
-        _unit_rows(detail.ancestors + [detail.unit]),
+        _unit_rows([*detail.ancestors, detail.unit]),
     )
     print_table(f"{len(detail.children)} children", UNIT_COLUMNS, _unit_rows(detail.children))
 

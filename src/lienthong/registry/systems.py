@@ -17,7 +17,7 @@ from lienthong.registry.organisations import get_organisation
 from lienthong.registry.schemas import SystemCreate, SystemRead, SystemStatus, SystemUpdate
 
 CLIENT_PREFIX = "ltc_"
-SECRET_PREFIX = "lts_"
+SECRET_PREFIX = "lts_"  # noqa: S105 - a public prefix, not a secret
 
 
 def hash_secret(secret: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
@@ -32,9 +33,17 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_operator(request: Request) -> None:
-    token = bearer_token(request)
-    if token is None:
+operator_scheme = HTTPBearer(
+    auto_error=False, scheme_name="operator", description="LIENTHONG_OPERATOR_TOKEN"
+)
+
+
+def require_operator(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(operator_scheme)],
+) -> None:
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise Unauthorized(
             "an operator token is required (Authorization: Bearer …)", code="missing-token"
         )

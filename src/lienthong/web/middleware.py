@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from lienthong.errors import PayloadTooLarge
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -56,17 +55,49 @@ class BodyLimit:
                     )
                     return
         seen = 0
+        exceeded = False
 
         async def limited() -> Message:
-            nonlocal seen
+            # Past the limit the app sees a disconnect; whatever it answers is replaced by 413.
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, limited, send)
+        async def guarded(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+
+        await self.app(scope, limited, guarded)
+        if exceeded:
+            await _send_error(
+                send,
+                413,
+                "payload-too-large",
+                f"the request body is over the limit of {limit} bytes",
+            )
+
+
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template with its router prefix: ``/api/v1/units/{code}``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return "unmatched"
+    params = scope.get("path_params", {})
+    concrete = _PARAM.sub(lambda m: str(params.get(m.group(1), m.group(0))), path)
+    full = scope["path"]
+    prefix = full[: -len(concrete)] if concrete and full.endswith(concrete) else ""
+    return prefix + path
 
 
 class Metrics:
@@ -103,8 +134,7 @@ class Metrics:
         try:
             await self.app(scope, receive, recording)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = route_template(scope)
             method = scope["method"]
             self.requests.labels(method, template, str(status)).inc()
             self.latency.labels(method, template).observe(time.perf_counter() - start)

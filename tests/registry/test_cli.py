@@ -1,0 +1,67 @@
+"""The registry commands, run as a user would (real process, real database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from lienthong.config import Settings
+
+
+def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
+        "LIENTHONG_DATA_DIR": str(settings.data_dir),
+        "LIENTHONG_AUTO_UPGRADE": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lienthong.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_units_show_and_successors(settings: Settings, engine: object) -> None:
+    shown = run(settings, "units", "show", "33", "--json")
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert body["unit"]["full_name"] == "Tỉnh Hưng Yên" and len(body["children"]) == 104
+    old = json.loads(run(settings, "units", "show", "33", "--version", "pre2025", "--json").stdout)
+    assert {c["level"] for c in old["children"]} == {"district"}
+    successors = json.loads(run(settings, "units", "successors", "11950", "--json").stdout)
+    assert [(u["code"], u["full_name"]) for u in successors["units"]] == [
+        ("11983", "Phường Sơn Nam")
+    ]
+    found = json.loads(run(settings, "units", "search", "hung yen", "--json").stdout)
+    assert "Tỉnh Hưng Yên" in {u["full_name"] for u in found}
+
+
+def test_org_commands_and_error_exit(settings: Settings, engine: object) -> None:
+    made = run(
+        settings,
+        "orgs",
+        "create",
+        "H33",
+        "--name",
+        "Sở Y tế",
+        "--level",
+        "province",
+        "--unit",
+        "33",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    dup = run(
+        settings, "orgs", "create", "H33", "--name", "x", "--level", "province", "--unit", "33"
+    )
+    assert dup.returncode == 1
+    assert json.loads(dup.stderr)["error"]["code"] == "organisation-exists"
+    run(settings, "systems", "create", "H33", "his", "--name", "HIS")
+    run(settings, "systems", "set-status", "H33", "his", "connected")
+    report = json.loads(run(settings, "report", "connections", "--json").stdout)
+    assert (report["organisations"], report["connected"]) == (1, 1)
