@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -23,28 +25,37 @@ def list_versions(*, session: Session) -> list[UnitVersion]:
     )
 
 
-def version_on(*, session: Session, on: date) -> UnitVersion:
-    """The code-list version in force on a date."""
-    for version in list_versions(session=session):
-        starts = version.effective_from is None or version.effective_from <= on
-        ends = version.effective_to is None or on <= version.effective_to
+class VersionLike(Protocol):
+    id: str
+    effective_from: date | None
+    effective_to: date | None
+
+
+V = TypeVar("V", bound=VersionLike)
+
+
+def pick_version(versions: Sequence[V], *, version: str | None = None, on: date | None = None) -> V:
+    """A version by id, else the one in force on ``on``, else the one in force today."""
+    if version is not None:
+        for candidate in versions:
+            if candidate.id == version:
+                return candidate
+        raise ValidationFailed.on(
+            "version", "unknown-unit-version", f"unknown unit version {version!r}"
+        )
+    day = on or date.today()
+    for candidate in versions:
+        starts = candidate.effective_from is None or candidate.effective_from <= day
+        ends = candidate.effective_to is None or day <= candidate.effective_to
         if starts and ends:
-            return version
-    raise NotFound(f"no administrative-unit version is in force on {on.isoformat()}")
+            return candidate
+    raise NotFound(f"no administrative-unit version is in force on {day.isoformat()}")
 
 
 def resolve_version(
     *, session: Session, version: str | None = None, on: date | None = None
 ) -> UnitVersion:
-    """A version by id, else the one in force on ``on``, else the one in force today."""
-    if version is not None:
-        found = session.get(UnitVersion, version)
-        if found is None:
-            raise ValidationFailed.on(
-                "version", "unknown-unit-version", f"unknown unit version {version!r}"
-            )
-        return found
-    return version_on(session=session, on=on or date.today())
+    return pick_version(list_versions(session=session), version=version, on=on)
 
 
 def find_unit(*, session: Session, code: str, version: str) -> Unit | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Request, status
 
 from lienthong.errors import ValidationFailed
 from lienthong.paging import DEFAULT_LIMIT, Page
 from lienthong.registry import organisations, report, systems, units
+from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.schemas import (
     ConnectionReport,
     CredentialIssued,
@@ -70,15 +71,12 @@ def search_units(
 
 
 @router.get("/units/{code}", response_model=UnitDetail, tags=["units"])
-def get_unit(
-    session: SessionDep, code: str, version: Version = None, on: OnDate = None
+async def get_unit(
+    request: Request, code: str, version: Version = None, on: OnDate = None
 ) -> UnitDetail:
-    unit = units.get_unit(session=session, code=code, version=version, on=on)
-    return UnitDetail(
-        unit=_unit(unit),
-        ancestors=[_unit(a) for a in units.ancestors(session=session, unit=unit)],
-        children=[_unit(c) for c in units.all_children(session=session, unit=unit)],
-    )
+    """A unit with its ancestors and children (served from the in-process catalogue)."""
+    catalogue: CatalogueCache = request.app.state.unit_catalogue
+    return catalogue.get().detail(code=code, version=version, on=on)
 
 
 @router.get("/units/{code}/children", response_model=Page[UnitRead], tags=["units"])

@@ -12,9 +12,14 @@ from sqlalchemy import Engine
 
 from lienthong import __version__
 from lienthong.config import Settings, get_settings
+from lienthong.audit.views import router as audit_router
 from lienthong.db import make_engine, session_factory
+from lienthong.exchange.runtime import start_runtime
+from lienthong.exchange.views import router as grants_router
 from lienthong.prepare import prepare_database
+from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
+from lienthong.security.views import router as security_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.middleware import BodyLimit, Metrics
@@ -37,7 +42,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.should_auto_upgrade:
             prepare_database(engine)
+        app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
+        app.state.exchange = start_runtime(settings, engine)
         yield
+        app.state.exchange.stop()
         if owns_engine:
             engine.dispose()
 
@@ -53,11 +61,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.operator_digest = digest
+    app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()
 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(registry_router, prefix=API)
+    app.include_router(security_router)
+    app.include_router(grants_router, prefix=API)
+    app.include_router(audit_router, prefix=API)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATHS):
