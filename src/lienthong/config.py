@@ -50,6 +50,28 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(10, description="Connections kept open per process (not SQLite).")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    token_keys_dir: Path | None = Field(
+        None, description="Ed25519 token keys (<kid>.pem); unset means data_dir/keys/tokens."
+    )
+    token_signing_kid: str | None = Field(
+        None, description="Key id that signs new tokens; unset means the newest key."
+    )
+    token_ttl_seconds: int = Field(300, description="Lifetime of an access token in seconds.")
+    rate_limit_per_second: float = Field(
+        100.0, description="Data requests per second allowed to one system (token bucket)."
+    )
+    rate_limit_burst: int = Field(200, description="Burst size of a system's token bucket.")
+    audit_signing_key_file: Path | None = Field(
+        None, description="Ed25519 key signing audit checkpoints; unset means data_dir/keys."
+    )
+    audit_subject_key: SecretStr | None = Field(
+        None, description="HMAC key for personal IDs in the audit log; unset means a key file."
+    )
+    audit_checkpoint_every: int = Field(1000, description="Audit entries between checkpoints.")
+    audit_checkpoint_seconds: float = Field(
+        60.0, description="Longest time between audit checkpoints while entries arrive."
+    )
+    audit_batch_max: int = Field(1000, description="Most audit entries in one group commit.")
 
     @property
     def resolved_database_url(self) -> str:

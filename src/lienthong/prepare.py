@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from lienthong import migrate
+from lienthong.audit.seed import ensure_audit_head
 from lienthong.db import transaction
+from lienthong.exchange.grants import seed_purposes
 from lienthong.registry.loader import ensure_builtin_units
 
 
@@ -18,3 +20,6 @@ def seed_reference_data(engine: Engine) -> None:
     """Load built-in reference data that is missing (unit code lists, …)."""
     with transaction(engine) as session:
         ensure_builtin_units(session)
+        seed_purposes(session)
+        ensure_audit_head(session)
+        ensure_builtin_standards(session)

@@ -88,6 +88,8 @@ def test_unknown_unit_is_404_and_unknown_version_422(client: TestClient) -> None
 
 
 def test_versions_listed_with_dates(client: TestClient) -> None:
-    versions = client.get(f"{API}/versions").json()
+    versions = client.get(f"{API}/versions").json()["items"]
     assert [(v["id"], v["effective_to"], v["effective_from"]) for v in versions] == [
-        ("pre2025", "2025-06-30", None), ("2025", None, "2025-07-01")]
+        ("pre2025", "2025-06-30", None),
+        ("2025", None, "2025-07-01"),
+    ]

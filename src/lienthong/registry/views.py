@@ -43,9 +43,11 @@ def _unit(unit: object) -> UnitRead:
     return UnitRead.model_validate(unit)
 
 
-@router.get("/units/versions", response_model=list[UnitVersionRead], tags=["units"])
-def list_unit_versions(session: SessionDep) -> list[UnitVersionRead]:
-    return [UnitVersionRead.model_validate(v) for v in units.list_versions(session=session)]
+@router.get("/units/versions", response_model=Page[UnitVersionRead], tags=["units"])
+def list_unit_versions(session: SessionDep) -> Page[UnitVersionRead]:
+    """Every code-list version, oldest first (a short list: one page)."""
+    found = units.list_versions(session=session)
+    return Page(items=[UnitVersionRead.model_validate(v) for v in found])
 
 
 @router.get("/units", response_model=Page[UnitRead], tags=["units"])
