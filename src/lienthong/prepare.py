@@ -22,4 +22,3 @@ def seed_reference_data(engine: Engine) -> None:
         ensure_builtin_units(session)
         seed_purposes(session)
         ensure_audit_head(session)
-        ensure_builtin_standards(session)

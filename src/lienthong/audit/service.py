@@ -1,0 +1,151 @@
+"""Audit services: record an event, find a person's reads, build the audit context.
+
+Privacy: personal IDs never appear in clear in the log. An entry holds the keyed hash
+HMAC-SHA256(LIENTHONG_AUDIT_SUBJECT_KEY, personal ID) of each person it touched and of each key
+requested, so that the subject report can find a person without the log naming anyone; whoever
+holds only the export cannot reverse the hashes (the 12-digit ID space is small, which is why a
+plain hash would not do).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lienthong.audit import chain
+from lienthong.config import Settings
+from lienthong.errors import LienthongError
+from lienthong.paging import check_limit, decode_cursor, encode_cursor
+from lienthong.security.keys import key_id, secret_file, single_key
+
+READ_ACTIONS = ("data.read", "data.list", "data.lookup")
+
+
+class AuditUnavailable(LienthongError):
+    """The audit entry could not be written, so the request is not answered."""
+
+    code = "audit-unavailable"
+    status = 503
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    signing_key: Ed25519PrivateKey
+    key_id: str
+    subject_key: bytes
+    checkpoint_every: int
+    checkpoint_seconds: float
+
+
+@lru_cache(maxsize=8)
+def _keys(
+    data_dir: Path,
+    env: str,
+    signing_file: Path | None,
+    subject: str | None,
+    every: int,
+    seconds: float,
+) -> AuditKeys:
+    settings = Settings(environment=env, data_dir=data_dir, audit_signing_key_file=signing_file)
+    key = single_key(settings, signing_file, "audit-signing.pem")
+    subject_key = subject.encode() if subject else secret_file(settings, "audit-subject.key")
+    return AuditKeys(key, key_id(key.public_key()), subject_key, every, seconds)
+
+
+def audit_keys(settings: Settings) -> AuditKeys:
+    subject = settings.audit_subject_key.get_secret_value() if settings.audit_subject_key else None
+    return _keys(
+        settings.data_dir,
+        settings.environment.value,
+        settings.audit_signing_key_file,
+        subject,
+        settings.audit_checkpoint_every,
+        settings.audit_checkpoint_seconds,
+    )
+
+
+def subject_hash(keys: AuditKeys, value: str) -> str:
+    return hmac.new(keys.subject_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def event(
+    action: str,
+    *,
+    actor: Mapping[str, Any],
+    outcome: str = "ok",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An audit event; ``None`` fields are left out so that entries stay small."""
+    return {"action": action, "actor": dict(actor), "outcome": outcome} | {
+        k: v for k, v in fields.items() if v is not None
+    }
+
+
+def operator_actor() -> dict[str, str]:
+    return {"kind": "operator"}
+
+
+def record(*, session: Session, settings: Settings, entry: Mapping[str, Any]) -> int:
+    """Append one entry in the caller's transaction (atomic with the change it describes)."""
+    keys = audit_keys(settings)
+    [seq] = chain.append(
+        session.connection(),
+        [entry],
+        key=keys.signing_key,
+        key_id=keys.key_id,
+        checkpoint_every=keys.checkpoint_every,
+    )
+    return seq
+
+
+def subject_reads(
+    *,
+    session: Session,
+    settings: Settings,
+    personal_id: str,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The reads that returned this person's records, oldest first (keyset on seq)."""
+    check_limit(limit)
+    digest = subject_hash(audit_keys(settings), personal_id)
+    stmt = (
+        select(chain.entries.c.seq, chain.entries.c.body)
+        .join(chain.subjects, chain.subjects.c.seq == chain.entries.c.seq)
+        .where(chain.subjects.c.subject == digest)
+        .order_by(chain.entries.c.seq)
+    )
+    if cursor:
+        stmt = stmt.where(chain.entries.c.seq > int(decode_cursor(cursor, 1)[0]))
+    # Only successful reads record subjects, so every row found is a read of this person.
+    rows = list(session.execute(stmt.limit(limit + 1)))
+    page = [_report_row(json.loads(body)) for _seq, body in rows[:limit]]
+    return page, (encode_cursor([rows[limit - 1][0]]) if len(rows) > limit else None)
+
+
+def _report_row(entry: Mapping[str, Any]) -> dict[str, Any]:
+    actor = entry.get("actor", {})
+    return {
+        "seq": entry["seq"],
+        "at": entry["at"],
+        "organisation": actor.get("organisation"),
+        "system": actor.get("system"),
+        "dataset": entry.get("dataset"),
+        "purpose": entry.get("purpose"),
+        "on_behalf_of": entry.get("on_behalf_of"),
+        "request_id": entry.get("request_id"),
+    }
+
+
+def hashes(keys: AuditKeys, values: Iterable[str]) -> list[str]:
+    return [subject_hash(keys, v) for v in values]

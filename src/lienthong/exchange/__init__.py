@@ -1,0 +1,1 @@
+"""Governed sharing: grants (fields, area, purposes, expiry) and the read API's logic."""

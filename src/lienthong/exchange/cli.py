@@ -1,0 +1,155 @@
+"""``lienthong grants request|list|show|approve|reject|revoke``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from lienthong.audit.service import operator_actor
+from lienthong.config import get_settings
+from lienthong.exchange import grants
+from lienthong.exchange.schemas import GrantRead, GrantRequest
+from lienthong.exchange.store_link import known_fields
+from lienthong.registry.systems import get_system
+from lienthong.terminal import cli_session, print_json, print_table
+
+grants_app = typer.Typer(help="Grants: who may read which data, for what.", no_args_is_help=True)
+Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
+Csv = Annotated[str, typer.Option(help="Comma-separated values")]
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _show(rows: list[GrantRead], json: bool) -> None:
+    if json:
+        print_json(rows)
+        return
+    print_table(
+        "Grants",
+        ["id", "consumer", "dataset", "status", "purposes", "expires"],
+        [
+            (
+                g.id,
+                f"{g.consumer_organisation}/{g.consumer_system}",
+                g.dataset,
+                g.status.value,
+                ",".join(g.purposes),
+                g.expires_on,
+            )
+            for g in rows
+        ],
+    )
+
+
+@grants_app.command("request")
+def request(
+    organisation: str,
+    system: str,
+    dataset: str,
+    fields: Csv,
+    units: Csv,
+    purposes: Csv,
+    expires_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    json: Json = False,
+) -> None:
+    """Request a grant for the consumer SYSTEM of ORGANISATION (operator on its behalf)."""
+    data = GrantRequest(
+        dataset=dataset,
+        fields=_split(fields),
+        units=_split(units),
+        purposes=_split(purposes),
+        expires_on=date.fromisoformat(expires_on),
+    )
+    with cli_session() as session:
+        target = get_system(session=session, organisation=organisation, code=system)
+        grant = grants.request_grant(
+            session=session,
+            settings=get_settings(),
+            system=target,
+            data=data,
+            actor=operator_actor(),
+            known_fields=known_fields(session=session, dataset=dataset),
+        )
+        _show([grants.to_read(grant, target)], json)
+
+
+@grants_app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option()] = None,
+    dataset: Annotated[str | None, typer.Option()] = None,
+    limit: int = 100,
+    json: Json = False,
+) -> None:
+    """List grants."""
+    with cli_session() as session:
+        rows, _ = grants.list_grants(session=session, status=status, dataset=dataset, limit=limit)
+        _show(
+            [
+                grants.to_read(g, *grants.get_grant(session=session, grant_id=g.id)[1:])
+                for g in rows
+            ],
+            json,
+        )
+
+
+@grants_app.command("show")
+def show(grant_id: int, json: Json = False) -> None:
+    """Show one grant."""
+    with cli_session() as session:
+        grant, system = grants.get_grant(session=session, grant_id=grant_id)
+        _show([grants.to_read(grant, system)], json)
+
+
+def _decide(
+    grant_id: int, organisation: str, reason: str | None, approve: bool, json: bool
+) -> None:
+    with cli_session() as session:
+        grant = grants.decide(
+            session=session,
+            settings=get_settings(),
+            grant_id=grant_id,
+            approve=approve,
+            organisation=organisation,
+            reason=reason,
+        )
+        _show(
+            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
+        )
+
+
+@grants_app.command("approve")
+def approve(
+    grant_id: int,
+    organisation: Annotated[str, typer.Option(help="Data owner")],
+    reason: str | None = None,
+    json: Json = False,
+) -> None:
+    """Approve a requested grant on behalf of the owning ORGANISATION."""
+    _decide(grant_id, organisation, reason, True, json)
+
+
+@grants_app.command("reject")
+def reject(
+    grant_id: int,
+    organisation: Annotated[str, typer.Option(help="Data owner")],
+    reason: str | None = None,
+    json: Json = False,
+) -> None:
+    """Reject a requested grant."""
+    _decide(grant_id, organisation, reason, False, json)
+
+
+@grants_app.command("revoke")
+def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None:
+    """Revoke a grant; it stops working on the consumer's next request."""
+    with cli_session() as session:
+        grant = grants.revoke(
+            session=session, settings=get_settings(), grant_id=grant_id, reason=reason
+        )
+        _show(
+            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
+        )

@@ -1,0 +1,226 @@
+"""Grants: a consumer system asks, the data owner's operator decides, operators revoke.
+
+Deny by default: only an approved, unexpired grant lets a system read, and only the fields,
+communes and purposes it lists. Every change bumps the ``grants`` counter (read on each data
+request) and is an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lienthong.audit.service import event, record
+from lienthong.config import Settings
+from lienthong.db import utcnow
+from lienthong.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from lienthong.exchange.models import Counter, Grant, Purpose
+from lienthong.exchange.schemas import GrantRead, GrantRequest, GrantStatus
+from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.registry import units
+from lienthong.registry.models import InformationSystem, Unit
+from lienthong.registry.organisations import get_organisation
+
+PURPOSES = {
+    "public-service": "Handling an administrative procedure for the person concerned",
+    "health-care": "Medical care and health insurance",
+    "tax-administration": "Tax assessment and collection",
+    "land-administration": "Land registration and management",
+    "statistics": "Official statistics",
+    "law-enforcement-court-order": "Law enforcement under a court order",
+}
+
+
+def seed_purposes(session: Session) -> None:
+    have = set(session.scalars(select(Purpose.code)))
+    session.add_all(Purpose(code=c, name=n) for c, n in PURPOSES.items() if c not in have)
+    if session.get(Counter, "grants") is None:
+        session.add(Counter(name="grants", value=0))
+    session.flush()
+
+
+def list_purposes(*, session: Session) -> list[Purpose]:
+    return list(session.scalars(select(Purpose).order_by(Purpose.code)))
+
+
+def bump(session: Session) -> None:
+    session.execute(update(Counter).where(Counter.name == "grants").values(value=Counter.value + 1))
+
+
+def communes_of(*, session: Session, codes: list[str]) -> list[str]:
+    """Every commune the given units cover, in the code list in force today."""
+    version = units.resolve_version(session=session)
+    found: set[str] = set()
+    details = []
+    for code in codes:
+        unit = units.find_unit(session=session, code=code, version=version.id)
+        if unit is None:
+            details.append(ErrorDetail("units", "unknown-unit", f"no unit {code!r}"))
+            continue
+        stack: list[Unit] = [unit]
+        while stack:
+            current = stack.pop()
+            children = units.all_children(session=session, unit=current)
+            if children:
+                stack.extend(children)
+            else:
+                found.add(current.code)
+    if details:
+        raise ValidationFailed("unknown administrative units", details=details)
+    return sorted(found)
+
+
+def to_read(grant: Grant, system: InformationSystem) -> GrantRead:
+    return GrantRead(
+        id=grant.id,
+        consumer_organisation=system.organisation.code,
+        consumer_system=system.code,
+        dataset=grant.dataset,
+        fields=grant.fields,
+        units=grant.units,
+        communes=len(grant.communes),
+        purposes=grant.purposes,
+        expires_on=grant.expires_on,
+        status=GrantStatus(grant.status),
+        decided_by=grant.decided_by,
+        reason=grant.reason,
+        requested_at=grant.requested_at,
+        decided_at=grant.decided_at,
+    )
+
+
+def _audit(
+    session: Session, settings: Settings, action: str, grant: Grant, actor: dict[str, Any]
+) -> None:
+    record(
+        session=session,
+        settings=settings,
+        entry=event(
+            action,
+            actor=actor,
+            dataset=grant.dataset,
+            detail={
+                "grant": grant.id,
+                "system_id": grant.system_id,
+                "fields": grant.fields,
+                "units": grant.units,
+                "purposes": grant.purposes,
+                "expires_on": grant.expires_on.isoformat(),
+                "status": grant.status,
+                "decided_by": grant.decided_by,
+            },
+        ),
+    )
+
+
+def request_grant(
+    *,
+    session: Session,
+    settings: Settings,
+    system: InformationSystem,
+    data: GrantRequest,
+    actor: dict[str, Any],
+    known_fields: list[str] | None,
+) -> Grant:
+    details = [
+        ErrorDetail("fields", "unknown-field", f"no field {f!r} in {data.dataset!r}")
+        for f in data.fields
+        if known_fields is not None and f not in known_fields
+    ]
+    known = set(session.scalars(select(Purpose.code)))
+    details += [
+        ErrorDetail("purposes", "unknown-purpose", f"no purpose {p!r}")
+        for p in data.purposes
+        if p not in known
+    ]
+    if data.expires_on <= date.today():
+        details.append(ErrorDetail("expires_on", "in-the-past", "expiry must be in the future"))
+    if details:
+        raise ValidationFailed("the grant request is not valid", details=details)
+    grant = Grant(
+        system_id=system.id,
+        dataset=data.dataset,
+        fields=sorted(set(data.fields)),
+        units=sorted(set(data.units)),
+        communes=communes_of(session=session, codes=data.units),
+        purposes=sorted(set(data.purposes)),
+        expires_on=data.expires_on,
+        status=GrantStatus.requested.value,
+        requested_at=utcnow(),
+    )
+    session.add(grant)
+    session.flush()
+    _audit(session, settings, "grant.request", grant, actor)
+    return grant
+
+
+def get_grant(*, session: Session, grant_id: int) -> tuple[Grant, InformationSystem]:
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(f"no grant {grant_id}", code="unknown-grant")
+    system = session.get(InformationSystem, grant.system_id)
+    assert system is not None
+    return grant, system
+
+
+def list_grants(
+    *,
+    session: Session,
+    system_id: int | None = None,
+    status: str | None = None,
+    dataset: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[Grant], str | None]:
+    stmt = select(Grant)
+    if system_id is not None:
+        stmt = stmt.where(Grant.system_id == system_id)
+    if status is not None:
+        stmt = stmt.where(Grant.status == status)
+    if dataset is not None:
+        stmt = stmt.where(Grant.dataset == dataset)
+    return keyset_page(session, stmt, keys=[Grant.id], limit=limit, cursor=cursor)
+
+
+def decide(
+    *,
+    session: Session,
+    settings: Settings,
+    grant_id: int,
+    approve: bool,
+    organisation: str,
+    reason: str | None = None,
+) -> Grant:
+    """Approve or reject a requested grant, recording which organisation decided."""
+    owner = get_organisation(session=session, code=organisation)
+    grant, _ = get_grant(session=session, grant_id=grant_id)
+    if grant.status != GrantStatus.requested.value:
+        raise Conflict(f"grant {grant_id} is {grant.status}", code="grant-not-pending")
+    grant.status = (GrantStatus.approved if approve else GrantStatus.rejected).value
+    grant.decided_by, grant.reason, grant.decided_at = owner.code, reason, utcnow()
+    session.flush()
+    bump(session)
+    _audit(
+        session,
+        settings,
+        "grant.approve" if approve else "grant.reject",
+        grant,
+        {"kind": "operator", "organisation": owner.code},
+    )
+    return grant
+
+
+def revoke(
+    *, session: Session, settings: Settings, grant_id: int, reason: str | None = None
+) -> Grant:
+    grant, _ = get_grant(session=session, grant_id=grant_id)
+    if grant.status == GrantStatus.revoked.value:
+        return grant
+    grant.status, grant.reason, grant.decided_at = GrantStatus.revoked.value, reason, utcnow()
+    session.flush()
+    bump(session)
+    _audit(session, settings, "grant.revoke", grant, {"kind": "operator"})
+    return grant

@@ -1,0 +1,51 @@
+"""Exchange tables: legal purposes, grants, and the counter that invalidates grant caches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lienthong.db import Base, UTCDateTime, utcnow
+
+
+class Purpose(Base):
+    """A legal purpose a consumer may declare (shared code list)."""
+
+    __tablename__ = "exchange_purposes"
+    __table_args__: ClassVar[dict[str, Any]] = {"info": {"reference": True}}
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Grant(Base):
+    """Read access of one consumer system to one dataset: fields, area, purposes, expiry."""
+
+    __tablename__ = "exchange_grants"
+    __table_args__ = (Index("ix_exchange_grants_system_dataset", "system_id", "dataset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
+    dataset: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[Any]] = mapped_column(JSON)
+    units: Mapped[list[Any]] = mapped_column(JSON)
+    communes: Mapped[list[Any]] = mapped_column(JSON)
+    purposes: Mapped[list[Any]] = mapped_column(JSON)
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    decided_by: Mapped[str | None] = mapped_column(String(35))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Named counters bumped on change (``grants``) so that every worker sees it next request."""
+
+    __tablename__ = "exchange_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,48 @@
+"""Per-process state of the exchange: keys, token cache, grant cache, limits, audit writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from lienthong.audit.service import AuditKeys, audit_keys
+from lienthong.audit.writer import AuditWriter
+from lienthong.config import Settings
+from lienthong.exchange.access import GrantCache
+from lienthong.exchange.ratelimit import RateLimiter
+from lienthong.security.keys import KeyRing, load_token_keys
+from lienthong.security.tokens import TokenVerifier
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    ring: KeyRing
+    verifier: TokenVerifier
+    grants: GrantCache
+    limiter: RateLimiter
+    audit: AuditKeys
+    writer: AuditWriter
+
+    def stop(self) -> None:
+        self.writer.stop()
+
+
+def start_runtime(settings: Settings, engine: Engine) -> Runtime:
+    """Load keys (refusing to start without them in production) and start the audit writer."""
+    ring = load_token_keys(settings)
+    keys = audit_keys(settings)
+    writer = AuditWriter(engine, keys, batch_max=settings.audit_batch_max)
+    writer.start()
+    return Runtime(
+        settings,
+        engine,
+        ring,
+        TokenVerifier(ring),
+        GrantCache(),
+        RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        keys,
+        writer,
+    )

@@ -1,0 +1,85 @@
+"""Exchange request and response models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GrantStatus(StrEnum):
+    requested = "requested"
+    approved = "approved"
+    rejected = "rejected"
+    revoked = "revoked"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GrantRequest(Strict):
+    dataset: str = Field(min_length=1, max_length=64, description="Standard name, e.g. citizen")
+    fields: list[str] = Field(min_length=1, description="Fields the consumer needs")
+    units: list[str] = Field(min_length=1, description="Province or commune codes (2025 list)")
+    purposes: list[str] = Field(min_length=1, description="Codes from /api/v1/purposes")
+    expires_on: date
+    consumer_organisation: str | None = Field(
+        None, description="Operator only: the consumer system's organisation"
+    )
+    consumer_system: str | None = Field(None, description="Operator only: the consumer system")
+
+
+class GrantDecision(Strict):
+    organisation: str = Field(description="e-ID code of the data owner deciding")
+    reason: str | None = Field(None, max_length=500)
+
+
+class GrantRevoke(Strict):
+    reason: str | None = Field(None, max_length=500)
+
+
+class GrantRead(BaseModel):
+    id: int
+    consumer_organisation: str
+    consumer_system: str
+    dataset: str
+    fields: list[str]
+    units: list[str]
+    communes: int = Field(description="Number of communes the units cover")
+    purposes: list[str]
+    expires_on: date
+    status: GrantStatus
+    decided_by: str | None
+    reason: str | None
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+class PurposeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+
+
+class LookupRequest(Strict):
+    keys: list[str] = Field(min_length=1, max_length=1000)
+
+
+class RecordPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class LookupResult(BaseModel):
+    items: list[dict[str, Any]]
+    missing: list[str]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int

@@ -1,0 +1,130 @@
+"""Grant and purpose routes. Systems request and see their own grants; operators decide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from lienthong.errors import Forbidden, ValidationFailed
+from lienthong.exchange import grants
+from lienthong.exchange.schemas import (
+    GrantDecision,
+    GrantRead,
+    GrantRequest,
+    GrantRevoke,
+    GrantStatus,
+    PurposeRead,
+)
+from lienthong.exchange.store_link import known_fields
+from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.registry.models import InformationSystem
+from lienthong.registry.systems import get_system
+from lienthong.security.deps import caller
+from lienthong.web.deps import Operator, SessionDep
+
+router = APIRouter(tags=["grants"])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/purposes", response_model=list[PurposeRead])
+def purposes(session: SessionDep) -> list[PurposeRead]:
+    return [PurposeRead.model_validate(p) for p in grants.list_purposes(session=session)]
+
+
+@router.post("/grants", response_model=GrantRead, status_code=status.HTTP_201_CREATED)
+def request_grant(request: Request, session: SessionDep, body: GrantRequest) -> GrantRead:
+    who = caller(request, session)
+    settings = request.app.state.settings
+    if who.claims is None:
+        if not body.consumer_organisation or not body.consumer_system:
+            raise ValidationFailed.on(
+                "consumer_system", "missing-value", "the operator must name the consumer system"
+            )
+        system = get_system(
+            session=session, organisation=body.consumer_organisation, code=body.consumer_system
+        )
+        actor = {"kind": "operator"}
+    else:
+        found = session.get(InformationSystem, who.claims.system_id)
+        assert found is not None
+        system, actor = found, who.claims.actor()
+    grant = grants.request_grant(
+        session=session,
+        settings=settings,
+        system=system,
+        data=body,
+        actor=actor,
+        known_fields=known_fields(session=session, dataset=body.dataset),
+    )
+    return grants.to_read(grant, system)
+
+
+@router.get("/grants", response_model=Page[GrantRead])
+def list_grants(
+    request: Request,
+    session: SessionDep,
+    status: GrantStatus | None = None,
+    dataset: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[GrantRead]:
+    who = caller(request, session)
+    rows, nxt = grants.list_grants(
+        session=session,
+        system_id=None if who.claims is None else who.claims.system_id,
+        status=status.value if status else None,
+        dataset=dataset,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [grants.to_read(g, grants.get_grant(session=session, grant_id=g.id)[1]) for g in rows]
+    return Page(items=items, next_cursor=nxt)
+
+
+@router.get("/grants/{grant_id}", response_model=GrantRead)
+def show_grant(request: Request, session: SessionDep, grant_id: int) -> GrantRead:
+    who = caller(request, session)
+    grant, system = grants.get_grant(session=session, grant_id=grant_id)
+    if who.claims is not None and who.claims.system_id != grant.system_id:
+        raise Forbidden("this grant belongs to another system", code="not-your-grant")
+    return grants.to_read(grant, system)
+
+
+@router.post("/grants/{grant_id}/approve", response_model=GrantRead, dependencies=[Operator])
+def approve(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+    grant = grants.decide(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        approve=True,
+        organisation=body.organisation,
+        reason=body.reason,
+    )
+    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+
+
+@router.post("/grants/{grant_id}/reject", response_model=GrantRead, dependencies=[Operator])
+def reject(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+    grant = grants.decide(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        approve=False,
+        organisation=body.organisation,
+        reason=body.reason,
+    )
+    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+
+
+@router.post("/grants/{grant_id}/revoke", response_model=GrantRead, dependencies=[Operator])
+def revoke(
+    request: Request, session: SessionDep, grant_id: int, body: GrantRevoke | None = None
+) -> GrantRead:
+    grant = grants.revoke(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        reason=body.reason if body else None,
+    )
+    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])

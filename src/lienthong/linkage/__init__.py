@@ -1,0 +1,1 @@
+"""Linkage: one master record per person and per business across sectors."""

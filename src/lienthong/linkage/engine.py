@@ -1,0 +1,171 @@
+"""Pairwise scoring: a deterministic pass on trusted identifiers, then Fellegi–Sunter with Splink.
+
+Scores depend only on the pair, the declared m/u probabilities and the term frequencies of the
+records being linked, so scoring only the pairs that involve new records (incremental linking)
+gives the same scores as scoring everything (full relink).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import polars as pl
+from splink import DuckDBAPI, Linker
+
+from lienthong.linkage.spec import LinkSpec, name_frequencies
+
+DETERMINISTIC_WEIGHT = 50.0
+PAIR_SCHEMA = {
+    "uid_l": pl.Int64,
+    "uid_r": pl.Int64,
+    "match_weight": pl.Float64,
+    "match_kind": pl.Utf8,
+    "evidence": pl.Utf8,
+}
+# A pair whose two records both hold trusted identifiers was settled by the deterministic pass.
+UNTRUSTED_GUARD = "(l.trusted IS NULL OR r.trusted IS NULL)"
+NEW_GUARD = "(l.is_new OR r.is_new)"
+
+
+@dataclass
+class Scored:
+    pairs: pl.DataFrame  # PAIR_SCHEMA, uid_l < uid_r
+    comparisons: int
+
+
+def deterministic_pairs(features: pl.DataFrame) -> pl.DataFrame:
+    """Star edges from each record with a trusted identifier to the lowest record sharing it."""
+    with_id = features.filter(pl.col("trusted").is_not_null()).select("uid", "trusted", "is_new")
+    anchors = with_id.group_by("trusted").agg(
+        pl.col("uid").min().alias("anchor"), pl.col("is_new").any().alias("any_new")
+    )
+    edges = (
+        with_id.join(anchors, on="trusted")
+        .filter((pl.col("uid") != pl.col("anchor")) & pl.col("any_new"))
+        .select(
+            pl.col("anchor").alias("uid_l"),
+            pl.col("uid").alias("uid_r"),
+            pl.lit(DETERMINISTIC_WEIGHT).alias("match_weight"),
+            pl.lit("deterministic").alias("match_kind"),
+            pl.lit(None, dtype=pl.Utf8).alias("evidence"),
+        )
+    )
+    return edges.cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+
+
+def _splink_columns(spec: LinkSpec) -> list[str]:
+    if spec.kind == "person":
+        return [
+            "uid",
+            "is_new",
+            "trusted",
+            "family",
+            "family_nfc",
+            "given",
+            "given_nfc",
+            "middle",
+            "name_fold",
+            "dob",
+            "birth_year",
+            "birth_month",
+            "birth_day",
+            "sex",
+            "communes",
+            "commune_key",
+            "pid",
+            "pid_year",
+            "pid_sex",
+        ]
+    return [
+        "uid",
+        "is_new",
+        "trusted",
+        "name_nfc",
+        "name_key",
+        "name_head",
+        "tid",
+        "communes",
+        "commune_key",
+    ]
+
+
+def _register_frequencies(linker: Linker, db_api: DuckDBAPI, features: pl.DataFrame) -> None:
+    """Term frequencies from the fixed reference, for every value present."""
+    reference = name_frequencies()
+    for column in ("family", "given", "middle"):
+        if column not in features.columns:
+            continue
+        values = features[column].drop_nulls().unique().sort().to_list()
+        known, default = reference.get(column, {}), reference["default"][column]
+        table = pl.DataFrame(
+            {column: values, f"tf_{column}": [known.get(v, default) for v in values]},
+            schema={column: pl.Utf8, f"tf_{column}": pl.Float64},
+        ).to_arrow()
+        lookup = db_api.register(table, dataset_display_name=f"tf_reference_{column}")
+        linker.table_management.register_term_frequency_lookup(lookup, column)
+
+
+def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: bool) -> Scored:
+    """Score blocked pairs with Splink on DuckDB; keep those at or above the review weight."""
+    table = features.select(_splink_columns(spec)).to_arrow()
+    guard = f"{UNTRUSTED_GUARD} AND {NEW_GUARD}" if incremental else UNTRUSTED_GUARD
+    connection = duckdb.connect()
+    try:
+        db_api = DuckDBAPI(connection)
+        frame = db_api.register(table, dataset_display_name="records")
+        linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
+        _register_frequencies(linker, db_api, features)
+        predictions = linker.inference.predict(warning_mode="never")
+        name = predictions.physical_name
+        count_row = connection.execute(f"SELECT count(*) FROM {name}").fetchone()  # noqa: S608
+        comparisons = int(count_row[0]) if count_row else 0
+        kept = connection.execute(
+            f"SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') FROM {name} "  # noqa: S608
+            "WHERE match_weight >= ?",
+            [spec.review_weight],
+        ).to_arrow_table()  # small: only the kept pairs
+    finally:
+        connection.close()
+    scored = pl.from_arrow(kept)
+    assert isinstance(scored, pl.DataFrame)
+    return Scored(pairs=_with_evidence(scored), comparisons=comparisons)
+
+
+def _with_evidence(scored: pl.DataFrame) -> pl.DataFrame:
+    if scored.is_empty():
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    # Evidence: the weight each comparison contributed (term-frequency adjustment included).
+    parts = [c for c in scored.columns if c.startswith("mw_")]
+    evidence = pl.struct([pl.col(c).round(2).alias(c[3:]) for c in parts]).struct.json_encode()
+    lo = pl.min_horizontal("uid_l", "uid_r")
+    hi = pl.max_horizontal("uid_l", "uid_r")
+    return scored.select(
+        lo.cast(pl.Int64).alias("uid_l"),
+        hi.cast(pl.Int64).alias("uid_r"),
+        pl.col("match_weight").cast(pl.Float64),
+        pl.lit("probabilistic").alias("match_kind"),
+        evidence.alias("evidence"),
+    )
+
+
+def score(features: pl.DataFrame, spec: LinkSpec) -> Scored:
+    """All pairs worth keeping among ``features`` (needs ``uid``; ``is_new`` marks a batch).
+
+    Without ``is_new`` every record is new (a full run); with it, only pairs touching a new
+    record are scored.
+    """
+    incremental = "is_new" in features.columns and not features["is_new"].all()
+    if "is_new" not in features.columns:
+        features = features.with_columns(pl.lit(True).alias("is_new"))
+    exact = deterministic_pairs(features)
+    fuzzy = probabilistic_pairs(features, spec, incremental=incremental)
+    pairs = pl.concat([exact, fuzzy.pairs]).unique(["uid_l", "uid_r"], keep="first")
+    return Scored(pairs=pairs.sort("uid_l", "uid_r"), comparisons=fuzzy.comparisons)
+
+
+def evidence_of(value: str | None) -> dict[str, Any]:
+    return json.loads(value) if value else {}

@@ -1,0 +1,1 @@
+"""System identity: OAuth2 client credentials and signed JWT access tokens."""

@@ -1,0 +1,97 @@
+"""Client credentials → EdDSA JWT; JWKS; failures refused at once and audited."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from lienthong.config import Settings
+from lienthong.errors import ConfigurationError
+from lienthong.security.keys import load_token_keys, new_token_key
+from tests.exchange.factories import get_token, make_consumer
+
+
+def _entries(client: TestClient, engine) -> list[dict]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [json.loads(b) for (b,) in conn.exec_driver_sql(
+            "SELECT body FROM audit_entries ORDER BY seq")]
+
+
+def test_token_is_an_eddsa_jwt_verifiable_with_the_jwks(client, operator, engine) -> None:
+    consumer = make_consumer(client, operator)
+    headers = get_token(client, consumer)
+    token = headers["Authorization"].split()[1]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "EdDSA"
+    keys = client.get("/.well-known/jwks.json").json()["keys"]
+    key = next(k for k in keys if k["kid"] == header["kid"])
+    public = jwt.PyJWK(key).key
+    claims = jwt.decode(token, public, algorithms=["EdDSA"], issuer="lienthong")
+    assert claims["org"] == "H33.02" and claims["sys"] == "portal"
+    assert claims["client_id"] == consumer["client_id"] and claims["jti"]
+    assert claims["exp"] - claims["iat"] == 300
+    system = client.get("/api/v1/organisations/H33.02/systems/portal").json()
+    assert system["last_seen_at"] is not None
+
+
+def test_http_basic_is_accepted(client, operator, engine) -> None:
+    consumer = make_consumer(client, operator)
+    basic = base64.b64encode(f"{consumer['client_id']}:{consumer['client_secret']}".encode())
+    response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": f"Basic {basic.decode()}"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("case", ["wrong-secret", "unknown-client", "revoked", "suspended"])
+def test_failures_are_refused_and_audited(client, operator, engine, case: str) -> None:
+    consumer = make_consumer(client, operator)
+    base = f"/api/v1/organisations/{consumer['org']}/systems/{consumer['system']}"
+    form = {"grant_type": "client_credentials", "client_id": consumer["client_id"],
+            "client_secret": consumer["client_secret"]}
+    if case == "wrong-secret":
+        form["client_secret"] = "lts_wrong"
+    elif case == "unknown-client":
+        form["client_id"] = "ltc_nobody"
+    elif case == "revoked":
+        client.post(f"{base}/credentials/{consumer['client_id']}/revoke", headers=operator)
+    else:
+        client.patch(base, json={"status": "suspended"}, headers=operator)
+    response = client.post("/oauth/token", data=form)
+    assert response.status_code == 401
+    expected = {"wrong-secret": "invalid-client", "unknown-client": "invalid-client",
+                "revoked": "credential-revoked", "suspended": "system-suspended"}[case]
+    assert response.json()["error"]["code"] == expected
+    failures = [e for e in _entries(client, engine)
+                if e["action"] == "auth.token" and e["outcome"] != "ok"]
+    assert [f["outcome"] for f in failures] == [expected]
+    assert consumer["client_secret"] not in json.dumps(failures)
+
+
+def test_unsupported_grant_type(client) -> None:
+    response = client.post("/oauth/token", data={"grant_type": "password"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["code"] == "unsupported-grant-type"
+
+
+def test_rotation_keeps_old_tokens_valid(tmp_path) -> None:
+    settings = Settings(environment="test", data_dir=tmp_path)
+    first = load_token_keys(settings)
+    old = jwt.encode({"sub": "1"}, first.signing_key, algorithm="EdDSA",
+                     headers={"kid": first.signing_kid})
+
+    new_kid = new_token_key(settings)
+    second = load_token_keys(settings)
+    assert second.signing_kid == new_kid != first.signing_kid
+    assert set(second.verification) == {first.signing_kid, new_kid}
+    kid = jwt.get_unverified_header(old)["kid"]
+    assert jwt.decode(old, second.verification[kid], algorithms=["EdDSA"])["sub"] == "1"
+
+
+def test_production_refuses_to_start_without_keys(tmp_path) -> None:
+    settings = Settings(environment="production", data_dir=tmp_path)
+    with pytest.raises(ConfigurationError):
+        load_token_keys(settings)
