@@ -39,7 +39,7 @@ def request_grant(request: Request, session: SessionDep, body: GrantRequest) -> 
     if who.claims is None:
         if not body.consumer_organisation or not body.consumer_system:
             raise ValidationFailed.on(
-                "consumer_system", "missing-value", "the operator must name the consumer system"
+                "consumer_system", "consumer-required", "the operator must name the consumer system"
             )
         system = get_system(
             session=session, organisation=body.consumer_organisation, code=body.consumer_system
