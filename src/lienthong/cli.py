@@ -14,6 +14,7 @@ from lienthong.config import get_settings
 from lienthong.db import make_engine
 from lienthong.errors import LienthongError
 from lienthong.exchange.cli import grants_app
+from lienthong.linkage.cli import linkage_app
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.security.cli import security_app
@@ -34,6 +35,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(security_app, name="security")
+app.add_typer(linkage_app, name="linkage")
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,147 @@
+"""``lienthong linkage``: review queue, master records and accuracy figures."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from lienthong.errors import NotFound
+from lienthong.linkage import review
+from lienthong.linkage.evaluate import febrl4
+from lienthong.linkage.models import Link, Master
+from lienthong.terminal import cli_session, print_json, print_table
+
+linkage_app = typer.Typer(help="Master persons and businesses.", no_args_is_help=True)
+review_app = typer.Typer(help="Pairs waiting for a decision.", no_args_is_help=True)
+masters_app = typer.Typer(help="Master records.", no_args_is_help=True)
+linkage_app.add_typer(review_app, name="review")
+linkage_app.add_typer(masters_app, name="masters")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+def _review_dict(item: review.Review) -> dict:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "status": item.status,
+        "left": {"dataset": item.left_dataset, "key": item.left_key},
+        "right": {"dataset": item.right_dataset, "key": item.right_key},
+        "match_weight": item.match_weight,
+        "evidence": json.loads(item.evidence) if item.evidence else {},
+        "decided_by": item.decided_by,
+        "note": item.note,
+    }
+
+
+@review_app.command("list")
+def review_list(
+    status: Annotated[str, typer.Option(help="pending, accepted or rejected")] = "pending",
+    kind: Annotated[str | None, typer.Option(help="person or business")] = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List review items."""
+    with cli_session() as session:
+        items, next_cursor = review.list_reviews(
+            session=session, status=status, kind=kind, limit=limit, cursor=cursor
+        )
+        rows = [_review_dict(i) for i in items]
+    if as_json:
+        print_json({"items": rows, "next_cursor": next_cursor})
+        return
+    print_table(
+        "Review queue",
+        ["id", "kind", "left", "right", "weight", "status"],
+        [
+            [
+                r["id"],
+                r["kind"],
+                f"{r['left']['dataset']}/{r['left']['key']}",
+                f"{r['right']['dataset']}/{r['right']['key']}",
+                f"{r['match_weight']:.2f}",
+                r["status"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _decide(review_id: int, decision: str, note: str | None, as_json: bool) -> None:
+    with cli_session() as session:
+        item = review.decide(session=session, review_id=review_id, decision=decision, note=note)
+        row = _review_dict(item)
+    if as_json:
+        print_json(row)
+    else:
+        typer.echo(f"review {review_id} {decision}")
+
+
+@review_app.command("accept")
+def review_accept(review_id: int, note: str | None = None, as_json: JsonOpt = False) -> None:
+    """Accept a pair: its records are always linked from the next run on."""
+    _decide(review_id, "accepted", note, as_json)
+
+
+@review_app.command("reject")
+def review_reject(review_id: int, note: str | None = None, as_json: JsonOpt = False) -> None:
+    """Reject a pair: its records are never linked, even through others."""
+    _decide(review_id, "rejected", note, as_json)
+
+
+@masters_app.command("show")
+def masters_show(master_id: str, as_json: JsonOpt = False) -> None:
+    """A master record with its survived fields and linked source records."""
+    with cli_session() as session:
+        master = session.get(Master, master_id)
+        if master is None:
+            raise NotFound(f"no master record {master_id!r}", code="unknown-master")
+        links = session.scalars(select(Link).where(Link.master_id == master_id)).all()
+        out = {
+            "id": master.id,
+            "kind": master.kind,
+            "attributes": json.loads(master.attributes),
+            "records": [
+                {
+                    "dataset": lk.dataset,
+                    "key": lk.record_key,
+                    "match_weight": lk.match_weight,
+                    "match_kind": lk.match_kind,
+                }
+                for lk in links
+            ],
+        }
+    if as_json:
+        print_json(out)
+        return
+    print_table(f"{out['kind']} {master_id}", ["field", "value"], list(out["attributes"].items()))
+    print_table(
+        "records",
+        ["dataset", "key", "weight", "kind"],
+        [[r["dataset"], r["key"], r["match_weight"], r["match_kind"]] for r in out["records"]],
+    )
+
+
+@linkage_app.command("evaluate")
+def evaluate(
+    use_febrl4: Annotated[
+        bool, typer.Option("--febrl4", help="Link FEBRL4 with a baseline")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pairwise precision, recall, F1 and cluster figures."""
+    result = {"febrl4": febrl4()} if use_febrl4 else {}
+    if as_json:
+        print_json(result)
+        return
+    for name, figures in result.items():
+        for side in ("ours", "baseline"):
+            f = figures[side]
+            typer.echo(
+                f"{name} {side}: precision {f['precision']} recall {f['recall']} "
+                f"f1 {f['f1']} ({f['seconds']} s)"
+            )
