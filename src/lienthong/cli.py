@@ -17,6 +17,7 @@ from lienthong.exchange.cli import grants_app
 from lienthong.linkage.cli import linkage_app
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
+from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.terminal import fail
 from lienthong.web.operator import operator_token_digest
@@ -32,6 +33,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(systems_app, name="systems")
 app.add_typer(report_app, name="report")
+app.command("sample")(sample_command)
 app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(security_app, name="security")

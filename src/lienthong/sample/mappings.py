@@ -1,0 +1,34 @@
+"""Mapping files written beside the sector files (the format of lienthong.ingest.mapping):
+source column → standard field, and the transforms each field needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Clerks write dates as dd/mm/yyyy or ISO; both are accepted by the date transform.
+DATE_FORMATS = ["dd/mm/yyyy", "yyyy-mm-dd"]
+
+LAND_HEADERS = {
+    "commune_code": "Mã xã",
+    "map_sheet": "Số tờ bản đồ",
+    "parcel_number": "Số thửa",
+    "area_m2": "Diện tích (m2)",
+    "land_use_type": "Loại đất",
+    "holder_id": "Số định danh/MST chủ sử dụng",
+    "holder_name": "Tên chủ sử dụng",
+}
+
+
+def citizen_mapping(fields: list[str]) -> dict[str, Any]:
+    return {
+        "columns": {name: name for name in fields},
+        "transforms": {"date_of_birth": [{"date": DATE_FORMATS}]},
+    }
+
+
+def land_mapping() -> dict[str, Any]:
+    """Vietnamese headers; commune codes of the old register re-keyed to 2025 codes."""
+    return {
+        "columns": {header: field for field, header in LAND_HEADERS.items()},
+        "transforms": {"commune_code": [{"rekey": "pre2025"}]},
+    }
