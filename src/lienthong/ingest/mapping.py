@@ -1,0 +1,287 @@
+"""Mappings from a source's columns to a standard's fields, with the transforms clerks' data needs.
+
+A mapping is data (JSON)::
+
+    {"columns": {"Số CCCD": "personal_id", "Họ và tên": "full_name"},
+     "transforms": {"date_of_birth": [{"date": ["%d/%m/%Y", "excel-serial"]}],
+                    "full_name": ["trim", "collapse-spaces", "title"],
+                    "sex": [{"map": {"Nam": "1", "Nữ": "2"}}],
+                    "commune_code": [{"rekey": {"from": "pre2025", "to": "2025",
+                                      "when": {"date_field": "valid_from",
+                                               "before": "2025-07-01"}}}]},
+     "constants": {"ethnic_code": "01"}}
+
+Everything is a Polars expression over whole columns; no Python runs per row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lienthong.errors import ValidationFailed
+from lienthong.findings import FINDING_SCHEMA
+from lienthong.ingest.sources.base import MARKERS, ROW
+from lienthong.registry.models import UnitSuccession
+from lienthong.text import fold
+
+FINDINGS_SCHEMA = {**FINDING_SCHEMA, "severity": pl.Utf8}
+SUCCESSION_SCHEMA = {"from_code": pl.Utf8, "to_code": pl.Utf8}
+STRING_STEPS = ("trim", "collapse-spaces", "title", "upper", "lower")
+EXCEL_SERIAL = "excel-serial"
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 counting Excel's phantom 1900-02-29
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+class InvalidMapping(ValidationFailed):
+    code = "invalid-mapping"
+
+
+class NoMatchingColumns(ValidationFailed):
+    code = "no-matching-columns"
+
+
+class RekeyWhen(BaseModel):
+    date_field: str
+    before: date
+
+
+class Rekey(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    when: RekeyWhen | None = None
+
+    @model_validator(mode="after")
+    def _versions(self) -> Rekey:
+        if (self.from_, self.to) != ("pre2025", "2025"):
+            raise ValueError("only re-keying from 'pre2025' to '2025' is supported")
+        return self
+
+
+class Mapping(BaseModel):
+    """Source column → standard field, per-field transforms, and constant fields."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    transforms: dict[str, list[str | dict[str, Any]]] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _steps(self) -> Mapping:
+        for field, steps in self.transforms.items():
+            for step in steps:
+                if isinstance(step, str):
+                    if step not in STRING_STEPS:
+                        raise ValueError(f"{field}: unknown transform {step!r}")
+                    continue
+                if len(step) != 1:
+                    raise ValueError(f"{field}: a transform is one key: {step!r}")
+                ((name, arg),) = step.items()
+                if name == "date":
+                    if not (isinstance(arg, list) and arg and all(isinstance(a, str) for a in arg)):
+                        raise ValueError(f"{field}: 'date' takes a list of formats")
+                elif name == "map":
+                    if not isinstance(arg, dict):
+                        raise ValueError(f"{field}: 'map' takes an object of value → value")
+                elif name == "pad":
+                    if not isinstance(arg, int) or not 1 <= arg <= 32:
+                        raise ValueError(f"{field}: 'pad' takes a width")
+                elif name == "rekey":
+                    Rekey.model_validate(arg)
+                else:
+                    raise ValueError(f"{field}: unknown transform {name!r}")
+        return self
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        """Read a mapping JSON file; a bad one is ValidationFailed ``invalid-mapping``."""
+        try:
+            return cls.model_validate(json.loads(Path(path).read_text("utf-8")))
+        except (OSError, ValueError, ValidationError) as exc:
+            raise InvalidMapping.on(
+                "mapping", "invalid-mapping", f"invalid mapping {Path(path).name}: {exc}"
+            ) from exc
+
+    @classmethod
+    def identity(cls, columns: list[str], fields: list[str]) -> Mapping:
+        """Columns named like fields (ignoring case, diacritics, spaces/dashes vs underscores)."""
+        wanted = {_key(f): f for f in fields}
+        return cls(columns={c: wanted[_key(c)] for c in columns if _key(c) in wanted})
+
+    def resolve(self, columns: list[str]) -> dict[str, str]:
+        """Source column → field for the columns present (exact names first, then folded)."""
+        folded = {_key(src): field for src, field in self.columns.items()}
+        found: dict[str, str] = {}
+        for column in columns:
+            if column in MARKERS:
+                continue
+            field = self.columns.get(column) or folded.get(_key(column))
+            if field is not None and field not in found.values():
+                found[column] = field
+        return found
+
+
+def _key(name: str) -> str:
+    return _SEPARATORS.sub("_", fold(name)).strip("_")
+
+
+def load_successions(session: Session) -> pl.DataFrame:
+    """The registry's pre-2025 → 2025 succession edges as a (from_code, to_code) frame."""
+    rows = session.execute(
+        select(UnitSuccession.from_code, UnitSuccession.to_code).where(
+            UnitSuccession.from_version == "pre2025", UnitSuccession.to_version == "2025"
+        )
+    ).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=SUCCESSION_SCHEMA, orient="row")
+
+
+def _date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
+    """ISO yyyy-mm-dd from the first format that parses; the raw value when none does."""
+    text = expr.str.strip_chars()
+    parsed: list[pl.Expr] = []
+    for fmt in formats:
+        if fmt == EXCEL_SERIAL:
+            serial = text.str.extract(r"^(\d{1,7})(?:\.0+)?$").cast(pl.Int64)
+            serial = pl.when(serial.is_between(1, 2_958_465)).then(serial)
+            parsed.append(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
+        else:
+            parsed.append(text.str.strptime(pl.Date, fmt, strict=False))
+    return pl.coalesce(*parsed).dt.to_string("%Y-%m-%d").fill_null(expr)
+
+
+def _step(expr: pl.Expr, step: str | dict[str, Any]) -> pl.Expr:
+    if step == "trim":
+        return expr.str.strip_chars()
+    if step == "collapse-spaces":
+        return expr.str.replace_all(r"\s+", " ").str.strip_chars()
+    if step == "title":
+        return expr.str.to_titlecase()
+    if step == "upper":
+        return expr.str.to_uppercase()
+    if step == "lower":
+        return expr.str.to_lowercase()
+    assert isinstance(step, dict)
+    ((name, arg),) = step.items()
+    if name == "date":
+        return _date(expr, arg)
+    if name == "map":
+        return expr.replace({str(k): str(v) for k, v in arg.items()})
+    if name == "pad":
+        return pl.when(expr.str.contains(r"^\d+$")).then(expr.str.zfill(arg)).otherwise(expr)
+    return expr  # rekey runs after every column is built (it may read another field)
+
+
+def _findings(
+    frame: pl.DataFrame, field: str, code: str, message: pl.Expr, severity: str
+) -> pl.DataFrame:
+    return frame.select(
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.lit(field, pl.Utf8).alias("field"),
+        pl.lit(code, pl.Utf8).alias("code"),
+        message.cast(pl.Utf8).alias("message"),
+        pl.lit(severity, pl.Utf8).alias("severity"),
+    )
+
+
+def _rekey(
+    frame: pl.DataFrame, field: str, rule: Rekey, successions: pl.DataFrame
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    edges = successions.group_by("from_code").agg(
+        pl.len().alias("_n"), pl.col("to_code").sort().alias("_to")
+    )
+    applies = pl.lit(True)
+    if rule.when is not None:
+        when = pl.col(rule.when.date_field) if rule.when.date_field in frame.columns else None
+        iso = when.str.strptime(pl.Date, "%Y-%m-%d", strict=False) if when is not None else None
+        applies = (
+            (iso < pl.lit(rule.when.before)).fill_null(False) if iso is not None else pl.lit(False)
+        )
+    joined = frame.with_columns(applies.alias("_applies")).join(
+        edges, left_on=field, right_on="from_code", how="left", maintain_order="left"
+    )
+    single = pl.col("_applies") & (pl.col("_n") == 1)
+    several = pl.col("_applies") & (pl.col("_n") > 1)
+    found = [
+        _findings(
+            joined.filter(single),
+            field,
+            "commune-rekeyed",
+            pl.format("pre-2025 code {} re-keyed to {}", pl.col(field), pl.col("_to").list.first()),
+            "info",
+        ),
+        _findings(
+            joined.filter(several),
+            field,
+            "ambiguous-successor",
+            pl.format(
+                "pre-2025 code {} has several 2025 successors: {}",
+                pl.col(field),
+                pl.col("_to").list.join(", "),
+            ),
+            "error",
+        ),
+    ]
+    out = joined.with_columns(
+        pl.when(single).then(pl.col("_to").list.first()).otherwise(pl.col(field)).alias(field)
+    ).drop("_applies", "_n", "_to")
+    return out, found
+
+
+def apply_mapping(
+    frame: pl.DataFrame,
+    mapping: Mapping,
+    *,
+    successions: pl.DataFrame,
+    report_columns: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rename, transform and re-key one chunk; returns (frame of fields, findings).
+
+    ``report_columns=False`` leaves out the file-level ``unmapped-column`` findings (pass it
+    for every chunk after the first).
+    """
+    resolved = mapping.resolve(frame.columns)
+    if not resolved:
+        raise NoMatchingColumns.on(
+            "columns",
+            "no-matching-columns",
+            "no source column matches a field of the standard; supply a mapping",
+        )
+    exprs: list[pl.Expr] = [pl.col(m) for m in MARKERS if m in frame.columns]
+    for column, field in resolved.items():
+        expr = pl.col(column).cast(pl.Utf8)
+        for step in mapping.transforms.get(field, []):
+            expr = _step(expr, step)
+        exprs.append(expr.alias(field))
+    for field, value in mapping.constants.items():
+        if field not in resolved.values():
+            exprs.append(pl.lit(value, pl.Utf8).alias(field))
+    out = frame.select(exprs)
+    found: list[pl.DataFrame] = []
+    for field, steps in mapping.transforms.items():
+        for step in steps:
+            if isinstance(step, dict) and "rekey" in step and field in out.columns:
+                out, more = _rekey(out, field, Rekey.model_validate(step["rekey"]), successions)
+                found += more
+    if report_columns:
+        unmapped = [c for c in frame.columns if c not in resolved and c not in MARKERS]
+        found.append(
+            pl.DataFrame(
+                {
+                    "row": [None] * len(unmapped),
+                    "field": unmapped,
+                    "code": ["unmapped-column"] * len(unmapped),
+                    "message": [f"source column {c!r} is not mapped to a field" for c in unmapped],
+                    "severity": ["info"] * len(unmapped),
+                },
+                schema=FINDINGS_SCHEMA,
+            )
+        )
+    findings = pl.concat(found) if found else pl.DataFrame(schema=FINDINGS_SCHEMA)
+    return out, findings

@@ -1,0 +1,169 @@
+"""CSV (and semicolon-, tab- or pipe-separated) sources, streamed in chunks.
+
+UTF-8 files are read by Polars' lazy CSV reader directly; other encodings are first transcoded
+in blocks to a temporary UTF-8 file. A first, cheap pass over the raw lines finds ragged
+records (a field count other than the header's) and blank lines, so no record is dropped
+silently: ragged records are kept with ``_ragged`` true (surplus fields beyond the header are
+cut, missing ones are null); blank lines are skipped (row numbers keep counting them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+
+from lienthong.findings import Finding
+from lienthong.ingest.sources.base import RAGGED, ROW, Source, clean_header, normalise_values
+from lienthong.ingest.sources.encodings import (
+    SAMPLE_BYTES,
+    UTF8,
+    UTF8_BOM,
+    canonical,
+    decode_sample,
+    detect,
+    transcode_file,
+)
+from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding, UnreadableFile
+
+DELIMITERS = (",", ";", "\t", "|")
+_QUOTED = r'"[^"]*"'
+
+
+def detect_delimiter(text: str) -> str:
+    """The candidate that splits the first rows into the most consistent, widest table."""
+    best, best_key = ",", (-1.0, 0)
+    for delimiter in DELIMITERS:
+        rows = list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), 50))
+        rows = [r for r in rows if r]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        body = rows[1:]
+        consistency = sum(len(r) == width for r in body) / len(body) if body else 1.0
+        key = (consistency, width)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int]:
+    """(ragged record numbers, blank record numbers, record count), 1-based after the header."""
+    lines = (
+        pl.scan_lines(path, row_index_name="i")
+        .with_columns(pl.col("line").str.strip_suffix("\r"))
+        .with_columns(
+            blank=pl.col("line") == "",
+            odd=pl.col("line").str.count_matches('"', literal=True) % 2 == 1,
+            fields=pl.col("line")
+            .str.replace_all(_QUOTED, "")
+            .str.count_matches(delimiter, literal=True)
+            + 1,
+        )
+    )
+    flagged = (
+        lines.filter(pl.col("i") > 0)
+        .filter(pl.col("blank") | pl.col("odd") | (pl.col("fields") != width))
+        .select("i", "blank", "odd")
+        .collect()
+    )
+    if flagged["odd"].any():  # quoted line breaks: records and lines differ, count exactly
+        return _odd_rows_exact(path, width, delimiter)
+    total = lines.select(pl.len()).collect().item() - 1
+    blank = set(flagged.filter("blank")["i"].to_list())
+    ragged = set(flagged.filter(~pl.col("blank"))["i"].to_list())
+    return ragged, blank, max(total, 0)
+
+
+def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int]:
+    ragged: set[int] = set()
+    blank: set[int] = set()
+    number = 0
+    with path.open(encoding=UTF8_BOM, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        for number, record in enumerate(reader, start=1):
+            if not record:
+                blank.add(number)
+            elif len(record) != width:
+                ragged.add(number)
+    return ragged, blank, number
+
+
+def _chunks(
+    path: Path, header: list[str], delimiter: str, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    ragged, blank, total = _odd_rows(path, len(header), delimiter)
+    if total == 0:
+        return
+    frame = pl.scan_csv(
+        path,
+        has_header=False,
+        skip_rows=1,
+        separator=delimiter,
+        schema=dict.fromkeys(header, pl.Utf8),
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        row_index_name=ROW,
+        row_index_offset=1,
+    ).with_columns(pl.col(ROW).cast(pl.Int64))
+    if blank:
+        frame = frame.filter(~pl.col(ROW).is_in(sorted(blank)))
+    frame = frame.with_columns(pl.col(ROW).is_in(sorted(ragged)).alias(RAGGED))
+    try:
+        for batch in frame.collect_batches(chunk_size=chunk_rows):
+            yield normalise_values(batch, header)
+    except pl.exceptions.ComputeError as exc:
+        if "utf" in str(exc).lower():
+            raise InvalidEncoding(f"the file is not valid UTF-8 throughout: {exc}") from exc
+        raise UnreadableFile(f"cannot parse the CSV: {exc}") from exc
+
+
+def open_delimited(
+    path: Path, *, encoding: str | None, delimiter: str | None, chunk_rows: int
+) -> Source:
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFile(f"{path.name} is empty")
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    complete = len(sample) >= size
+    chosen = canonical(encoding) if encoding else detect(sample, complete=complete).encoding
+    try:
+        text = decode_sample(sample, chosen, complete=complete)
+    except UnicodeDecodeError as exc:
+        raise InvalidEncoding(f"the file is not valid {chosen}: {exc.reason}") from exc
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise EmptyFile(f"{path.name} has no header")
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise UnreadableFile(f"unsupported delimiter {delimiter!r}", where="delimiter")
+    delim = delimiter or detect_delimiter(text)
+    header = clean_header(next(csv.reader(io.StringIO(text), delimiter=delim)))
+    findings = []
+    if chosen not in (UTF8, UTF8_BOM):
+        findings.append(
+            Finding(
+                None,
+                None,
+                "encoding-converted",
+                f"converted from {chosen} to Unicode (UTF-8, NFC)",
+                "info",
+            )
+        )
+
+    def reader() -> Iterator[pl.DataFrame]:
+        if chosen in (UTF8, UTF8_BOM):
+            yield from _chunks(path, header, delim, chunk_rows)
+            return
+        with tempfile.TemporaryDirectory(prefix="lienthong-csv-") as tmp:
+            target = Path(tmp) / "source.csv"
+            transcode_file(path, target, chosen)
+            yield from _chunks(target, header, delim, chunk_rows)
+
+    return Source(format="csv", columns=header, reader=reader, encoding=chosen, findings=findings)

@@ -1,0 +1,40 @@
+"""Fatal source problems: the file as a whole cannot be read (status 422, stable codes)."""
+
+from __future__ import annotations
+
+from lienthong.errors import ErrorDetail, ValidationFailed
+
+
+class SourceError(ValidationFailed):
+    """A source that cannot be read at all; data problems in readable rows are findings."""
+
+    code = "unreadable-file"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message, details=[ErrorDetail(where or "file", self.code, message)])
+
+
+class EmptyFile(SourceError):
+    code = "empty-file"
+
+
+class UnreadableFile(SourceError):
+    code = "unreadable-file"
+
+
+class TruncatedFile(SourceError):
+    code = "truncated-file"
+
+
+class UnsupportedFormat(SourceError):
+    code = "unsupported-format"
+
+
+class InvalidEncoding(SourceError):
+    code = "invalid-encoding"
+
+
+class SourceUnavailable(SourceError):
+    """A database source cannot be reached, or the table or query is not there."""
+
+    code = "source-unavailable"

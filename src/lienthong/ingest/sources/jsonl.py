@@ -1,0 +1,89 @@
+"""JSON Lines: one object per line. A line that is not a JSON object is kept as a row whose
+``_error`` says why (every field null), so it can be quarantined; blank lines are skipped.
+
+Columns are the union of the keys of the first objects sampled (in first-seen order); a key
+seen only later is ignored for the columns but the row is still read. Values are kept as
+written: strings as they are, numbers and booleans in their JSON text, nested values as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lienthong.ingest.sources.base import ERROR, ROW, Source, clean_header, normalise_values
+from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding
+
+_SAMPLE_LINES = 1000
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at column {exc.colno}"
+    if not isinstance(value, dict):
+        return None, f"a JSON {type(value).__name__}, not an object"
+    return value, None
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, line
+    except UnicodeDecodeError as exc:
+        raise InvalidEncoding(f"JSON Lines must be UTF-8: {exc.reason}") from exc
+
+
+def open_jsonl(path: Path, *, chunk_rows: int) -> Source:
+    if path.stat().st_size == 0:
+        raise EmptyFile(f"{path.name} is empty")
+    keys: dict[str, None] = {}
+    for _, line in islice(_lines(path), _SAMPLE_LINES):
+        obj, _ = _parse(line)
+        if obj is not None:
+            keys.update(dict.fromkeys(obj))
+    if not keys and next(_lines(path), None) is None:
+        raise EmptyFile(f"{path.name} has no records")
+    raw_keys = list(keys)
+    header = clean_header(raw_keys)
+    schema = {ROW: pl.Int64, **dict.fromkeys(header, pl.Utf8), ERROR: pl.Utf8}
+
+    def build(rows: list[list[Any]]) -> pl.DataFrame:
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        return normalise_values(frame, header)
+
+    def reader() -> Iterator[pl.DataFrame]:
+        rows: list[list[Any]] = []
+        for number, line in _lines(path):
+            obj, error = _parse(line)
+            if obj is None:
+                rows.append([number, *([None] * len(header)), error])
+            else:
+                rows.append([number, *(_text(obj.get(k)) for k in raw_keys), None])
+            if len(rows) >= chunk_rows:
+                yield build(rows)
+                rows = []
+        if rows:
+            yield build(rows)
+
+    return Source(format="jsonl", columns=header, reader=reader)
