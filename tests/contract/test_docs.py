@@ -66,7 +66,9 @@ def test_every_cli_command_is_documented() -> None:
 
 
 def test_every_error_code_is_documented() -> None:
-    text = (DOCS / "errors.md").read_text("utf-8")
+    # The source scan also sees finding codes (``code="…"`` in Finding(...)): those may be
+    # documented in findings.md instead.
+    text = (DOCS / "errors.md").read_text("utf-8") + (DOCS / "findings.md").read_text("utf-8")
     documented = set(re.findall(r"^\| ([a-z0-9-]+) \|", text, re.M))
     codes = {c.code for c in _all_subclasses(LienthongError) if isinstance(c.code, str)}
     codes |= set(HTTP_CODES.values()) | _source_error_codes()

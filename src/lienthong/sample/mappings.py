@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# Clerks write dates as dd/mm/yyyy or ISO; both are accepted by the date transform.
-DATE_FORMATS = ["dd/mm/yyyy", "yyyy-mm-dd"]
+# Clerks write dates as dd/mm/yyyy or ISO; the date transform tries these formats in order.
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+REKEY = {"rekey": {"from": "pre2025", "to": "2025"}}
 
 LAND_HEADERS = {
     "commune_code": "Mã xã",
@@ -30,5 +31,5 @@ def land_mapping() -> dict[str, Any]:
     """Vietnamese headers; commune codes of the old register re-keyed to 2025 codes."""
     return {
         "columns": {header: field for field, header in LAND_HEADERS.items()},
-        "transforms": {"commune_code": [{"rekey": "pre2025"}]},
+        "transforms": {"commune_code": [REKEY]},
     }

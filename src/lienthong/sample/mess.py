@@ -10,7 +10,7 @@ At noise level ``r`` (a fraction, default 0.05), for each file:
   exact copies, half with a conflicting non-key value: ``duplicate-key``;
 - in the files that describe persons again (health cards, land holders), about ``2r`` of those
   rows differ from the citizen record as a clerk would make them differ (no diacritics, capitals,
-  a typo, day and month of birth swapped, no personal ID); they stay valid.
+  a typo, family name last, day and month of birth swapped, no personal ID); they stay valid.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ def typo(value: str, rng: np.random.Generator) -> str:
     else:
         word = word + word[-1:]
     return f"{head} {word}" if head else word
+
+
+def family_last(value: str, rng: np.random.Generator) -> str:
+    """Western order, family name last: ``Nguyễn Văn An`` → ``Văn An Nguyễn``."""
+    family, _, rest = value.partition(" ")
+    return f"{rest} {family}" if rest else value
 
 
 def dmy(iso: str) -> str:
@@ -115,7 +121,8 @@ BUSINESS_DEFECTS: Sequence[Defect] = (
 )
 PERSON_VARIANTS: Sequence[Change] = (
     _set("full_name", PLAIN), _set("full_name", UPPER), _set("full_name", typo),
-    _set("date_of_birth", _swap_day_month), _set("personal_id", _const(None)),
+    _set("full_name", family_last), _set("date_of_birth", _swap_day_month),
+    _set("personal_id", _const(None)),
 )  # fmt: skip
 HEALTH_DEFECTS: Sequence[Defect] = (
     ("pattern-mismatch", _set("card_number", lambda v, _r: v[:2] + "0" + v[3:])),
@@ -125,9 +132,19 @@ HEALTH_DEFECTS: Sequence[Defect] = (
     ("unknown-code", _set("sex", _const("3"))),
     ("missing-value", _set("full_name", _const(None))),
 )
+
+
+def _person_held(change: Change) -> Change:
+    def guarded(file: SourceFile, i: int, rng: np.random.Generator) -> bool:
+        holder = file.columns["holder_id"][i]
+        return holder is not None and len(holder) == 12 and change(file, i, rng)
+
+    return guarded
+
+
 HOLDER_VARIANTS: Sequence[Change] = (
     _set("holder_name", PLAIN), _set("holder_name", UPPER), _set("holder_name", typo),
-    _set("holder_id", _const(None)),
+    _person_held(_set("holder_name", family_last)), _set("holder_id", _const(None)),
 )  # fmt: skip
 
 
