@@ -8,6 +8,7 @@ from lienthong import migrate
 from lienthong.audit.seed import ensure_audit_head
 from lienthong.db import transaction
 from lienthong.exchange.grants import seed_purposes
+from lienthong.linkage import models as linkage_models  # noqa: F401  (tables in Base.metadata)
 from lienthong.registry.loader import ensure_builtin_units
 
 

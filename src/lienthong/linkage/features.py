@@ -157,7 +157,8 @@ def person_features(
 
 
 def tax_base(expr: pl.Expr) -> pl.Expr:
-    """The 10-digit enterprise code of a valid tax code (branch suffix removed), else null."""
+    """A valid tax code, else null. A branch (``-NNN``) is a business of its own, so its
+    suffix is kept: a branch and its head office are never linked by the identifier."""
     code = expr.str.replace_all(r"\s", "")
     base = code.str.slice(0, 10)
     shape = code.str.contains(r"^\d{10}(-\d{3})?$")
@@ -166,7 +167,7 @@ def tax_base(expr: pl.Expr) -> pl.Expr:
     )
     check = 10 - total % 11
     valid = shape & (check <= 9) & (check == base.str.slice(9, 1).cast(pl.Int32, strict=False))
-    return pl.when(valid).then(base).otherwise(None)
+    return pl.when(valid).then(code).otherwise(None)
 
 
 def business_features(
