@@ -14,6 +14,7 @@ from lienthong.errors import ValidationFailed
 from lienthong.sample import generate_province
 from lienthong.sample.communes import province
 from lienthong.sample.identifiers import personal_id_agrees, tax_code_valid
+from lienthong.sample.writers import to_cp1258
 from tests.sample.factories import read_rows, truth_of
 
 
@@ -190,3 +191,15 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
     assert caught.value.code == "invalid-sample-option"
     with pytest.raises(ValidationFailed):
         generate_province(tmp_path, persons=10, noise=0.9)
+
+
+def test_windows_1258_round_trips_every_vietnamese_letter() -> None:
+    vowels = "aăâeêioôơuưy"
+    letters = [
+        unicodedata.normalize("NFC", v + tone)
+        for v in vowels + vowels.upper()
+        for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    ]
+    text = " ".join(letters) + " đĐ Nguyễn Thị Hường"
+    encoded = to_cp1258(text)
+    assert unicodedata.normalize("NFC", encoded.decode("cp1258")) == text
