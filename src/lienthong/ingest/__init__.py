@@ -1,0 +1,1 @@
+"""Ingest: sector exports and source databases into the store, with quarantine and batches."""
