@@ -14,11 +14,13 @@ from lienthong.config import get_settings
 from lienthong.db import make_engine
 from lienthong.errors import LienthongError
 from lienthong.exchange.cli import grants_app
+from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
+from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import fail
 from lienthong.web.operator import operator_token_digest
 
@@ -38,6 +40,9 @@ app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(security_app, name="security")
 app.add_typer(linkage_app, name="linkage")
+app.add_typer(standards_app, name="standards")
+app.add_typer(codelists_app, name="codelists")
+app.add_typer(ingest_app, name="ingest")
 
 
 @db_app.command("upgrade")

@@ -10,6 +10,7 @@ from lienthong.db import transaction
 from lienthong.exchange.grants import seed_purposes
 from lienthong.linkage import models as linkage_models  # noqa: F401  (tables in Base.metadata)
 from lienthong.registry.loader import ensure_builtin_units
+from lienthong.standards.service import ensure_builtin_standards
 
 
 def prepare_database(engine: Engine) -> None:
@@ -23,3 +24,4 @@ def seed_reference_data(engine: Engine) -> None:
         ensure_builtin_units(session)
         seed_purposes(session)
         ensure_audit_head(session)
+        ensure_builtin_standards(session)

@@ -16,10 +16,12 @@ from lienthong.audit.views import router as audit_router
 from lienthong.db import make_engine, session_factory
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
+from lienthong.ingest.views import router as ingest_router
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
 from lienthong.security.views import router as security_router
+from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.middleware import BodyLimit, Metrics
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(registry_router, prefix=API)
+    app.include_router(standards_router, prefix=API)
+    app.include_router(ingest_router, prefix=API)
     app.include_router(security_router)
     app.include_router(grants_router, prefix=API)
     app.include_router(audit_router, prefix=API)

@@ -1,0 +1,212 @@
+"""Ingest commands: ``lienthong ingest FILE --standard … --system …`` and batch management.
+
+``lienthong ingest FILE …`` is short for ``lienthong ingest file FILE …``.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
+
+from lienthong.config import get_settings
+from lienthong.db import make_engine
+from lienthong.errors import ValidationFailed
+from lienthong.ingest import replay, service
+from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
+from lienthong.prepare import prepare_database
+from lienthong.terminal import cli_session, console, print_json, print_table
+
+
+class FileFirst(TyperGroup):
+    """A group whose first argument, when it is not a sub-command, is the file to ingest."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["file", *args]
+        return super().parse_args(ctx, args)
+
+
+ingest_app = typer.Typer(
+    cls=FileFirst, help="Ingest files into the store; batches, quarantine.", no_args_is_help=True
+)
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def summary(batch: BatchReport) -> None:
+    report: dict[str, Any] = batch.report
+    timings = report.get("timings", {})
+    print_table(
+        f"Batch {batch.id} ({batch.status})",
+        ("read", "loaded", "quarantined", "inserted", "updated", "unchanged", "seconds", "rows/s"),
+        [
+            (
+                batch.rows_read,
+                batch.rows_loaded,
+                batch.rows_quarantined,
+                batch.inserted,
+                batch.updated,
+                batch.unchanged,
+                timings.get("total"),
+                report.get("rows_per_s"),
+            )
+        ],
+    )
+    counts = report.get("finding_counts", {})
+    if counts:
+        print_table(
+            "Findings",
+            ("code", "field", "rows"),
+            [(*k.split(":", 1), n) for k, n in sorted(counts.items())],
+        )
+
+
+@ingest_app.command("file")
+def ingest_file(
+    path: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file")],
+    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
+    system: Annotated[str, typer.Option(help="Source system as ORGANISATION/SYSTEM")],
+    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
+    format: Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Source encoding (default: detect)")] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per committed chunk")] = 100_000,
+    json: Json = False,
+) -> None:
+    """Validate a file against a standard and load it (resumes an interrupted run)."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        if settings.should_auto_upgrade:
+            prepare_database(engine)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, disable=json, transient=True) as bar:
+            task = bar.add_task(f"ingest {path.name}", total=None)
+            batch = service.ingest_file(
+                engine=engine,
+                request=service.IngestRequest(
+                    path=path,
+                    standard=standard,
+                    system=system,
+                    mapping=mapping,
+                    format=format,
+                    encoding=encoding,
+                    chunk_rows=chunk_rows,
+                ),
+                progress=lambda n: bar.advance(task, n),
+            )
+        read = BatchReport.model_validate(batch)
+    finally:
+        engine.dispose()
+    if json:
+        print_json(read)
+        return
+    summary(read)
+
+
+@ingest_app.command("batches")
+def batches(
+    standard: str | None = None, status: str | None = None, limit: int = 100, json: Json = False
+) -> None:
+    """List ingest batches."""
+    with cli_session() as session:
+        rows, _ = service.list_batches(
+            session=session, standard=standard, status=status, limit=limit
+        )
+        found = [BatchRead.model_validate(b) for b in rows]
+    if json:
+        print_json(found)
+        return
+    print_table(
+        "Batches",
+        ("id", "standard", "system", "status", "read", "loaded", "quarantined"),
+        [
+            (
+                b.id,
+                b.standard,
+                b.source_system,
+                b.status,
+                b.rows_read,
+                b.rows_loaded,
+                b.rows_quarantined,
+            )
+            for b in found
+        ],
+    )
+
+
+@ingest_app.command("batch")
+def batch(batch_id: str, json: Json = False) -> None:
+    """A batch's status, counts, timings and findings summary."""
+    with cli_session() as session:
+        found = BatchReport.model_validate(service.get_batch(session=session, batch_id=batch_id))
+    if json:
+        print_json(found)
+        return
+    summary(found)
+
+
+@ingest_app.command("quarantine")
+def quarantine(batch_id: str, status: str = "open", limit: int = 100, json: Json = False) -> None:
+    """Quarantined rows of a batch with their findings."""
+    with cli_session() as session:
+        rows, _ = service.list_quarantine(
+            session=session,
+            batch_id=batch_id,
+            status=None if status == "all" else status,
+            limit=limit,
+        )
+        found = [QuarantineRead.model_validate(r) for r in rows]
+    if json:
+        print_json(found)
+        return
+    print_table(
+        "Quarantine",
+        ("id", "row", "status", "findings"),
+        [
+            (q.id, q.row, q.status, "; ".join(f"{f['field']}: {f['code']}" for f in q.findings))
+            for q in found
+        ],
+    )
+
+
+@ingest_app.command("replay")
+def replay_command(
+    batch_id: str,
+    fixes: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON Lines of corrections: {"id": <quarantine id>, "values": {field: value}}'
+        ),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Validate a batch's open quarantined rows again (with fixes); load those that pass."""
+    corrections: dict[int, dict[str, str | None]] = {}
+    if fixes is not None:
+        try:
+            for line in fixes.read_text("utf-8").splitlines():
+                if line.strip():
+                    item = jsonlib.loads(line)
+                    corrections[int(item["id"])] = dict(item["values"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValidationFailed.on(
+                "fixes", "invalid-fixes", f"cannot read {fixes}: {exc}"
+            ) from exc
+    with cli_session() as session:
+        found = BatchReport.model_validate(
+            replay.replay(session=session, batch_id=batch_id, fixes=corrections)
+        )
+    if json:
+        print_json(found)
+        return
+    summary(found)

@@ -1,0 +1,237 @@
+"""One chunk at a time: map → validate → load valid rows → quarantine invalid ones.
+
+Each chunk commits together with the batch's progress (``chunks_done`` and counters), so a
+run killed at any point leaves whole chunks only; running the same input again (same
+checksum, standard and system) resumes after the last committed chunk. Chunks already done are
+still read and validated (not loaded) to rebuild the batch's set of seen keys, which the
+``duplicate-key`` rule needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from lienthong.db import utcnow
+from lienthong.findings import Finding
+from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
+from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.sources import ERROR, RAGGED, Source
+from lienthong.standards.schema import StandardSpec
+from lienthong.standards.validate import ROW, CodeBook, validate_frame
+from lienthong.store.load import LoadCounts, load_frame
+
+INFO_CODES = frozenset(
+    {"encoding-converted", "commune-rekeyed", "value-normalised", "unmapped-column"}
+)
+EXAMPLES = 50
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Chunk:
+    """A validated chunk: rows to load, rows to quarantine and every finding."""
+
+    index: int
+    read: int
+    valid: pl.DataFrame
+    invalid: pl.DataFrame
+    findings: pl.DataFrame  # row, field, code, message, severity
+    keys: pl.Series
+
+
+@dataclass
+class Timings:
+    read: float = 0.0
+    validate: float = 0.0
+    load: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows the reader could not split into fields (wrong field count, bad JSON line)."""
+    parts = []
+    if RAGGED in frame.columns:
+        parts.append(
+            frame.filter(pl.col(RAGGED).fill_null(False)).select(
+                pl.col(ROW).alias("row"),
+                pl.lit(None, pl.Utf8).alias("field"),
+                pl.lit("malformed-row").alias("code"),
+                pl.lit("the row does not have as many fields as the header").alias("message"),
+            )
+        )
+    if ERROR in frame.columns:
+        parts.append(
+            frame.filter(pl.col(ERROR).is_not_null()).select(
+                pl.col(ROW).alias("row"),
+                pl.lit(None, pl.Utf8).alias("field"),
+                pl.lit("malformed-row").alias("code"),
+                pl.col(ERROR).cast(pl.Utf8).alias("message"),
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def _with_severity(findings: pl.DataFrame) -> pl.DataFrame:
+    columns = ["row", "field", "code", "message"]
+    if findings.height == 0:
+        return pl.DataFrame(
+            schema={
+                "row": pl.Int64,
+                "field": pl.Utf8,
+                "code": pl.Utf8,
+                "message": pl.Utf8,
+                "severity": pl.Utf8,
+            }
+        )
+    if "severity" in findings.columns:
+        return findings.select(
+            pl.col("row").cast(pl.Int64),
+            *[pl.col(c).cast(pl.Utf8) for c in columns[1:]],
+            pl.col("severity").cast(pl.Utf8),
+        )
+    return findings.select(
+        pl.col("row").cast(pl.Int64),
+        *[pl.col(c).cast(pl.Utf8) for c in columns[1:]],
+        pl.when(pl.col("code").is_in(list(INFO_CODES)))
+        .then(pl.lit("info"))
+        .otherwise(pl.lit("error"))
+        .alias("severity"),
+    )
+
+
+def check_chunk(
+    *,
+    index: int,
+    frame: pl.DataFrame,
+    spec: StandardSpec,
+    book: CodeBook,
+    mapping: Mapping | None,
+    successions: pl.DataFrame | None,
+    seen: pl.Series | None,
+    today: date,
+) -> Chunk:
+    """Map (when a mapping is given) and validate one chunk of source rows."""
+    found: list[pl.DataFrame] = []
+    if mapping is not None:
+        assert successions is not None
+        frame, mapped = apply_mapping(
+            frame, mapping, successions=successions, report_columns=index == 0
+        )
+        found.append(_with_severity(mapped))
+    markers = marker_findings(frame)
+    if markers.height:
+        found.append(_with_severity(markers))
+    result = validate_frame(frame, spec, book, today=today, seen_keys=seen)
+    found.append(_with_severity(result.findings))
+    findings = pl.concat(found).sort("row", nulls_last=False, maintain_order=True)
+    errors = findings.filter(pl.col("severity") == "error").get_column("row").drop_nulls()
+    # Mapping and reader findings can quarantine rows the validator accepted.
+    extra_bad = result.valid.get_column(ROW).is_in(errors.implode())
+    invalid = result.invalid
+    if extra_bad.any():
+        moved = result.valid.filter(extra_bad).get_column(ROW)
+        raw = frame.filter(pl.col(ROW).is_in(moved.implode())).select(
+            pl.col(ROW).cast(pl.Int64),
+            *[
+                pl.col(f).cast(pl.Utf8) if f in frame.columns else pl.lit(None, pl.Utf8).alias(f)
+                for f in spec.field_names
+            ],
+        )
+        invalid = pl.concat([invalid, raw]).sort(ROW)
+    return Chunk(
+        index=index,
+        read=frame.height,
+        valid=result.valid.filter(~extra_bad),
+        invalid=invalid,
+        findings=findings,
+        keys=result.keys,
+    )
+
+
+def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
+    """One quarantine entry per invalid row: its values and its findings (Python only here,
+    on the rejected rows)."""
+    if chunk.invalid.height == 0:
+        return []
+    grouped = (
+        chunk.findings.filter(pl.col("row").is_not_null())
+        .group_by("row", maintain_order=True)
+        .agg(pl.struct("field", "code", "message", "severity").alias("items"))
+    )
+    by_row = {r["row"]: r["items"] for r in grouped.iter_rows(named=True)}
+    now = utcnow()
+    out = []
+    for values in chunk.invalid.iter_rows(named=True):
+        row = values.pop(ROW)
+        out.append(
+            {
+                "batch_id": batch_id,
+                "row": row,
+                "status": "open",
+                "values": values,
+                "findings": by_row.get(row, []),
+                "created_at": now,
+            }
+        )
+    return out
+
+
+def summarise(report: dict[str, Any], findings: pl.DataFrame) -> None:
+    """Add a chunk's findings to the batch report: counts by code and field, a few examples."""
+    counts: dict[str, int] = report.setdefault("finding_counts", {})
+    for code, field_name, n in findings.group_by("code", "field").len().iter_rows():
+        name = f"{code}:{field_name or ''}"
+        counts[name] = counts.get(name, 0) + n
+    examples: list[dict[str, Any]] = report.setdefault("examples", [])
+    room = EXAMPLES - len(examples)
+    if room > 0:
+        examples.extend(findings.head(room).to_dicts())
+
+
+def store_chunk(
+    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, system: str
+) -> LoadCounts:
+    """Load, quarantine and record progress: the caller commits all of it at once."""
+    counts = load_frame(
+        session=session,
+        spec=spec,
+        frame=chunk.valid,
+        batch_id=batch.id,
+        system=system,
+        now=utcnow(),
+    )
+    rows = quarantine_rows(batch.id, chunk)
+    if rows:
+        session.execute(insert(QuarantineRow), rows)
+    report = dict(batch.report or {})
+    summarise(report, chunk.findings)
+    batch.report = report
+    batch.rows_read += chunk.read
+    batch.rows_loaded += chunk.valid.height
+    batch.rows_quarantined += chunk.invalid.height
+    batch.inserted += counts.inserted
+    batch.updated += counts.updated
+    batch.unchanged += counts.unchanged
+    batch.chunks_done = chunk.index + 1
+    session.flush()
+    return counts
+
+
+def file_findings(source: Source) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in source.findings if isinstance(f, Finding)]
+
+
+def load_successions_frame(session: Session) -> pl.DataFrame:
+    return load_successions(session)
+
+
+def elapsed(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

@@ -1,0 +1,59 @@
+"""Ingest response and request models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BatchRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    standard: str
+    standard_version: int
+    source_system: str
+    source_name: str
+    format: str
+    checksum: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    inserted: int
+    updated: int
+    unchanged: int
+    replay_of: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class BatchReport(BatchRead):
+    report: dict[str, Any]
+
+
+class QuarantineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    batch_id: str
+    row: int
+    status: str
+    values: dict[str, Any]
+    findings: list[dict[str, Any]]
+    replayed_batch_id: str | None
+
+
+class ReplayFix(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(description="Quarantine entry id")
+    values: dict[str, str | None] = Field(description="Corrected field values")
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fixes: list[ReplayFix] = Field(default_factory=list)

@@ -1,0 +1,254 @@
+"""Ingest batches: run a file into a standard's table (resumable), list batches and quarantine.
+
+``ingest_file`` is a job: it owns its transactions (one per chunk), so it takes the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from lienthong.db import session_factory, utcnow
+from lienthong.errors import BadRequest, NotFound
+from lienthong.ingest.mapping import Mapping
+from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.pipeline import (
+    Progress,
+    Timings,
+    check_chunk,
+    elapsed,
+    file_findings,
+    load_successions_frame,
+    store_chunk,
+)
+from lienthong.ingest.sources import Source, open_source
+from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.registry.systems import get_system
+from lienthong.standards.service import get_standard, spec_of
+from lienthong.standards.validate import CodeBook
+
+RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    path: Path
+    standard: str
+    system: str  # "ORG/SYSTEM"
+    mapping: Path | None = None
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    source_name: str | None = None
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    today: date | None = None
+
+
+def checksum(path: Path, mapping: Path | None = None) -> str:
+    """SHA-256 of the input (and of the mapping file, which changes what the input means)."""
+    digest = hashlib.sha256()
+    for part in (path, mapping):
+        if part is None:
+            continue
+        with part.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def resolve_system(*, session: Session, system: str) -> str:
+    """``ORG/SYSTEM`` of a registered system (``unknown-system`` otherwise)."""
+    organisation, _, code = system.partition("/")
+    if not organisation or not code:
+        raise BadRequest("--system must be ORGANISATION/SYSTEM", code="invalid-system")
+    try:
+        found = get_system(session=session, organisation=organisation, code=code)
+    except NotFound as exc:
+        raise NotFound(f"no registered system {system!r}", code="unknown-system") from exc
+    return f"{found.organisation.code}/{found.code}"
+
+
+def _resumable(
+    session: Session, *, digest: str, standard: str, version: int, system: str
+) -> Batch | None:
+    stmt = select(Batch).where(
+        Batch.checksum == digest,
+        Batch.standard == standard,
+        Batch.standard_version == version,
+        Batch.source_system == system,
+        Batch.status.in_((RUNNING, FAILED)),
+        Batch.replay_of.is_(None),
+    )
+    return session.scalars(stmt.order_by(Batch.started_at.desc())).first()
+
+
+def ingest_file(
+    *, engine: Engine, request: IngestRequest, progress: Progress | None = None
+) -> Batch:
+    """Validate and load one file; returns the finished batch (resumed if interrupted)."""
+    started = time.perf_counter()
+    timings = Timings()
+    sessions = session_factory(engine)
+    with sessions() as session:
+        with session.begin():
+            standard = get_standard(session=session, name=request.standard)
+            spec = spec_of(standard)
+            system = resolve_system(session=session, system=request.system)
+            book = CodeBook.load(session=session, spec=spec)
+            successions = load_successions_frame(session)
+        mapping = Mapping.load(request.mapping) if request.mapping else None
+        source: Source = open_source(
+            request.path,
+            format=request.format,
+            encoding=request.encoding,
+            delimiter=request.delimiter,
+            chunk_rows=request.chunk_rows,
+        )
+        if mapping is None:
+            mapping = Mapping.identity(source.columns, spec.field_names)
+        digest = checksum(request.path, request.mapping)
+        t = time.perf_counter()
+        chunks = source.chunks()
+        first = next(chunks, None)
+        today = request.today or date.today()
+        seen = None
+        first_checked = None
+        if first is not None:
+            # Fails here (no-matching-columns, …) before anything is written.
+            first_checked = check_chunk(
+                index=0,
+                frame=first,
+                spec=spec,
+                book=book,
+                mapping=mapping,
+                successions=successions,
+                seen=None,
+                today=today,
+            )
+        timings.read += elapsed(t)
+        with session.begin():
+            batch = _resumable(
+                session, digest=digest, standard=spec.name, version=spec.version, system=system
+            )
+            if batch is None:
+                batch = Batch(
+                    id=str(uuid.uuid4()),
+                    standard=spec.name,
+                    standard_version=spec.version,
+                    source_system=system,
+                    source_name=request.source_name or request.path.name,
+                    format=source.format,
+                    checksum=digest,
+                    status=RUNNING,
+                    chunks_done=0,
+                    rows_read=0,
+                    rows_loaded=0,
+                    rows_quarantined=0,
+                    inserted=0,
+                    updated=0,
+                    unchanged=0,
+                    report={"file_findings": file_findings(source)},
+                )
+                session.add(batch)
+            else:
+                batch.status = RUNNING
+        resumed_from = batch.chunks_done
+        try:
+            rest = chunks if first is not None else iter(())
+            frames = itertools.chain([first] if first is not None else [], rest)
+            for index, frame in enumerate(frames):
+                t = time.perf_counter()
+                if index == 0 and first_checked is not None:
+                    chunk = first_checked
+                else:
+                    chunk = check_chunk(
+                        index=index,
+                        frame=frame,
+                        spec=spec,
+                        book=book,
+                        mapping=mapping,
+                        successions=successions,
+                        seen=seen,
+                        today=today,
+                    )
+                timings.validate += elapsed(t)
+                seen = chunk.keys if seen is None else seen.append(chunk.keys)
+                if index >= batch.chunks_done:
+                    t = time.perf_counter()
+                    with session.begin():
+                        session.add(batch)
+                        store_chunk(
+                            session=session, batch=batch, spec=spec, chunk=chunk, system=system
+                        )
+                    timings.load += elapsed(t)
+                if progress is not None:
+                    progress(chunk.read)
+        except BaseException as exc:
+            with session.begin():
+                session.add(batch)
+                batch.status = FAILED
+                batch.report = {**(batch.report or {}), "error": str(exc)[:500]}
+            raise
+        with session.begin():
+            session.add(batch)
+            total = elapsed(started)
+            batch.status = COMPLETED
+            batch.finished_at = utcnow()
+            batch.report = {
+                **(batch.report or {}),
+                "resumed_from_chunk": resumed_from,
+                "timings": {
+                    "read_validate": round(timings.validate, 4),
+                    "load": round(timings.load, 4),
+                    "total": total,
+                },
+                "rows_per_s": round(batch.rows_read / total) if total else None,
+            }
+        return batch
+
+
+def get_batch(*, session: Session, batch_id: str) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id!r}", code="unknown-batch")
+    return batch
+
+
+def list_batches(
+    *,
+    session: Session,
+    standard: str | None = None,
+    status: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[Batch], str | None]:
+    stmt = select(Batch)
+    if standard:
+        stmt = stmt.where(Batch.standard == standard)
+    if status:
+        stmt = stmt.where(Batch.status == status)
+    return keyset_page(session, stmt, keys=[Batch.id], limit=limit, cursor=cursor)
+
+
+def list_quarantine(
+    *,
+    session: Session,
+    batch_id: str,
+    status: str | None = "open",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[QuarantineRow], str | None]:
+    get_batch(session=session, batch_id=batch_id)
+    stmt = select(QuarantineRow).where(QuarantineRow.batch_id == batch_id)
+    if status:
+        stmt = stmt.where(QuarantineRow.status == status)
+    return keyset_page(session, stmt, keys=[QuarantineRow.id], limit=limit, cursor=cursor)

@@ -1,0 +1,134 @@
+"""Ingest routes: streamed upload, batches and reports, quarantine and replay.
+
+Uploading and replaying need the operator token (until systems sign in with their own
+credentials); the upload body is the file itself, streamed to a temporary file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from lienthong.db import transaction
+from lienthong.errors import BadRequest
+from lienthong.ingest import replay, service
+from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead, ReplayRequest
+from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.standards.service import get_standard
+from lienthong.web.deps import Operator, SessionDep
+
+router = APIRouter()
+Limit = Annotated[int, Query(ge=1, le=1000)]
+SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".parquet"}
+
+
+def _check_standard(request: Request, name: str) -> None:
+    with transaction(request.app.state.engine) as session:
+        get_standard(session=session, name=name)
+
+
+@router.post(
+    "/ingest/{standard}",
+    response_model=BatchReport,
+    tags=["ingest"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Operator],
+)
+async def upload(
+    request: Request,
+    standard: str,
+    system: Annotated[str, Query(description="Source system as ORGANISATION/SYSTEM")],
+    filename: Annotated[str, Query(description="Original file name (its extension)")] = "upload",
+    format: Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")] = None,
+    encoding: str | None = None,
+    mapping: Annotated[str | None, Query(description="A mapping document (JSON)")] = None,
+) -> BatchReport:
+    """Ingest the request body (the file) into a standard; returns the batch report."""
+    await run_in_threadpool(_check_standard, request, standard)
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="lienthong-upload-") as tmp:
+        path = Path(tmp) / ("upload" + (suffix if suffix in SUFFIXES else ""))
+        try:
+            with path.open("wb") as out:
+                async for block in request.stream():
+                    out.write(block)
+        except ClientDisconnect as exc:
+            # Also what the body limit makes the app see; it answers 413 itself.
+            raise BadRequest("the upload was interrupted", code="upload-interrupted") from exc
+        mapping_path = None
+        if mapping:
+            mapping_path = Path(tmp) / "mapping.json"
+            mapping_path.write_text(mapping, encoding="utf-8")
+        batch = await run_in_threadpool(
+            lambda: service.ingest_file(
+                engine=request.app.state.engine,
+                request=service.IngestRequest(
+                    path=path,
+                    standard=standard,
+                    system=system,
+                    mapping=mapping_path,
+                    format=format,
+                    encoding=encoding,
+                    source_name=Path(filename).name,
+                ),
+            )
+        )
+    return BatchReport.model_validate(batch)
+
+
+@router.get("/ingest/batches", response_model=Page[BatchRead], tags=["ingest"])
+def list_batches(
+    session: SessionDep,
+    standard: str | None = None,
+    status: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[BatchRead]:
+    rows, nxt = service.list_batches(
+        session=session, standard=standard, status=status, limit=limit, cursor=cursor
+    )
+    return Page(items=[BatchRead.model_validate(b) for b in rows], next_cursor=nxt)
+
+
+@router.get("/ingest/batches/{batch_id}", response_model=BatchReport, tags=["ingest"])
+def get_batch(session: SessionDep, batch_id: str) -> BatchReport:
+    """Status, counts, timings and the findings summary of a batch."""
+    return BatchReport.model_validate(service.get_batch(session=session, batch_id=batch_id))
+
+
+@router.get(
+    "/ingest/batches/{batch_id}/quarantine", response_model=Page[QuarantineRead], tags=["ingest"]
+)
+def list_quarantine(
+    session: SessionDep,
+    batch_id: str,
+    status: Annotated[str | None, Query(description="open (default), replayed or all")] = "open",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[QuarantineRead]:
+    rows, nxt = service.list_quarantine(
+        session=session,
+        batch_id=batch_id,
+        status=None if status == "all" else status,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=[QuarantineRead.model_validate(r) for r in rows], next_cursor=nxt)
+
+
+@router.post(
+    "/ingest/batches/{batch_id}/replay",
+    response_model=BatchReport,
+    tags=["ingest"],
+    dependencies=[Operator],
+)
+def replay_batch(session: SessionDep, batch_id: str, body: ReplayRequest) -> BatchReport:
+    """Validate the open quarantined rows again, with corrections; load those that pass."""
+    fixes = {fix.id: fix.values for fix in body.fixes}
+    batch = replay.replay(session=session, batch_id=batch_id, fixes=fixes)
+    return BatchReport.model_validate(batch)

@@ -1,0 +1,1 @@
+"""Data standards (Table Schema documents) and shared code lists (*danh mục dùng chung*)."""

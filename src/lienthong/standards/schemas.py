@@ -1,0 +1,45 @@
+"""Standards request and response models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StandardRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    version: int
+    status: str
+    title: str
+    document: dict[str, Any]
+    breaking: list[dict[str, str]] | None
+    created_at: datetime
+    published_at: datetime | None
+    deprecated_at: datetime | None
+
+
+class CodeListSummary(BaseModel):
+    name: str
+    version: str
+    title: str
+    valid_from: date | None
+    valid_to: date | None
+    size: int
+
+
+class CodeEntry(BaseModel):
+    code: str
+    label: str
+
+
+class CodeListRead(BaseModel):
+    name: str
+    version: str
+    title: str
+    valid_from: date | None
+    valid_to: date | None
+    entries: list[CodeEntry]

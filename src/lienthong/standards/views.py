@@ -1,0 +1,108 @@
+"""Standards and code-list routes: reads are open, changes need the operator token."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, status
+
+from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.standards import codelists, service
+from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
+from lienthong.web.deps import Operator, SessionDep
+
+router = APIRouter()
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Document = Annotated[dict[str, Any], Body(description="A Table Schema document")]
+
+
+def _read(standard: object) -> StandardRead:
+    return StandardRead.model_validate(standard)
+
+
+@router.get("/standards", response_model=Page[StandardRead], tags=["standards"])
+def list_standards(
+    session: SessionDep,
+    status: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[StandardRead]:
+    rows, nxt = service.list_standards(session=session, status=status, limit=limit, cursor=cursor)
+    return Page(items=[_read(s) for s in rows], next_cursor=nxt)
+
+
+@router.post(
+    "/standards",
+    response_model=StandardRead,
+    tags=["standards"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Operator],
+)
+def create_standard(session: SessionDep, document: Document) -> StandardRead:
+    """Add a draft version (version defaults to the next one)."""
+    return _read(service.create_standard(session=session, document=document))
+
+
+@router.get("/standards/{name}", response_model=StandardRead, tags=["standards"])
+def get_standard(session: SessionDep, name: str, version: int | None = None) -> StandardRead:
+    """The given version, or the latest published one."""
+    return _read(service.get_standard(session=session, name=name, version=version))
+
+
+@router.put(
+    "/standards/{name}/{version}",
+    response_model=StandardRead,
+    tags=["standards"],
+    dependencies=[Operator],
+)
+def update_draft(session: SessionDep, name: str, version: int, document: Document) -> StandardRead:
+    return _read(
+        service.update_draft(session=session, name=name, version=version, document=document)
+    )
+
+
+@router.post(
+    "/standards/{name}/{version}/publish",
+    response_model=StandardRead,
+    tags=["standards"],
+    dependencies=[Operator],
+)
+def publish(session: SessionDep, name: str, version: int) -> StandardRead:
+    """Publish a draft; ``breaking`` lists what changed incompatibly."""
+    return _read(service.publish(session=session, name=name, version=version))
+
+
+@router.post(
+    "/standards/{name}/{version}/deprecate",
+    response_model=StandardRead,
+    tags=["standards"],
+    dependencies=[Operator],
+)
+def deprecate(session: SessionDep, name: str, version: int) -> StandardRead:
+    return _read(service.deprecate(session=session, name=name, version=version))
+
+
+@router.get("/codelists", response_model=Page[CodeListSummary], tags=["standards"])
+def list_codelists(session: SessionDep) -> Page[CodeListSummary]:
+    """Every version of every shared code list (a short list: one page)."""
+    found = codelists.list_codelists(session=session)
+    return Page(items=[CodeListSummary(**c) for c in found])
+
+
+@router.get("/codelists/{name}", response_model=CodeListRead, tags=["standards"])
+def get_codelist(
+    session: SessionDep,
+    name: str,
+    version: str | None = None,
+    on: Annotated[Date | None, Query(alias="date")] = None,
+) -> CodeListRead:
+    found = codelists.get_codelist(session=session, name=name, version=version, on=on)
+    return CodeListRead(
+        name=found.name,
+        version=found.version,
+        title=found.title,
+        valid_from=found.valid_from,
+        valid_to=found.valid_to,
+        entries=[CodeEntry(code=c, label=label) for c, label in sorted(found.entries.items())],
+    )

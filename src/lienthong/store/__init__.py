@@ -1,0 +1,1 @@
+"""The store: one typed table per standard version, with provenance and history."""

@@ -1,0 +1,150 @@
+"""Bulk upsert of validated rows: stage the chunk, keep changed rows' old values, merge.
+
+The chunk goes into a temporary stage table (PostgreSQL: ``COPY … FROM STDIN``; SQLite: one
+``executemany``), then two set-based statements do the rest: rows whose values differ are
+copied to the history table, and ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE changed``
+writes new and changed rows. Re-loading identical values writes nothing (all unchanged).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from psycopg import sql
+from sqlalchemy import Connection, MetaData, Table, and_, false, literal, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lienthong.standards.schema import StandardSpec
+from lienthong.store.tables import ensure_tables, stage_table
+
+SQLITE_TS = "%Y-%m-%d %H:%M:%S.%6f"
+# INSERT … SELECT row counts are kept only on request (SQLAlchemy 2.1).
+COUNTED = {"preserve_rowcount": True}
+
+
+@dataclass
+class LoadCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: LoadCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _with_provenance(
+    frame: pl.DataFrame, spec: StandardSpec, *, batch_id: str, system: str, now: datetime
+) -> pl.DataFrame:
+    return frame.select(
+        *spec.field_names,
+        pl.lit(batch_id).alias("_batch_id"),
+        pl.lit(system).alias("_source_system"),
+        pl.lit(now).alias("_loaded_at"),
+        pl.lit(now).alias("_updated_at"),
+    )
+
+
+def _copy_postgres(conn: Connection, stage: Table, frame: pl.DataFrame) -> None:
+    data = frame.with_columns(
+        pl.col("_loaded_at").dt.strftime("%Y-%m-%dT%H:%M:%S.%6f+00:00"),
+        pl.col("_updated_at").dt.strftime("%Y-%m-%dT%H:%M:%S.%6f+00:00"),
+    ).write_csv(include_header=False, null_value="", quote_style="non_numeric")
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(stage.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        buffer = io.BytesIO(data.encode())
+        while block := buffer.read(1 << 20):
+            copy.write(block)
+
+
+def _insert_sqlite(conn: Connection, stage: Table, frame: pl.DataFrame) -> None:
+    converted = frame.with_columns(
+        [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
+        + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
+        + [
+            pl.col("_loaded_at").dt.strftime(SQLITE_TS),
+            pl.col("_updated_at").dt.strftime(SQLITE_TS),
+        ]
+    )
+    statement = str(stage.insert().compile(dialect=conn.dialect))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(statement, converted.rows())
+    finally:
+        cursor.close()
+
+
+def _changed(left: Any, right: Any, spec: StandardSpec) -> Any:
+    """Any non-key value differs (NULL-safe); ``left``/``right`` are column collections."""
+    others = [f for f in spec.field_names if f not in spec.primary_key]
+    if not others:
+        return false()
+    return or_(*[left[f].is_distinct_from(right[f]) for f in others])
+
+
+def load_frame(
+    *,
+    session: Session,
+    spec: StandardSpec,
+    frame: pl.DataFrame,
+    batch_id: str,
+    system: str,
+    now: datetime,
+) -> LoadCounts:
+    """Upsert typed valid rows (standard field columns; extra columns ignored)."""
+    if frame.height == 0:
+        return LoadCounts()
+    conn = session.connection()
+    current, history = ensure_tables(conn, spec)
+    stage = stage_table(spec, MetaData())
+    stage.create(conn, checkfirst=True)
+    data = _with_provenance(frame, spec, batch_id=batch_id, system=system, now=now)
+    if conn.dialect.name == "postgresql":
+        _copy_postgres(conn, stage, data)
+    else:
+        _insert_sqlite(conn, stage, data)
+    on_key = and_(*[current.c[k] == stage.c[k] for k in spec.primary_key])
+    columns = [*spec.field_names, "_batch_id", "_source_system", "_loaded_at", "_updated_at"]
+    old = (
+        select(
+            *[current.c[c] for c in columns],
+            literal(now).label("_replaced_at"),
+            literal(batch_id).label("_replaced_by"),
+        )
+        .select_from(current.join(stage, on_key))
+        .where(_changed(current.c, stage.c, spec))
+    )
+    updated = conn.execute(
+        history.insert().from_select([*columns, "_replaced_at", "_replaced_by"], old),
+        execution_options=COUNTED,
+    ).rowcount
+    make_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = make_insert(current).from_select(
+        columns, select(*[stage.c[c] for c in columns]).where(true())
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=list(spec.primary_key),
+        set_={
+            **{f: upsert.excluded[f] for f in spec.field_names if f not in spec.primary_key},
+            "_batch_id": upsert.excluded["_batch_id"],
+            "_source_system": upsert.excluded["_source_system"],
+            "_updated_at": upsert.excluded["_updated_at"],
+        },
+        where=_changed(current.c, upsert.excluded, spec),
+    )
+    written = conn.execute(upsert, execution_options=COUNTED).rowcount
+    conn.execute(stage.delete())
+    inserted = written - updated
+    return LoadCounts(inserted=inserted, updated=updated, unchanged=frame.height - written)

@@ -1,0 +1,137 @@
+"""Ingest end to end through the API: counts, quarantine, replay, idempotence, bad input."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from lienthong.db import transaction
+from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.store.service import list_records
+from lienthong.web.app import create_app
+from tests.ingest.factories import citizen_row, register_system, write_citizens
+
+URL = "/api/v1/ingest/citizen"
+
+
+def _rows() -> list[dict[str, str]]:
+    rows = [citizen_row(i) for i in range(1, 21)]
+    rows[4]["sex"] = "2"  # row 5: personal-id-mismatch
+    rows[9]["date_of_birth"] = "31/02/1990"  # row 10: invalid-date
+    rows.append(citizen_row(3))  # row 21: duplicate-key
+    return rows
+
+
+def _upload(client: TestClient, operator: dict[str, str], path: Path, **params: Any):
+    return client.post(
+        URL if "standard" not in params else f"/api/v1/ingest/{params.pop('standard')}",
+        params={"system": "H33.02/hoso", "filename": path.name, **params},
+        content=path.read_bytes(),
+        headers=operator,
+    )
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    with transaction(engine) as session:
+        return (
+            session.scalar(select(func.count()).select_from(Batch)) or 0,
+            session.scalar(select(func.count()).select_from(QuarantineRow)) or 0,
+        )
+
+
+def test_upload_quarantine_replay(
+    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    register_system(engine)
+    path = write_citizens(tmp_path / "dan_cu.csv", _rows())
+    response = _upload(client, operator, path)
+    assert response.status_code == 201, response.text
+    batch = response.json()
+    assert batch["status"] == "completed"
+    assert (batch["rows_read"], batch["rows_loaded"], batch["rows_quarantined"]) == (21, 18, 3)
+    assert batch["inserted"] == 18
+    assert batch["report"]["finding_counts"]["duplicate-key:personal_id"] == 1
+
+    quarantine = client.get(f"/api/v1/ingest/batches/{batch['id']}/quarantine").json()["items"]
+    by_row = {q["row"]: q for q in quarantine}
+    assert set(by_row) == {5, 10, 21}
+    assert [f["code"] for f in by_row[10]["findings"]] == ["invalid-date"]
+    assert by_row[10]["values"]["date_of_birth"] == "31/02/1990"
+
+    # Fix row 10 only; row 5 stays wrong.
+    fix = {"fixes": [{"id": by_row[10]["id"], "values": {"date_of_birth": "1990-02-28"}}]}
+    replayed = client.post(
+        f"/api/v1/ingest/batches/{batch['id']}/replay", json=fix, headers=operator
+    )
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["replay_of"] == batch["id"]
+    assert replayed.json()["rows_loaded"] == 2  # row 10 fixed; row 21 repeats a stored key
+    still = client.get(f"/api/v1/ingest/batches/{batch['id']}/quarantine").json()["items"]
+    assert [q["row"] for q in still] == [5]
+
+    again = _upload(client, operator, path).json()
+    assert (again["inserted"], again["updated"]) == (0, 0)
+    assert again["unchanged"] == again["rows_loaded"] == 18
+    with transaction(engine) as session:
+        records, _ = list_records(session=session, dataset="citizen", limit=100)
+    assert len(records) == 19
+
+    listed = client.get("/api/v1/ingest/batches").json()["items"]
+    assert len(listed) == 3
+    report = client.get(f"/api/v1/ingest/batches/{batch['id']}").json()
+    assert report["report"]["timings"]["total"] >= 0
+
+
+def test_bad_inputs_write_nothing(
+    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    register_system(engine)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    response = _upload(client, operator, empty)
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "empty-file")
+
+    alien = tmp_path / "alien.csv"
+    alien.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    response = _upload(client, operator, alien)
+    assert response.json()["error"]["code"] == "no-matching-columns"
+
+    good = io.BytesIO()
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>" * 2000)
+    truncated = tmp_path / "cut.xlsx"
+    truncated.write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
+    response = _upload(client, operator, truncated)
+    assert response.json()["error"]["code"] == "truncated-file"
+
+    path = write_citizens(tmp_path / "ok.csv", [citizen_row(1)])
+    response = _upload(client, operator, path, standard="citizens")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "unknown-standard")
+
+    response = client.post(
+        URL, params={"system": "NOPE/x"}, content=path.read_bytes(), headers=operator
+    )
+    assert response.json()["error"]["code"] == "unknown-system"
+    assert client.post(URL, params={"system": "H33.02/hoso"}, content=b"x").status_code == 401
+    assert _counts(engine) == (0, 0)
+
+
+def test_upload_over_the_limit(settings: Any, engine: Engine, operator: dict[str, str]) -> None:
+    small = settings.model_copy(update={"max_upload_bytes": 1000})
+    with TestClient(create_app(small, engine=engine)) as client:
+
+        def body():  # streamed without Content-Length, as a 2 GB upload would be
+            for _ in range(100):
+                yield b"personal_id,full_name\n" * 10
+
+        response = client.post(
+            URL, params={"system": "H33.02/hoso"}, content=body(), headers=operator
+        )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload-too-large"
+    assert _counts(engine) == (0, 0)

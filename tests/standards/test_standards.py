@@ -1,0 +1,107 @@
+"""Standards: built-ins seeded, draft → published → deprecated, breaking changes, code lists."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from lienthong.standards.service import builtin_document
+
+
+def _citizen_v2(**changes: Any) -> dict[str, Any]:
+    document = copy.deepcopy(builtin_document("citizen"))
+    document["version"] = 2
+    document.update(changes)
+    return document
+
+
+def test_builtin_standards_are_published(client: TestClient) -> None:
+    response = client.get("/api/v1/standards")
+    assert response.status_code == 200
+    names = {(s["name"], s["version"], s["status"]) for s in response.json()["items"]}
+    assert {
+        ("citizen", 1, "published"),
+        ("business", 1, "published"),
+        ("land_parcel", 1, "published"),
+        ("health_insurance", 1, "published"),
+    } <= names
+    citizen = client.get("/api/v1/standards/citizen").json()
+    assert citizen["document"]["primaryKey"] == ["personal_id"]
+    assert citizen["document"]["lienthong:areaField"] == "commune_code"
+
+
+def test_unknown_standard_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/standards/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown-standard"
+
+
+def test_management_needs_the_operator(client: TestClient) -> None:
+    response = client.post("/api/v1/standards", json=_citizen_v2())
+    assert response.status_code == 401
+
+
+def test_publish_reports_breaking_changes(client: TestClient, operator: dict[str, str]) -> None:
+    document = _citizen_v2()
+    fields = [f for f in document["fields"] if f["name"] != "phone"]  # removed field
+    for f in fields:
+        if f["name"] == "address_line":
+            f["constraints"] = {"required": True}  # newly required
+    fields.append({"name": "household_id", "type": "integer"})
+    document["fields"] = fields
+    created = client.post("/api/v1/standards", json=document, headers=operator)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft"
+    # A draft may change; the latest *published* version is still v1.
+    assert client.get("/api/v1/standards/citizen").json()["version"] == 1
+    published = client.post("/api/v1/standards/citizen/2/publish", headers=operator)
+    assert published.status_code == 200, published.text
+    breaking = {(b["field"], b["code"]) for b in published.json()["breaking"]}
+    assert breaking == {("phone", "removed-field"), ("address_line", "new-required-field")}
+    assert client.get("/api/v1/standards/citizen").json()["version"] == 2
+    again = client.put("/api/v1/standards/citizen/2", json=document, headers=operator)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "standard-immutable"
+    deprecated = client.post("/api/v1/standards/citizen/1/deprecate", headers=operator)
+    assert deprecated.json()["status"] == "deprecated"
+
+
+def test_narrowed_type_is_breaking(client: TestClient, operator: dict[str, str]) -> None:
+    document = _citizen_v2()
+    for f in document["fields"]:
+        if f["name"] == "phone":
+            f["type"] = "integer"
+            f.pop("constraints", None)
+    client.post("/api/v1/standards", json=document, headers=operator)
+    published = client.post("/api/v1/standards/citizen/2/publish", headers=operator).json()
+    assert [(b["field"], b["code"]) for b in published["breaking"]] == [("phone", "narrowed-type")]
+
+
+def test_invalid_standard_is_rejected(client: TestClient, operator: dict[str, str]) -> None:
+    bad = {
+        "name": "x",
+        "fields": [{"name": "a", "type": "geopoint"}],
+        "primaryKey": ["a"],
+        "lienthong:areaField": "a",
+    }
+    response = client.post("/api/v1/standards", json=bad, headers=operator)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid-standard"
+    assert response.json()["error"]["details"][0]["field"] == "fields.0.type"
+
+
+def test_code_lists(client: TestClient) -> None:
+    listed = client.get("/api/v1/codelists").json()["items"]
+    sizes = {(c["name"], c["version"]): c["size"] for c in listed}
+    assert sizes[("ethnic-group", "1")] == 54
+    assert sizes[("sex", "1")] == 2
+    assert ("admin-unit", "2025") in sizes and ("admin-unit", "pre2025") in sizes
+    ethnic = client.get("/api/v1/codelists/ethnic-group").json()
+    labels = {e["code"]: e["label"] for e in ethnic["entries"]}
+    assert labels["01"] == "Kinh" and labels["06"] == "Hoa" and labels["54"] == "Rơ Măm"
+    old = client.get("/api/v1/codelists/admin-unit", params={"date": "2024-01-01"}).json()
+    assert old["version"] == "pre2025"
+    missing = client.get("/api/v1/codelists/nope")
+    assert missing.json()["error"]["code"] == "unknown-codelist"
