@@ -19,7 +19,8 @@ def test_sample_json_summary(tmp_path: Path) -> None:
     assert summary["persons"] == 300
     assert summary["province"] == "33"
     assert {f["name"] for f in summary["files"]} == {
-        "citizens.csv", "businesses.xlsx", "health_insurance.jsonl", "land_parcels.csv"
+        "citizens.csv", "businesses.xlsx", "health_insurance.jsonl",
+        "health_insurance_2024.jsonl", "land_parcels.csv",
     }  # fmt: skip
     assert (tmp_path / "truth.json").is_file()
 

@@ -42,14 +42,15 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
     generate_province(tmp_path / "c", persons=400, seed=12)
     first, second = _digests(tmp_path / "a"), _digests(tmp_path / "b")
     assert first == second
-    assert len(first) == 7
+    assert len(first) == 9
     assert _digests(tmp_path / "c")["citizens.csv"] != first["citizens.csv"]
 
 
 def test_every_file_in_truth_exists_with_its_row_count(sample: Path) -> None:
     truth = truth_of(sample)
     assert set(truth["files"]) == {
-        "citizens.csv", "businesses.xlsx", "health_insurance.jsonl", "land_parcels.csv"
+        "citizens.csv", "businesses.xlsx", "health_insurance.jsonl",
+        "health_insurance_2024.jsonl", "land_parcels.csv",
     }  # fmt: skip
     for name, spec in truth["files"].items():
         assert len(read_rows(sample / name)) == spec["rows"]
@@ -170,6 +171,27 @@ def test_land_register_is_windows_1258_with_old_commune_codes(sample: Path) -> N
             assert row["commune_code"] in place.ambiguous_old
         elif "unknown-predecessor" not in codes:
             assert row["commune_code"] in old_codes
+
+
+def test_older_cards_carry_pre_2025_codes_until_the_reform(sample: Path) -> None:
+    place = province("33")
+    old_codes = {old for c in place.communes for old in c.predecessors}
+    new_codes = {c.code for c in place.communes}
+    truth = truth_of(sample)["files"]["health_insurance_2024.jsonl"]
+    current = {r["card_number"] for r in read_rows(sample / "health_insurance.jsonl")}
+    before = after = 0
+    for i, row in enumerate(read_rows(sample / "health_insurance_2024.jsonl"), 1):
+        assert row["card_number"] not in current
+        if str(i) in truth["invalid"]:
+            continue
+        if row["valid_from"] < "2025-07-01":
+            before += 1
+            assert row["commune_code"] in old_codes
+        else:
+            after += 1
+            assert row["commune_code"] in new_codes
+    assert before > 100
+    assert after > 0
 
 
 def test_entities_link_the_same_person_across_files(sample: Path) -> None:

@@ -14,7 +14,12 @@ from lienthong.sample.businesses import make_businesses
 from lienthong.sample.communes import province as load_province
 from lienthong.sample.health import health_cards
 from lienthong.sample.land import make_land
-from lienthong.sample.mappings import LAND_HEADERS, citizen_mapping, land_mapping
+from lienthong.sample.mappings import (
+    LAND_HEADERS,
+    citizen_mapping,
+    land_mapping,
+    lapsed_cards_mapping,
+)
 from lienthong.sample.people import REFERENCE_DATE, citizens, make_population
 from lienthong.sample.truth import SourceFile, truth_document, write_truth
 from lienthong.sample.writers import (
@@ -32,6 +37,7 @@ DEFAULT_PROVINCE = "33"
 CITIZENS = "citizens.csv"
 BUSINESSES = "businesses.xlsx"
 HEALTH = "health_insurance.jsonl"
+LAPSED = "health_insurance_2024.jsonl"
 LAND = "land_parcels.csv"
 # The snapshot's date: every file describes the province as on this day (stable across runs).
 GENERATED_AT = f"{REFERENCE_DATE.isoformat()}T00:00:00+07:00"
@@ -130,10 +136,13 @@ def generate_province(
                   skip=set(business.invalid))  # fmt: skip
     mess.duplicates(business, rngs[3], noise, _swap_status)
 
-    health = health_cards(rngs[4], pop, HEALTH)
-    mess.defects(health, rngs[5], noise, mess.HEALTH_DEFECTS)
-    mess.cosmetic(health, rngs[5], 2 * noise, mess.PERSON_VARIANTS, skip=set(health.invalid))
-    mess.duplicates(health, rngs[5], noise, _later_end)
+    health, lapsed = health_cards(rngs[4], pop, place, HEALTH, LAPSED)
+    lapsed.mapping = "health_insurance_2024.mapping.json"
+    for cards, kinds in ((health, mess.HEALTH_DEFECTS),
+                         (lapsed, mess.lapsed_card_defects(place.ambiguous_old))):  # fmt: skip
+        mess.defects(cards, rngs[5], noise, kinds)
+        mess.cosmetic(cards, rngs[5], 2 * noise, mess.PERSON_VARIANTS, skip=set(cards.invalid))
+        mess.duplicates(cards, rngs[5], noise, _later_end)
 
     land = make_land(rngs[6], pop, firms, place, LAND)
     land.mapping = "land_parcels.mapping.json"
@@ -153,10 +162,12 @@ def generate_province(
     write_xlsx(business, out / BUSINESSES, date_fields={"registration_date"},
                bool_fields={"has_website"})  # fmt: skip
     write_jsonl(health, out / HEALTH)
+    write_jsonl(lapsed, out / LAPSED)
+    write_json(out / lapsed.mapping, lapsed_cards_mapping(list(lapsed.columns)))
     write_legacy_csv(land, out / LAND, LAND_HEADERS)
     write_json(out / land.mapping, land_mapping())
 
-    files = [people, business, health, land]
+    files = [people, business, health, lapsed, land]
     document = truth_document(
         seed=seed, province=province, persons=persons, generated_at=GENERATED_AT, files=files
     )

@@ -27,6 +27,17 @@ def citizen_mapping(fields: list[str]) -> dict[str, Any]:
     }
 
 
+def lapsed_cards_mapping(fields: list[str]) -> dict[str, Any]:
+    """Cards that started before the reform carry pre-2025 codes: re-key those only."""
+    when = {"date_field": "valid_from", "before": "2025-07-01"}
+    return {
+        "columns": {name: name for name in fields},
+        "transforms": {
+            "commune_code": [{"rekey": {"from": "pre2025", "to": "2025", "when": when}}]
+        },
+    }
+
+
 def land_mapping() -> dict[str, Any]:
     """Vietnamese headers; commune codes of the old register re-keyed to 2025 codes."""
     return {

@@ -148,6 +148,18 @@ HOLDER_VARIANTS: Sequence[Change] = (
 )  # fmt: skip
 
 
+def lapsed_card_defects(ambiguous: Sequence[str]) -> Sequence[Defect]:
+    """The health-card defects, plus old codes with several successors on pre-reform cards."""
+
+    def ambiguous_code(file: SourceFile, i: int, rng: np.random.Generator) -> bool:
+        if not ambiguous or file.columns["valid_from"][i] >= "2025-07-01":
+            return False
+        file.columns["commune_code"][i] = ambiguous[int(rng.integers(len(ambiguous)))]
+        return True
+
+    return (("ambiguous-successor", ambiguous_code), *HEALTH_DEFECTS)
+
+
 def land_defects(ambiguous: Sequence[str], keys: set[tuple[str, str, str]]) -> Sequence[Defect]:
     """Defects of the land register; ``keys`` holds every (commune, sheet, parcel) in use, so
     that a changed commune code never repeats another row's key."""
