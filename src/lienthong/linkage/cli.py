@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
+from lienthong.config import get_settings
 from lienthong.errors import NotFound
-from lienthong.linkage import review
+from lienthong.linkage import review, runs
 from lienthong.linkage.evaluate import febrl4
 from lienthong.linkage.models import Link, Master
+from lienthong.linkage.spec import KINDS
+from lienthong.linkage.truth import evaluate_store
 from lienthong.terminal import cli_session, print_json, print_table
 
 linkage_app = typer.Typer(help="Master persons and businesses.", no_args_is_help=True)
@@ -21,6 +26,38 @@ linkage_app.add_typer(review_app, name="review")
 linkage_app.add_typer(masters_app, name="masters")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+KindOpt = Annotated[
+    list[str] | None, typer.Option("--kind", help="person or business (repeatable; default both)")
+]
+
+
+def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
+    with cli_session() as session:
+        summaries = [asdict(s) for s in runs.run(session=session, kinds=kinds or KINDS, full=full)]
+    if as_json:
+        print_json({"runs": summaries})
+        return
+    print_table(
+        "Linkage runs",
+        ["kind", "mode", "records", "new", "comparisons", "pairs", "masters", "review"],
+        [
+            [s["kind"], s["mode"], s["records"], s["new_records"], s["comparisons"], s["pairs"],
+             s["masters"], s["review_pending"]]
+            for s in summaries
+        ],
+    )  # fmt: skip
+
+
+@linkage_app.command("run")
+def run_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
+    """Link new and changed store records into master records (incremental)."""
+    _run(kind, False, as_json)
+
+
+@linkage_app.command("relink")
+def relink_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
+    """Rescore and relink every store record; master ids and review decisions are kept."""
+    _run(kind, True, as_json)
 
 
 def _review_dict(item: review.Review) -> dict:
@@ -73,7 +110,13 @@ def review_list(
 
 def _decide(review_id: int, decision: str, note: str | None, as_json: bool) -> None:
     with cli_session() as session:
-        item = review.decide(session=session, review_id=review_id, decision=decision, note=note)
+        item = review.decide(
+            session=session,
+            review_id=review_id,
+            decision=decision,
+            note=note,
+            settings=get_settings(),
+        )
         row = _review_dict(item)
     if as_json:
         print_json(row)
@@ -128,20 +171,38 @@ def masters_show(master_id: str, as_json: JsonOpt = False) -> None:
 
 @linkage_app.command("evaluate")
 def evaluate(
+    truth: Annotated[
+        Path | None,
+        typer.Option("--truth", help="truth.json of an ingested sample: score the masters"),
+    ] = None,
     use_febrl4: Annotated[
-        bool, typer.Option("--febrl4", help="Link FEBRL4 with a baseline")
-    ] = True,
+        bool | None,
+        typer.Option("--febrl4/--no-febrl4", help="Link FEBRL4 beside a baseline"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pairwise precision, recall, F1 and cluster figures."""
-    result = {"febrl4": febrl4()} if use_febrl4 else {}
+    """Pairwise precision, recall, F1 and cluster figures (masters vs a truth file; FEBRL4)."""
+    result: dict = {}
+    if truth is not None:
+        with cli_session() as session:
+            result["truth"] = evaluate_store(session=session, truth_path=truth)
+    if use_febrl4 if use_febrl4 is not None else truth is None:
+        result["febrl4"] = febrl4()
     if as_json:
         print_json(result)
         return
-    for name, figures in result.items():
-        for side in ("ours", "baseline"):
-            f = figures[side]
+    for kind in ("person", "business"):
+        if "truth" in result:
+            f = result["truth"][kind]
             typer.echo(
-                f"{name} {side}: precision {f['precision']} recall {f['recall']} "
+                f"{kind}: precision {f['precision']} recall {f['recall']} f1 {f['f1']} "
+                f"exact clusters {f['clusters_exact']} ({f['records']} records, "
+                f"{f['unlinked']} not linked)"
+            )
+    for side in ("ours", "baseline"):
+        if "febrl4" in result:
+            f = result["febrl4"][side]
+            typer.echo(
+                f"febrl4 {side}: precision {f['precision']} recall {f['recall']} "
                 f"f1 {f['f1']} ({f['seconds']} s)"
             )

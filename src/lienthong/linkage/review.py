@@ -6,9 +6,13 @@ Decisions are kept across reruns: an accepted pair is always linked, a rejected 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import event, record
+from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.linkage.models import Review
@@ -50,6 +54,24 @@ def _check(decision: str) -> None:
         )
 
 
+def _audit(
+    session: Session, settings: Settings | None, item: Review, actor: dict[str, Any] | None
+) -> None:
+    """The decision goes into the audit log in the same transaction (when settings are given)."""
+    if settings is None:
+        return
+    entry = event(
+        "linkage.review",
+        actor=actor or {"kind": "operator"},
+        review_id=item.id,
+        kind=item.kind,
+        decision=item.status,
+        left=f"{item.left_dataset}/{item.left_key}",
+        right=f"{item.right_dataset}/{item.right_key}",
+    )
+    record(session=session, settings=settings, entry=entry)
+
+
 def decide(
     *,
     session: Session,
@@ -57,12 +79,16 @@ def decide(
     decision: str,
     by: str = "operator",
     note: str | None = None,
+    settings: Settings | None = None,
+    actor: dict[str, Any] | None = None,
 ) -> Review:
-    """Accept or reject a queued pair; takes effect at the next linking run."""
+    """Accept or reject a queued pair; takes effect at the next linking run. With
+    ``settings`` the decision is audited (the CLI and the API always pass them)."""
     _check(decision)
     item = get_review(session=session, review_id=review_id)
     item.status, item.decided_by, item.note, item.decided_at = decision, by, note, utcnow()
     session.flush()
+    _audit(session, settings, item, actor)
     return item
 
 
@@ -75,6 +101,7 @@ def add_decision(
     decision: str,
     by: str = "operator",
     note: str | None = None,
+    settings: Settings | None = None,
 ) -> Review:
     """Decide about any pair of records, queued or not (e.g. to split a wrong master)."""
     _check(decision)
@@ -101,4 +128,5 @@ def add_decision(
         session.add(item)
     item.status, item.decided_by, item.note, item.decided_at = decision, by, note, utcnow()
     session.flush()
+    _audit(session, settings, item, None)
     return item

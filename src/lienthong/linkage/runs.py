@@ -1,0 +1,43 @@
+"""Linking what the store holds: every person- and business-bearing dataset, read in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from lienthong.errors import NotFound, ValidationFailed
+from lienthong.linkage.service import RunSummary, link
+from lienthong.linkage.spec import KINDS, load_sources
+from lienthong.store.service import iter_frames
+
+
+def check_kinds(kinds: Sequence[str]) -> list[str]:
+    wrong = [k for k in kinds if k not in KINDS]
+    if wrong or not kinds:
+        raise ValidationFailed.on(
+            "kind", "invalid-linkage-kind", f"kind must be one of {', '.join(KINDS)}"
+        )
+    return list(dict.fromkeys(kinds))
+
+
+def store_frames(*, session: Session, kind: str) -> dict[str, pl.DataFrame]:
+    """The current records of every dataset that carries ``kind``; absent datasets are skipped."""
+    frames: dict[str, pl.DataFrame] = {}
+    for dataset in dict.fromkeys(s.dataset for s in load_sources() if s.kind == kind):
+        try:
+            parts = list(iter_frames(engine_or_session=session, dataset=dataset))
+        except NotFound:
+            continue  # the standard is not published here
+        if parts:
+            frames[dataset] = pl.concat(parts, how="vertical_relaxed")
+    return frames
+
+
+def run(*, session: Session, kinds: Sequence[str] = KINDS, full: bool = False) -> list[RunSummary]:
+    """Link the store's records of each kind (incrementally unless ``full``)."""
+    return [
+        link(session=session, kind=kind, frames=store_frames(session=session, kind=kind), full=full)
+        for kind in check_kinds(kinds)
+    ]
