@@ -68,12 +68,8 @@ def write_legacy_csv(file: SourceFile, path: Path, headers: dict[str, str]) -> N
 
 
 def write_jsonl(file: SourceFile, path: Path) -> None:
-    """One JSON object per line; a missing value is ``null``."""
-    names = list(file.columns)
-    columns = [file.columns[n] for n in names]
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        for row in zip(*columns, strict=True):
-            out.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
+    """One JSON object per line, keys in field order; a missing value is ``null``."""
+    _frame(file).write_ndjson(path)
 
 
 def _cell(name: str, value: Any, date_fields: set[str], bool_fields: set[str]) -> Any:
