@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from datetime import date
@@ -44,6 +47,19 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
     assert first == second
     assert len(first) == 9
     assert _digests(tmp_path / "c")["citizens.csv"] != first["citizens.csv"]
+
+
+def test_same_seed_in_other_processes_gives_identical_bytes(tmp_path: Path) -> None:
+    """Nothing depends on Python's per-process hash seed (set iteration order)."""
+    script = "import sys; from lienthong.sample import generate_province; " + (
+        "generate_province(sys.argv[1], persons=300, seed=8)"
+    )
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / hash_seed)], check=True, env=env
+        )
+    assert _digests(tmp_path / "1") == _digests(tmp_path / "2")
 
 
 def test_every_file_in_truth_exists_with_its_row_count(sample: Path) -> None:

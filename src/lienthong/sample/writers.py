@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from lienthong.sample.truth import SourceFile
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _FIXED = datetime(2025, 7, 1)
 _ZIP_TIME = (2025, 7, 1, 0, 0, 0)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _cp1258_form(char: str) -> str:
@@ -112,7 +114,11 @@ def _stable_zip(data: bytes, path: Path) -> None:
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # The writer stamps the save time as "modified"; pin it to the snapshot's date.
+                content = _MODIFIED.sub(rb"\g<1>2025-07-01T00:00:00Z\g<2>", content)
+            target.writestr(entry, content)
 
 
 def write_json(path: Path, document: Any) -> None:
