@@ -10,7 +10,8 @@ At noise level ``r`` (a fraction, default 0.05), for each file:
   exact copies, half with a conflicting non-key value: ``duplicate-key``;
 - in the files that describe persons again (health cards, land holders), about ``2r`` of those
   rows differ from the citizen record as a clerk would make them differ (no diacritics, capitals,
-  a typo, family name last, day and month of birth swapped, no personal ID); they stay valid.
+  a typo, family name last, day and month of birth swapped, no personal ID, or in the land
+  register no personal ID but the old 9-digit ID card after the name); they stay valid.
 """
 
 from __future__ import annotations
@@ -134,6 +135,18 @@ HEALTH_DEFECTS: Sequence[Defect] = (
 )
 
 
+def _old_card_in_name(file: SourceFile, i: int, rng: np.random.Generator) -> bool:
+    """No personal ID, the old 9-digit ID card (CMND) typed after the name instead; the first
+    three digits are those Hưng Yên (145) and Thái Bình (151) issued."""
+    holder, name = file.columns["holder_id"][i], file.columns["holder_name"][i]
+    if holder is None or name is None:
+        return False
+    prefix = "145" if holder[:3] == "033" else "151"
+    file.columns["holder_name"][i] = f"{name} - CMND {prefix}{int(rng.integers(0, 1_000_000)):06d}"
+    file.columns["holder_id"][i] = None
+    return True
+
+
 def _person_held(change: Change) -> Change:
     def guarded(file: SourceFile, i: int, rng: np.random.Generator) -> bool:
         holder = file.columns["holder_id"][i]
@@ -145,6 +158,7 @@ def _person_held(change: Change) -> Change:
 HOLDER_VARIANTS: Sequence[Change] = (
     _set("holder_name", PLAIN), _set("holder_name", UPPER), _set("holder_name", typo),
     _person_held(_set("holder_name", family_last)), _set("holder_id", _const(None)),
+    _person_held(_old_card_in_name),
 )  # fmt: skip
 
 
