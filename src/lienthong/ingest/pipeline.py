@@ -9,11 +9,13 @@ still read and validated (not loaded) to rebuild the batch's set of seen keys, w
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import insert
@@ -33,6 +35,7 @@ INFO_CODES = frozenset(
 )
 EXAMPLES = 50
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -154,6 +157,77 @@ def check_chunk(
         findings=findings,
         keys=result.keys,
     )
+
+
+def checked_chunks(
+    frames: Iterable[pl.DataFrame],
+    *,
+    spec: StandardSpec,
+    book: CodeBook,
+    mapping: Mapping | None,
+    successions: pl.DataFrame | None,
+    today: date,
+) -> Iterator[Chunk]:
+    """Check chunks in order, carrying the batch's seen keys from one to the next."""
+    seen: pl.Series | None = None
+    for index, frame in enumerate(frames):
+        chunk = check_chunk(
+            index=index,
+            frame=frame,
+            spec=spec,
+            book=book,
+            mapping=mapping,
+            successions=successions,
+            seen=seen,
+            today=today,
+        )
+        seen = chunk.keys if seen is None else pl.concat([seen, chunk.keys])
+        yield chunk
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Produce ``items`` in a thread, ``depth`` ahead of the consumer (Polars and the
+    database drivers release the GIL, so checking and loading overlap on two cores)."""
+    box: queue.Queue[object] = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            put(_Failed(error))
+
+    worker = threading.Thread(target=work, name="ingest-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:

@@ -23,10 +23,11 @@ from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import (
     Progress,
     Timings,
-    check_chunk,
+    checked_chunks,
     elapsed,
     file_findings,
     load_successions_frame,
+    prefetch,
     store_chunk,
 )
 from lienthong.ingest.sources import Source, open_source
@@ -117,24 +118,17 @@ def ingest_file(
             mapping = Mapping.identity(source.columns, spec.field_names)
         digest = checksum(request.path, request.mapping)
         t = time.perf_counter()
-        chunks = source.chunks()
-        first = next(chunks, None)
-        today = request.today or date.today()
-        seen = None
-        first_checked = None
-        if first is not None:
-            # Fails here (no-matching-columns, …) before anything is written.
-            first_checked = check_chunk(
-                index=0,
-                frame=first,
-                spec=spec,
-                book=book,
-                mapping=mapping,
-                successions=successions,
-                seen=None,
-                today=today,
-            )
-        timings.read += elapsed(t)
+        checked = checked_chunks(
+            source.chunks(),
+            spec=spec,
+            book=book,
+            mapping=mapping,
+            successions=successions,
+            today=request.today or date.today(),
+        )
+        # The first chunk is checked before anything is written (no-matching-columns, …).
+        first = next(checked, None)
+        timings.validate += elapsed(t)
         with session.begin():
             batch = _resumable(
                 session, digest=digest, standard=spec.name, version=spec.version, system=system
@@ -163,26 +157,15 @@ def ingest_file(
                 batch.status = RUNNING
         resumed_from = batch.chunks_done
         try:
-            rest = chunks if first is not None else iter(())
-            frames = itertools.chain([first] if first is not None else [], rest)
-            for index, frame in enumerate(frames):
+            # The next chunks are read and validated in a thread while this one loads.
+            chunks = itertools.chain([first] if first is not None else [], prefetch(checked))
+            while True:
                 t = time.perf_counter()
-                if index == 0 and first_checked is not None:
-                    chunk = first_checked
-                else:
-                    chunk = check_chunk(
-                        index=index,
-                        frame=frame,
-                        spec=spec,
-                        book=book,
-                        mapping=mapping,
-                        successions=successions,
-                        seen=seen,
-                        today=today,
-                    )
+                chunk = next(chunks, None)
                 timings.validate += elapsed(t)
-                seen = chunk.keys if seen is None else seen.append(chunk.keys)
-                if index >= batch.chunks_done:
+                if chunk is None:
+                    break
+                if chunk.index >= batch.chunks_done:
                     t = time.perf_counter()
                     with session.begin():
                         session.add(batch)
@@ -207,7 +190,7 @@ def ingest_file(
                 **(batch.report or {}),
                 "resumed_from_chunk": resumed_from,
                 "timings": {
-                    "read_validate": round(timings.validate, 4),
+                    "waiting_for_validation": round(timings.validate, 4),
                     "load": round(timings.load, 4),
                     "total": total,
                 },

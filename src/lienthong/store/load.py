@@ -15,14 +15,14 @@ from typing import Any
 
 import polars as pl
 from psycopg import sql
-from sqlalchemy import Connection, MetaData, Table, and_, false, literal, or_, select, true
+from sqlalchemy import Connection, MetaData, String, Table, and_, false, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lienthong.db import UTCDateTime
 from lienthong.standards.schema import StandardSpec
 from lienthong.store.tables import ensure_tables, stage_table
 
-SQLITE_TS = "%Y-%m-%d %H:%M:%S.%6f"
 # INSERT … SELECT row counts are kept only on request (SQLAlchemy 2.1).
 COUNTED = {"preserve_rowcount": True}
 
@@ -39,23 +39,8 @@ class LoadCounts:
         self.unchanged += other.unchanged
 
 
-def _with_provenance(
-    frame: pl.DataFrame, spec: StandardSpec, *, batch_id: str, system: str, now: datetime
-) -> pl.DataFrame:
-    return frame.select(
-        *spec.field_names,
-        pl.lit(batch_id).alias("_batch_id"),
-        pl.lit(system).alias("_source_system"),
-        pl.lit(now).alias("_loaded_at"),
-        pl.lit(now).alias("_updated_at"),
-    )
-
-
 def _copy_postgres(conn: Connection, stage: Table, frame: pl.DataFrame) -> None:
-    data = frame.with_columns(
-        pl.col("_loaded_at").dt.strftime("%Y-%m-%dT%H:%M:%S.%6f+00:00"),
-        pl.col("_updated_at").dt.strftime("%Y-%m-%dT%H:%M:%S.%6f+00:00"),
-    ).write_csv(include_header=False, null_value="", quote_style="non_numeric")
+    data = frame.write_csv(include_header=False, null_value="", quote_style="non_numeric")
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(stage.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
     )
@@ -71,10 +56,6 @@ def _insert_sqlite(conn: Connection, stage: Table, frame: pl.DataFrame) -> None:
     converted = frame.with_columns(
         [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
         + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
-        + [
-            pl.col("_loaded_at").dt.strftime(SQLITE_TS),
-            pl.col("_updated_at").dt.strftime(SQLITE_TS),
-        ]
     )
     statement = str(stage.insert().compile(dialect=conn.dialect))
     raw = conn.connection.driver_connection
@@ -110,8 +91,10 @@ def load_frame(
     current, history = ensure_tables(conn, spec)
     stage = stage_table(spec, MetaData())
     stage.create(conn, checkfirst=True)
-    data = _with_provenance(frame, spec, batch_id=batch_id, system=system, now=now)
+    data = frame.select(spec.field_names)
     if conn.dialect.name == "postgresql":
+        # A lost commit loses its chunk and the chunk's progress together: resuming stays exact.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         _copy_postgres(conn, stage, data)
     else:
         _insert_sqlite(conn, stage, data)
@@ -120,8 +103,8 @@ def load_frame(
     old = (
         select(
             *[current.c[c] for c in columns],
-            literal(now).label("_replaced_at"),
-            literal(batch_id).label("_replaced_by"),
+            literal(now, UTCDateTime()).label("_replaced_at"),
+            literal(batch_id, String()).label("_replaced_by"),
         )
         .select_from(current.join(stage, on_key))
         .where(_changed(current.c, stage.c, spec))
@@ -132,7 +115,14 @@ def load_frame(
     ).rowcount
     make_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     upsert = make_insert(current).from_select(
-        columns, select(*[stage.c[c] for c in columns]).where(true())
+        columns,
+        select(
+            *[stage.c[c] for c in spec.field_names],
+            literal(batch_id, String()).label("_batch_id"),
+            literal(system, String()).label("_source_system"),
+            literal(now, UTCDateTime()).label("_loaded_at"),
+            literal(now, UTCDateTime()).label("_updated_at"),
+        ).where(true()),
     )
     upsert = upsert.on_conflict_do_update(
         index_elements=list(spec.primary_key),

@@ -99,13 +99,8 @@ def history_table(spec: StandardSpec, metadata: MetaData | None = None) -> Table
 def stage_table(spec: StandardSpec, metadata: MetaData) -> Table:
     """A temporary table a chunk is bulk-copied into before it is merged."""
     name = safe_name(f"tmp_stage_{spec.name}")
-    return Table(
-        name,
-        metadata,
-        *_data_columns(spec, key=False),
-        *_provenance(),
-        prefixes=["TEMPORARY"],
-    )
+    # Provenance is the same for every row of a chunk: the merge adds it, the copy does not.
+    return Table(name, metadata, *_data_columns(spec, key=False), prefixes=["TEMPORARY"])
 
 
 def ensure_tables(conn: Connection, spec: StandardSpec) -> tuple[Table, Table]:
