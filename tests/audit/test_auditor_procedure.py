@@ -26,19 +26,34 @@ def test_procedure_accepts_an_export_and_rejects_a_tampered_one(
 ) -> None:
     keys = audit_keys(settings)
     with engine.begin() as conn:
-        chain.append(conn, [{"action": "data.read", "actor": {"kind": "system"}, "count": i,
-                             "outcome": "ok", "purpose": "thuế"} for i in range(7)],
-                     key=keys.signing_key, key_id=keys.key_id, checkpoint_every=3)
+        chain.append(
+            conn,
+            [
+                {
+                    "action": "data.read",
+                    "actor": {"kind": "system"},
+                    "count": i,
+                    "outcome": "ok",
+                    "purpose": "thuế",
+                }
+                for i in range(7)
+            ],
+            key=keys.signing_key,
+            key_id=keys.key_id,
+            checkpoint_every=3,
+        )
     with engine.connect() as conn:
         export(conn, keys.signing_key.public_key(), tmp_path)
     script = tmp_path / "check.py"
     script.write_text(_script())
-    ok = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
-                        text=True)
+    ok = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True
+    )
     assert ok.returncode == 0 and ok.stdout.strip() == "ok 7 entries", ok.stderr
     lines = (tmp_path / "entries.jsonl").read_text("utf-8").splitlines()
     lines[4] = lines[4].replace('\\"count\\":4', '\\"count\\":40')
     (tmp_path / "entries.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
-    bad = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
-                         text=True)
+    bad = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True
+    )
     assert bad.returncode != 0 and "entry 5" in bad.stderr

@@ -20,9 +20,21 @@ def log(engine: Engine, settings: Settings) -> Iterator[Engine]:
     keys = audit_keys(settings)
     for start in range(0, 12, 3):
         with engine.begin() as conn:
-            chain.append(conn, [{"action": "data.read", "actor": {"kind": "system"},
-                                 "outcome": "ok", "count": start + i} for i in range(3)],
-                         key=keys.signing_key, key_id=keys.key_id, checkpoint_every=5)
+            chain.append(
+                conn,
+                [
+                    {
+                        "action": "data.read",
+                        "actor": {"kind": "system"},
+                        "outcome": "ok",
+                        "count": start + i,
+                    }
+                    for i in range(3)
+                ],
+                key=keys.signing_key,
+                key_id=keys.key_id,
+                checkpoint_every=5,
+            )
     yield engine
 
 
@@ -45,8 +57,9 @@ def test_checkpoints_follow_the_interval(log: Engine) -> None:
 
 def _body(engine: Engine, seq: int) -> str:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT body FROM audit_entries WHERE seq = :s"),
-                            {"s": seq}).scalar_one()
+        return conn.execute(
+            text("SELECT body FROM audit_entries WHERE seq = :s"), {"s": seq}
+        ).scalar_one()
 
 
 def _exec(engine: Engine, sql: str, **params: object) -> None:
@@ -72,8 +85,9 @@ def test_altered_entry_with_recomputed_hashes_is_caught_by_the_checkpoint(
         rows = conn.execute(text("SELECT seq, body FROM audit_entries ORDER BY seq")).all()
         for seq, b in rows:
             previous = chain.chain_hash(previous, b)
-            conn.execute(text("UPDATE audit_entries SET hash = :h WHERE seq = :s"),
-                         {"h": previous, "s": seq})
+            conn.execute(
+                text("UPDATE audit_entries SET hash = :h WHERE seq = :s"), {"h": previous, "s": seq}
+            )
     report = check(log, settings)
     assert not report.ok
     assert report.problems[0].code == "checkpoint-mismatch" and report.first_broken == 12
@@ -95,8 +109,12 @@ def test_inserted_entry_is_named(log: Engine, settings: Settings) -> None:
     _exec(log, "UPDATE audit_entries SET seq = seq + 100 WHERE seq >= 5")
     _exec(log, "UPDATE audit_entries SET seq = seq - 99 WHERE seq >= 105")
     fake = json.dumps({"action": "data.read", "seq": 5}, separators=(",", ":"))
-    _exec(log, "INSERT INTO audit_entries (seq, body, hash) VALUES (5, :b, :h)", b=fake,
-          h=chain.chain_hash("0" * 64, fake))
+    _exec(
+        log,
+        "INSERT INTO audit_entries (seq, body, hash) VALUES (5, :b, :h)",
+        b=fake,
+        h=chain.chain_hash("0" * 64, fake),
+    )
     report = check(log, settings)
     assert not report.ok and report.first_broken == 5
 
@@ -114,8 +132,13 @@ def test_reordered_entries_are_named(log: Engine, settings: Settings) -> None:
 def test_forged_checkpoint_is_named(log: Engine, settings: Settings) -> None:
     with log.connect() as conn:
         real = conn.execute(text("SELECT hash FROM audit_entries WHERE seq = 9")).scalar_one()
-    _exec(log, "INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) "
-               "VALUES (9, :h, '2025-01-01T00:00:00+00:00', 'x', :s)", h=real, s="AAAA" * 22)
+    _exec(
+        log,
+        "INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) "
+        "VALUES (9, :h, '2025-01-01T00:00:00+00:00', 'x', :s)",
+        h=real,
+        s="AAAA" * 22,
+    )
     report = check(log, settings)
     assert not report.ok and report.first_broken == 9
     assert report.problems[0].code == "bad-checkpoint-signature"

@@ -12,8 +12,10 @@ from tests.registry.factories import make_org
 
 def _actions(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        return [json.loads(b)["action"] for (b,) in conn.execute(
-            text("SELECT body FROM audit_entries ORDER BY seq"))]
+        return [
+            json.loads(b)["action"]
+            for (b,) in conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        ]
 
 
 def test_lifecycle(client, operator, engine) -> None:
@@ -25,8 +27,9 @@ def test_lifecycle(client, operator, engine) -> None:
     assert grant["consumer_system"] == "portal"
     approved = approve(client, operator, grant["id"])
     assert approved["status"] == "approved" and approved["decided_by"] == "H33.01"
-    again = client.post(f"/api/v1/grants/{grant['id']}/approve",
-                        json={"organisation": "H33.01"}, headers=operator)
+    again = client.post(
+        f"/api/v1/grants/{grant['id']}/approve", json={"organisation": "H33.01"}, headers=operator
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "grant-not-pending"
     revoked = client.post(f"/api/v1/grants/{grant['id']}/revoke", headers=operator)
     assert revoked.json()["status"] == "revoked"
@@ -41,8 +44,9 @@ def test_system_cannot_approve_and_sees_only_its_grants(client, operator) -> Non
     second = make_consumer(client, operator, "H33.03", "b")
     grant = request_grant(client, get_token(client, first))
     other = get_token(client, second)
-    response = client.post(f"/api/v1/grants/{grant['id']}/approve",
-                           json={"organisation": "H33.01"}, headers=other)
+    response = client.post(
+        f"/api/v1/grants/{grant['id']}/approve", json={"organisation": "H33.01"}, headers=other
+    )
     assert response.status_code == 401
     assert client.get(f"/api/v1/grants/{grant['id']}", headers=other).status_code == 403
     assert client.get("/api/v1/grants", headers=other).json()["items"] == []
@@ -51,16 +55,26 @@ def test_system_cannot_approve_and_sees_only_its_grants(client, operator) -> Non
 def test_reject_and_validation(client, operator) -> None:
     make_org(client, operator, "H33.01")
     token = get_token(client, make_consumer(client, operator))
-    bad = client.post("/api/v1/grants", headers=token, json={
-        "dataset": "citizen", "fields": ["full_name"], "units": ["99999"],
-        "purposes": ["gossip"], "expires_on": "2020-01-01"})
+    bad = client.post(
+        "/api/v1/grants",
+        headers=token,
+        json={
+            "dataset": "citizen",
+            "fields": ["full_name"],
+            "units": ["99999"],
+            "purposes": ["gossip"],
+            "expires_on": "2020-01-01",
+        },
+    )
     assert bad.status_code == 422
     codes = {d["code"] for d in bad.json()["error"]["details"]}
     assert {"unknown-purpose", "in-the-past"} <= codes
     grant = request_grant(client, token)
-    rejected = client.post(f"/api/v1/grants/{grant['id']}/reject",
-                           json={"organisation": "H33.01", "reason": "no legal basis"},
-                           headers=operator)
+    rejected = client.post(
+        f"/api/v1/grants/{grant['id']}/reject",
+        json={"organisation": "H33.01", "reason": "no legal basis"},
+        headers=operator,
+    )
     assert rejected.json()["status"] == "rejected"
 
 

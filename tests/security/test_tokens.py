@@ -17,8 +17,10 @@ from tests.exchange.factories import get_token, make_consumer
 
 def _entries(client: TestClient, engine) -> list[dict]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return [json.loads(b) for (b,) in conn.exec_driver_sql(
-            "SELECT body FROM audit_entries ORDER BY seq")]
+        return [
+            json.loads(b)
+            for (b,) in conn.exec_driver_sql("SELECT body FROM audit_entries ORDER BY seq")
+        ]
 
 
 def test_token_is_an_eddsa_jwt_verifiable_with_the_jwks(client, operator, engine) -> None:
@@ -41,8 +43,11 @@ def test_token_is_an_eddsa_jwt_verifiable_with_the_jwks(client, operator, engine
 def test_http_basic_is_accepted(client, operator, engine) -> None:
     consumer = make_consumer(client, operator)
     basic = base64.b64encode(f"{consumer['client_id']}:{consumer['client_secret']}".encode())
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                           headers={"Authorization": f"Basic {basic.decode()}"})
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic.decode()}"},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -50,8 +55,11 @@ def test_http_basic_is_accepted(client, operator, engine) -> None:
 def test_failures_are_refused_and_audited(client, operator, engine, case: str) -> None:
     consumer = make_consumer(client, operator)
     base = f"/api/v1/organisations/{consumer['org']}/systems/{consumer['system']}"
-    form = {"grant_type": "client_credentials", "client_id": consumer["client_id"],
-            "client_secret": consumer["client_secret"]}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": consumer["client_id"],
+        "client_secret": consumer["client_secret"],
+    }
     if case == "wrong-secret":
         form["client_secret"] = "lts_wrong"
     elif case == "unknown-client":
@@ -62,11 +70,16 @@ def test_failures_are_refused_and_audited(client, operator, engine, case: str) -
         client.patch(base, json={"status": "suspended"}, headers=operator)
     response = client.post("/oauth/token", data=form)
     assert response.status_code == 401
-    expected = {"wrong-secret": "invalid-client", "unknown-client": "invalid-client",
-                "revoked": "credential-revoked", "suspended": "system-suspended"}[case]
+    expected = {
+        "wrong-secret": "invalid-client",
+        "unknown-client": "invalid-client",
+        "revoked": "credential-revoked",
+        "suspended": "system-suspended",
+    }[case]
     assert response.json()["error"]["code"] == expected
-    failures = [e for e in _entries(client, engine)
-                if e["action"] == "auth.token" and e["outcome"] != "ok"]
+    failures = [
+        e for e in _entries(client, engine) if e["action"] == "auth.token" and e["outcome"] != "ok"
+    ]
     assert [f["outcome"] for f in failures] == [expected]
     assert consumer["client_secret"] not in json.dumps(failures)
 
@@ -80,8 +93,9 @@ def test_unsupported_grant_type(client) -> None:
 def test_rotation_keeps_old_tokens_valid(tmp_path) -> None:
     settings = Settings(environment="test", data_dir=tmp_path)
     first = load_token_keys(settings)
-    old = jwt.encode({"sub": "1"}, first.signing_key, algorithm="EdDSA",
-                     headers={"kid": first.signing_kid})
+    old = jwt.encode(
+        {"sub": "1"}, first.signing_key, algorithm="EdDSA", headers={"kid": first.signing_kid}
+    )
 
     new_kid = new_token_key(settings)
     second = load_token_keys(settings)

@@ -1,20 +1,26 @@
 """Group commit: a background thread appends queued entries, one transaction per batch.
 
-A request hands its entry over and awaits the future; the future resolves only after the batch
-holding it is committed, and fails (→ 503 ``audit-unavailable``) when the write failed. So a read
-is never answered unless its entry is durable, while one commit serves many concurrent reads.
+A request hands its entry over and awaits an asyncio future; the future resolves only after the
+batch holding it is committed, and fails (→ 503 ``audit-unavailable``) when the write failed. So
+a read is never answered unless its entry is durable, while one commit serves many concurrent
+reads. The writer takes everything queued while the previous batch committed, and wakes the
+event loop once per batch (not once per entry). On SQLite, the writers of several server
+processes queue on an OS file lock instead of polling SQLite's busy lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import queue
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
-from typing import Any
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import Engine
 
@@ -23,6 +29,24 @@ from lienthong.audit.service import AuditKeys, AuditUnavailable
 
 log = logging.getLogger("lienthong.audit")
 _STOP = object()
+Waiter = Future[int] | asyncio.Future[int]
+
+
+def _resolve(items: list[tuple[asyncio.Future[int], int]], failed: bool) -> None:
+    for future, seq in items:
+        if future.done():
+            continue
+        if failed:
+            future.set_exception(AuditUnavailable("the audit log could not be written"))
+        else:
+            future.set_result(seq)
+
+
+def _lock_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(f"{database}-audit.lock")
 
 
 class AuditWriter:
@@ -32,6 +56,8 @@ class AuditWriter:
         self.batch_max = batch_max
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._lock_path = _lock_file(engine)
+        self._lock_handle: IO[str] | None = None
         self.batches = 0
 
     def start(self) -> None:
@@ -44,6 +70,9 @@ class AuditWriter:
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
             self._thread = None
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
 
     def submit(self, entry: Mapping[str, Any]) -> Future[int]:
         future: Future[int] = Future()
@@ -54,7 +83,12 @@ class AuditWriter:
         return future
 
     async def write(self, entry: Mapping[str, Any]) -> int:
-        return await asyncio.wrap_future(self.submit(entry))
+        """Queue the entry and wait until its batch is committed."""
+        if self._thread is None:
+            raise AuditUnavailable("the audit writer is not running")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.put((entry, future))
+        return await future
 
     def _run(self) -> None:
         last_checkpoint = time.monotonic()
@@ -64,7 +98,7 @@ class AuditWriter:
                 first = self._queue.get(timeout=min(self.keys.checkpoint_seconds, 5.0))
             except queue.Empty:
                 first = None
-            batch: list[tuple[Mapping[str, Any], Future[int]]] = []
+            batch: list[tuple[Mapping[str, Any], Waiter]] = []
             item = first
             while item is not None:
                 if item is _STOP:
@@ -83,9 +117,23 @@ class AuditWriter:
                 self._checkpoint()
                 last_checkpoint = time.monotonic()
 
-    def _commit(self, batch: list[tuple[Mapping[str, Any], Future[int]]]) -> None:
+    @contextmanager
+    def _serialised(self) -> Iterator[None]:
+        if self._lock_path is None:
+            yield
+            return
+        if self._lock_handle is None:
+            self._lock_handle = self._lock_path.open("a")
+        fcntl.flock(self._lock_handle, fcntl.LOCK_EX)
         try:
-            with self.engine.begin() as conn:
+            yield
+        finally:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+
+    def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> None:
+        seqs: list[int] = []
+        try:
+            with self._serialised(), self.engine.begin() as conn:
                 seqs = chain.append(
                     conn,
                     [entry for entry, _ in batch],
@@ -95,12 +143,26 @@ class AuditWriter:
                 )
         except Exception as exc:
             log.error("audit batch of %d entries failed: %s", len(batch), exc)
-            for _, future in batch:
+        else:
+            self.batches += 1
+        self._settle(batch, seqs)
+
+    @staticmethod
+    def _settle(batch: list[tuple[Mapping[str, Any], Waiter]], seqs: list[int]) -> None:
+        """Resolve every waiter: one wake-up per event loop, not one per entry."""
+        failed = len(seqs) != len(batch)
+        loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int]]] = {}
+        for n, (_, future) in enumerate(batch):
+            seq = -1 if failed else seqs[n]
+            if isinstance(future, asyncio.Future):
+                loops.setdefault(future.get_loop(), []).append((future, seq))
+            elif failed:
                 future.set_exception(AuditUnavailable("the audit log could not be written"))
-            return
-        self.batches += 1
-        for seq, (_, future) in zip(seqs, batch, strict=True):
-            future.set_result(seq)
+            else:
+                future.set_result(seq)
+        for loop, items in loops.items():
+            with suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_resolve, items, failed)
 
     def _checkpoint(self) -> None:
         try:

@@ -40,14 +40,18 @@ class GrantCache:
         self.version = -1
         self._entries: dict[tuple[int, str], list[CachedGrant]] = {}
 
-    def grants_for(
-        self, conn: Connection, version: int, system_id: int, dataset: str
-    ) -> list[CachedGrant]:
+    def cached(self, version: int, system_id: int, dataset: str) -> list[CachedGrant] | None:
+        """The cached grants, or None when they must be loaded (``grants_for``)."""
         if version != self.version:
             self._entries = {}
             self.version = version
+        return self._entries.get((system_id, dataset))
+
+    def grants_for(
+        self, conn: Connection, version: int, system_id: int, dataset: str
+    ) -> list[CachedGrant]:
+        found = self.cached(version, system_id, dataset)
         key = (system_id, dataset)
-        found = self._entries.get(key)
         if found is None:
             stmt = select(
                 grants.c.fields, grants.c.communes, grants.c.purposes, grants.c.expires_on

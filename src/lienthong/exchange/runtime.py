@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.audit.service import AuditKeys, audit_keys
 from lienthong.audit.writer import AuditWriter
 from lienthong.config import Settings
 from lienthong.exchange.access import GrantCache
+from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.exchange.ratelimit import RateLimiter
+from lienthong.exchange.store_link import Datasets
 from lienthong.security.keys import KeyRing, load_token_keys
+from lienthong.security.state import LIVE_STATE
 from lienthong.security.tokens import TokenVerifier
 
 
@@ -25,9 +29,14 @@ class Runtime:
     limiter: RateLimiter
     audit: AuditKeys
     writer: AuditWriter
+    sessions: sessionmaker[Session]
+    hot: HotPath
+    live: Prepared
+    datasets: Datasets
 
     def stop(self) -> None:
         self.writer.stop()
+        self.hot.close()
 
 
 def start_runtime(settings: Settings, engine: Engine) -> Runtime:
@@ -36,6 +45,7 @@ def start_runtime(settings: Settings, engine: Engine) -> Runtime:
     keys = audit_keys(settings)
     writer = AuditWriter(engine, keys, batch_max=settings.audit_batch_max)
     writer.start()
+    hot = HotPath(engine)
     return Runtime(
         settings,
         engine,
@@ -45,4 +55,8 @@ def start_runtime(settings: Settings, engine: Engine) -> Runtime:
         RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         keys,
         writer,
+        sessionmaker(expire_on_commit=False),
+        hot,
+        hot.prepare(LIVE_STATE),
+        Datasets(hot),
     )

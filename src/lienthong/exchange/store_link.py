@@ -1,11 +1,117 @@
-"""The exchange's view of the store: which fields a dataset has (for grant requests)."""
+"""The exchange's view of the store: dataset descriptions and a lean single-key read.
+
+A dataset's description (which parses its standard) and its table's primary-key select are
+cached per process and re-checked every few seconds, so that a newly published version or a
+store table created by a first ingest is picked up; the hot path is then one pre-compiled
+primary-key select (exchange.hotpath).
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from lienthong.errors import NotFound
+from lienthong.exchange.hotpath import HotPath, Prepared
+from lienthong.store.service import KEY_SEPARATOR, DatasetInfo, dataset_info
 
-def known_fields(*, session: Session, dataset: str) -> list[str] | None:
-    """Field names of the dataset; None while the store cannot tell (fields then go unchecked)."""
-    del session, dataset
-    return None
+PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
+RECHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Dataset:
+    info: DatasetInfo
+    by_key: Prepared | None  # None while the store has no table for this version
+    types: dict[str, str]
+    person_fields: tuple[str, ...]
+    checked_at: float
+
+
+def known_fields(*, session: Session, dataset: str) -> list[str]:
+    """Field names of the dataset (unknown dataset → 404 ``unknown-dataset``)."""
+    return [f.name for f in dataset_info(session=session, dataset=dataset).fields]
+
+
+class Datasets:
+    """Per-process cache of dataset descriptions, keyed by name, tagged with the version."""
+
+    def __init__(self, hot: HotPath | None) -> None:
+        self.hot = hot  # None: descriptions only, no prepared select
+        self._cache: dict[str, Dataset] = {}
+
+    def get(self, dataset: str) -> Dataset | None:
+        """The cached description while it is fresh (None: call ``load``)."""
+        found = self._cache.get(dataset)
+        if found is None or (found.by_key is None and self.hot is not None):
+            return None
+        if time.monotonic() - found.checked_at > RECHECK_SECONDS:
+            return None
+        return found
+
+    def load(self, conn: Connection, dataset: str) -> Dataset:
+        with Session(bind=conn) as session:
+            info = dataset_info(session=session, dataset=dataset)
+        old = self._cache.get(dataset)
+        if old is not None and old.by_key is not None and old.info == info:
+            found = Dataset(info, old.by_key, old.types, old.person_fields, time.monotonic())
+        else:
+            by_key = None
+            if self.hot is not None and conn.dialect.has_table(conn, info.table):
+                table = Table(info.table, MetaData(), autoload_with=conn)
+                condition = and_(*[table.c[f] == bindparam(f"k_{f}") for f in info.key_fields])
+                by_key = self.hot.prepare(select(table).where(condition))
+            found = Dataset(
+                info,
+                by_key,
+                {f.name: f.type for f in info.fields},
+                tuple(f.name for f in info.fields if f.identifier in PERSON_RULES),
+                time.monotonic(),
+            )
+        self._cache[dataset] = found
+        return found
+
+
+_described = Datasets(None)
+
+
+def describe(conn: Connection, dataset: str) -> Dataset:
+    """The dataset's description, cached in process (for readers that use the store service)."""
+    return _described.get(dataset) or _described.load(conn, dataset)
+
+
+def _typed(kind: str, value: str) -> Any:
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    return value
+
+
+def fetch_one(hot: HotPath, ds: Dataset, key: str) -> dict[str, Any] | None:
+    """The record with this key (composite keys joined with ``~``), or None."""
+    if ds.by_key is None:
+        return None
+    parts = key.split(KEY_SEPARATOR)
+    if len(parts) != len(ds.info.key_fields):
+        return None
+    try:
+        values = {
+            f"k_{f}": _typed(ds.types[f], v) for f, v in zip(ds.info.key_fields, parts, strict=True)
+        }
+    except ValueError:
+        return None
+    row = hot.first(ds.by_key, values)
+    return None if row is None else dict(zip(ds.by_key.columns, row, strict=True))
+
+
+def not_found(dataset: str, key: str) -> NotFound:
+    """The one answer for a missing record and for a record outside the grant's area."""
+    return NotFound(f"no record {key!r} in {dataset!r}", code="record-not-found")

@@ -8,8 +8,9 @@ worker on the very next request (measured in bench/exchange.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from lienthong.errors import Forbidden, Unauthorized
 from lienthong.exchange.models import Counter
@@ -29,15 +30,25 @@ class LiveState:
     grants_version: int
 
 
-def live_state(conn: Connection, claims: Claims) -> LiveState:
-    stmt = (
-        select(credentials.c.revoked_at, systems.c.status, _grants_version.label("gv"))
-        .join(systems, systems.c.id == credentials.c.system_id)
-        .where(credentials.c.id == claims.credential_id)
-    )
-    row = conn.execute(stmt).first()
-    if row is None or row.revoked_at is not None:
+# Compiled once by the read path (exchange.hotpath); the session path executes it directly.
+LIVE_STATE = (
+    select(credentials.c.revoked_at, systems.c.status, _grants_version.label("gv"))
+    .join(systems, systems.c.id == credentials.c.system_id)
+    .where(credentials.c.id == bindparam("cid"))
+)
+
+
+def judge(row: Any) -> LiveState:
+    """Refuse a revoked credential or a suspended system; else the grants counter.
+
+    ``row`` is (revoked_at, status, grants counter) or None when the credential is gone.
+    """
+    if row is None or row[0] is not None:
         raise Unauthorized("the client credential is revoked", code="credential-revoked")
-    if row.status == SystemStatus.suspended.value:
+    if row[1] == SystemStatus.suspended.value:
         raise Forbidden("the system is suspended", code="system-suspended")
-    return LiveState(grants_version=int(row.gv or 0))
+    return LiveState(grants_version=int(row[2] or 0))
+
+
+def live_state(conn: Connection, claims: Claims) -> LiveState:
+    return judge(conn.execute(LIVE_STATE, {"cid": claims.credential_id}).first())

@@ -14,6 +14,8 @@ from lienthong import __version__
 from lienthong.config import Settings, get_settings
 from lienthong.audit.views import router as audit_router
 from lienthong.db import make_engine, session_factory
+from lienthong.exchange.data_views import router as data_router
+from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
 from lienthong.ingest.views import router as ingest_router
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(ingest_router, prefix=API)
     app.include_router(security_router)
     app.include_router(grants_router, prefix=API)
+    app.include_router(data_router, prefix=API)
     app.include_router(audit_router, prefix=API)
 
     def limit_for(path: str) -> int:
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return settings.max_upload_bytes
         return settings.max_body_bytes
 
+    app.add_middleware(FastReads, prefix=API)  # innermost: the single-record read, unrouted
     app.add_middleware(BodyLimit, limit_for=limit_for)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
     return app

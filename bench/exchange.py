@@ -1,0 +1,250 @@
+"""Audited, grant-checked reads through a real server, beside its /healthz; audit appends/s;
+time to verify 1,000,000 audit entries.
+
+    python bench/exchange.py [--quick]
+
+Builds a temp SQLite store with citizen records and an approved grant, starts `lienthong serve`
+(2 workers) on 127.0.0.1, and drives it with a keep-alive load generator at 100 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import wait
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lienthong.audit import chain
+from lienthong.audit.service import audit_keys
+from lienthong.audit.verify import verify
+from lienthong.audit.writer import AuditWriter
+from lienthong.config import Settings
+from lienthong.db import make_engine, transaction
+from lienthong.exchange import grants
+from lienthong.exchange.schemas import GrantRequest
+from lienthong.ingest.service import IngestRequest, ingest_file
+from lienthong.prepare import prepare_database
+from lienthong.registry import organisations, systems
+from lienthong.registry.schemas import OrganisationCreate, SystemCreate
+from loadgen import free_port, median, run_load, start_server, wait_ready
+
+TOKEN = "bench-operator-token-0123456789abcdef"  # noqa: S105 - a throwaway bench server
+COMMUNE = "12166"
+
+
+def personal_id(n: int) -> str:
+    return f"0330{90:02d}{n:06d}"
+
+
+def build(settings: Settings, persons: int) -> tuple[str, str]:
+    engine = make_engine(settings)
+    prepare_database(engine)
+    with transaction(engine) as s:
+        for code in ("H33.01", "H33.05"):
+            organisations.create_organisation(
+                session=s,
+                data=OrganisationCreate(
+                    code=code, name=f"Sở {code}", level="province", unit_code="33"
+                ),
+            )
+        systems.create_system(
+            session=s, organisation="H33.01", data=SystemCreate(code="hoso", name="Hộ tịch")
+        )
+        consumer = systems.create_system(
+            session=s, organisation="H33.05", data=SystemCreate(code="portal", name="Cổng")
+        )
+        credential, secret = systems.issue_credential(
+            session=s, organisation="H33.05", system="portal"
+        )
+        grant = grants.request_grant(
+            session=s,
+            settings=settings,
+            system=consumer,
+            actor={"kind": "operator"},
+            known_fields=None,
+            data=GrantRequest(
+                dataset="citizen",
+                fields=["personal_id", "full_name", "date_of_birth"],
+                units=["33"],
+                purposes=["public-service"],
+                expires_on=date.today() + timedelta(days=30),
+            ),
+        )
+        grants.decide(
+            session=s, settings=settings, grant_id=grant.id, approve=True, organisation="H33.01"
+        )
+        client_id = credential.client_id
+    path = settings.data_dir / "citizens.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            [
+                "personal_id",
+                "full_name",
+                "sex",
+                "date_of_birth",
+                "ethnic_code",
+                "commune_code",
+                "address_line",
+                "phone",
+            ]
+        )
+        for n in range(1, persons + 1):
+            out.writerow(
+                [
+                    personal_id(n),
+                    f"Nguyễn Văn {n}",
+                    "1",
+                    "1990-05-17",
+                    "01",
+                    COMMUNE,
+                    f"Số {n}",
+                    f"09{n:08d}",
+                ]
+            )
+    ingest_file(
+        engine=engine, request=IngestRequest(path=path, standard="citizen", system="H33.01/hoso")
+    )
+    engine.dispose()
+    return client_id, secret
+
+
+def appends_per_second(settings: Settings, count: int) -> float:
+    engine = make_engine(settings, url=f"sqlite+pysqlite:///{settings.data_dir / 'a.db'}")
+    prepare_database(engine)
+    writer = AuditWriter(engine, audit_keys(settings), batch_max=settings.audit_batch_max)
+    writer.start()
+    entry = {
+        "action": "data.read",
+        "actor": {"kind": "system", "organisation": "H33.05", "system": "portal"},
+        "dataset": "citizen",
+        "count": 1,
+        "purpose": "public-service",
+        "outcome": "ok",
+        "subjects": ["ab" * 32],
+    }
+    start = time.perf_counter()
+    futures = [writer.submit(entry) for _ in range(count)]
+    wait(futures)
+    seconds = time.perf_counter() - start
+    writer.stop()
+    engine.dispose()
+    return count / seconds
+
+
+def verify_seconds(settings: Settings, count: int) -> float:
+    engine = make_engine(settings, url=f"sqlite+pysqlite:///{settings.data_dir / 'v.db'}")
+    prepare_database(engine)
+    keys = audit_keys(settings)
+    entry = {
+        "action": "data.read",
+        "actor": {"kind": "system", "organisation": "H33.05", "system": "portal"},
+        "dataset": "citizen",
+        "count": 1,
+        "outcome": "ok",
+    }
+    for _ in range(0, count, 50_000):
+        with engine.begin() as conn:
+            chain.append(
+                conn,
+                [entry] * 50_000,
+                key=keys.signing_key,
+                key_id=keys.key_id,
+                checkpoint_every=10_000,
+            )
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        report = verify(conn, keys.signing_key.public_key())
+    seconds = time.perf_counter() - start
+    assert report.ok and report.entries >= count, report.problems[:3]
+    engine.dispose()
+    return seconds * 1_000_000 / report.entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    persons, seconds, rounds = (2_000, 3.0, 2) if args.quick else (10_000, 8.0, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = os.environ | {
+            "LIENTHONG_ENVIRONMENT": "development",
+            "LIENTHONG_DATA_DIR": tmp,
+            "LIENTHONG_OPERATOR_TOKEN": TOKEN,
+            "LIENTHONG_LOG_LEVEL": "warning",
+            "LIENTHONG_RATE_LIMIT_PER_SECOND": "1000000",
+            "LIENTHONG_RATE_LIMIT_BURST": "1000000",
+        }
+        env.pop("LIENTHONG_DATABASE_URL", None)
+        settings = Settings(environment="development", data_dir=Path(tmp), operator_token=TOKEN)
+        client_id, secret = build(settings, persons)
+        port = free_port()
+        server = start_server(env, port, workers=2)
+        try:
+            wait_ready("127.0.0.1", port)
+            time.sleep(1.0)
+            token = httpx.post(
+                f"http://127.0.0.1:{port}/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret,
+                },
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}", "X-Purpose": "public-service"}
+            paths = [f"/api/v1/data/citizen/{personal_id(n)}" for n in range(1, persons + 1)]
+            run_load(
+                "127.0.0.1", port, paths[:200], connections=100, seconds=1.0, headers=headers
+            )  # warm both workers
+            health, reads = [], []
+            for _ in range(rounds):
+                health.append(
+                    run_load("127.0.0.1", port, ["/healthz"], connections=100, seconds=seconds)
+                )
+                reads.append(
+                    run_load(
+                        "127.0.0.1", port, paths, connections=100, seconds=seconds, headers=headers
+                    )
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        best = max(reads, key=lambda r: r.per_second)
+        assert all(r.errors == 0 for r in reads), [r.errors for r in reads]
+        result = {
+            "reads_per_s": round(median([r.per_second for r in reads])),
+            "p50_ms": round(best.percentile(50), 2),
+            "p99_ms": round(best.percentile(99), 2),
+            "healthz_per_s": round(median([h.per_second for h in health])),
+            "audit_appends_per_s": round(
+                appends_per_second(settings, 20_000 if args.quick else 100_000)
+            ),
+            "verify_1m_s": round(verify_seconds(settings, 100_000 if args.quick else 1_000_000), 2),
+            "records": persons,
+            "connections": 100,
+            "workers": 2,
+        }
+    ratio = result["reads_per_s"] / max(1, result["healthz_per_s"])
+    print(
+        f"audited reads/s {result['reads_per_s']} (p50 {result['p50_ms']} ms, p99 "
+        f"{result['p99_ms']} ms) vs /healthz {result['healthz_per_s']}/s: ratio {ratio:.2f}"
+    )
+    print(
+        f"audit appends/s {result['audit_appends_per_s']}; verify 1M entries "
+        f"{result['verify_1m_s']} s"
+    )
+    print(json.dumps(result | {"reads_vs_healthz": round(ratio, 3)}))
+
+
+if __name__ == "__main__":
+    main()
