@@ -10,11 +10,12 @@ import typer
 import uvicorn
 
 from lienthong.audit.cli import audit_app
-from lienthong.config import get_settings
+from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine
 from lienthong.errors import LienthongError
 from lienthong.exchange.cli import grants_app
 from lienthong.ingest.cli import ingest_app
+from lienthong.ingest.demo import populate_sample
 from lienthong.linkage.cli import linkage_app
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
@@ -74,6 +75,12 @@ def serve(
             engine.dispose()
         # Prepared once here, so that several workers do not race to migrate.
         os.environ["LIENTHONG_AUTO_UPGRADE"] = "false"
+    if settings.environment is Environment.development:
+        engine = make_engine(settings)
+        try:
+            populate_sample(engine=engine, data_dir=settings.data_dir)  # only if empty
+        finally:
+            engine.dispose()
     uvicorn.run(
         "lienthong.web.app:create_app",
         factory=True,
