@@ -87,3 +87,16 @@ def test_rejected_pair_never_clusters() -> None:
     assert split[0] != split[2]
     conflict = cluster(trusted=["a", None, "b"], pairs=pairs, spec=spec)
     assert conflict[0] != conflict[2]
+
+
+def test_old_id_card_after_the_name_is_not_part_of_it() -> None:
+    frame = pl.DataFrame(
+        {
+            "dataset": ["x", "x"],
+            "key": ["1", "2"],
+            "name": ["Trần Văn Hiệp - CMND 151250298", "Nguyễn Văn Cmnd"],
+        }
+    )
+    out = person_features(frame, spec=load_spec("person"), successions={})
+    assert out["name_fold"].to_list() == ["tran van hiep", "nguyen van cmnd"]
+    assert out["given"].to_list() == ["hiep", "cmnd"]

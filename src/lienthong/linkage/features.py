@@ -25,6 +25,7 @@ STANDARD_COLUMNS = {
     "updated_at": pl.Utf8,
 }
 TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+OLD_CARD_SUFFIX = r"(?i)[\s,;:/(–-]*\b(cmnd|cmtnd|cmt|cccd)\b[\s.:#]*(số|so)?[\s.:#]*\d{9,12}\W*$"
 
 
 def standardise(frame: pl.DataFrame) -> pl.DataFrame:
@@ -145,6 +146,9 @@ def person_features(
     frame: pl.DataFrame, *, spec: LinkSpec, successions: Mapping[str, Sequence[str]]
 ) -> pl.DataFrame:
     frame = standardise(frame)
+    # An old ID card number typed after the name ("Trần Văn Hiệp - CMND 151250298") is not
+    # part of the name; old card numbers are in no other register, so it is dropped.
+    frame = frame.with_columns(pl.col("name").str.replace(OLD_CARD_SUFFIX, "").alias("name"))
     dob = pl.col("date_of_birth").str.slice(0, 10)
     frame = frame.with_columns(
         dob.alias("dob"),
