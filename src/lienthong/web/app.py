@@ -19,6 +19,7 @@ from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
 from lienthong.ingest.views import router as ingest_router
+from lienthong.linkage.views import router as linkage_router
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(grants_router, prefix=API)
     app.include_router(data_router, prefix=API)
     app.include_router(audit_router, prefix=API)
+    app.include_router(linkage_router, prefix=API)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATHS):

@@ -1,0 +1,121 @@
+"""The linkage routes: the review queue for operators, master records under grants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, text
+
+from lienthong.db import transaction
+from lienthong.ingest.service import IngestRequest, ingest_file
+from lienthong.linkage import runs
+from lienthong.linkage.models import Link, Review
+from tests.exchange.factories import approve, get_token, make_consumer, request_grant
+from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
+from tests.registry.factories import make_org
+
+PURPOSE = {"X-Purpose": "public-service"}
+
+
+def _audit(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        return [json.loads(b) for (b,) in rows]
+
+
+def _linked_store(engine: Engine, tmp_path: Path) -> str:
+    """Three citizens and a health card of the first; linked; the first one's master id."""
+    system = register_system(engine)
+    path = write_citizens(tmp_path / "citizens.csv", [citizen_row(n) for n in (1, 2, 3)])
+    ingest_file(engine=engine, request=IngestRequest(path=path, standard="citizen", system=system))
+    card = {
+        "card_number": "HN4330000000001",
+        "personal_id": personal_id(1),
+        "full_name": "NGUYEN VAN 1",
+        "sex": "1",
+        "date_of_birth": "1990-05-17",
+        "commune_code": "12166",
+        "valid_from": "2025-07-01",
+        "valid_to": "2026-06-30",
+    }
+    cards = tmp_path / "health.jsonl"
+    cards.write_text(json.dumps(card) + "\n", encoding="utf-8")
+    ingest_file(
+        engine=engine,
+        request=IngestRequest(path=cards, standard="health_insurance", system=system),
+    )
+    with transaction(engine) as session:
+        runs.run(session=session)
+        link = session.scalar(select(Link).where(Link.record_key == personal_id(1)))
+        assert link is not None
+        members = session.scalars(select(Link).where(Link.master_id == link.master_id)).all()
+        assert {m.dataset for m in members} == {"citizen", "health_insurance"}
+        return link.master_id
+
+
+def test_master_serves_only_granted_datasets_and_fields(
+    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    master_id = _linked_store(engine, tmp_path)
+    make_org(client, operator, "H33.01")
+    token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
+    url = f"/api/v1/masters/person/{master_id}"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=token | PURPOSE).status_code == 404  # nothing granted
+    grant = request_grant(client, token, fields=["personal_id", "full_name"], units=["33"])
+    approve(client, operator, grant["id"])
+    assert client.get(url, headers=token).json()["error"]["code"] == "purpose-required"
+    ok = client.get(url, headers=token | PURPOSE | {"X-Request-Id": "m-1"})
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["id"] == master_id and body["kind"] == "person"
+    assert [(r["dataset"], r["key"]) for r in body["records"]] == [("citizen", personal_id(1))]
+    assert body["records"][0]["fields"] == {
+        "personal_id": personal_id(1),
+        "full_name": "Nguyễn Văn 1",
+    }
+    assert body["attributes"] == {"personal_id": personal_id(1), "full_name": "Nguyễn Văn 1"}
+    missing = client.get("/api/v1/masters/person/MPnothing", headers=token | PURPOSE)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-master"
+    entries = [e for e in _audit(engine) if e.get("dataset") == "masters/person"]
+    reads = [e for e in entries if e["action"] == "data.read"]
+    assert [(e["outcome"], e["count"]) for e in reads] == [("ok", 1)]
+    assert reads[0]["request_id"] == "m-1" and reads[0]["datasets"] == ["citizen"]
+    assert personal_id(1) not in json.dumps(reads)
+
+
+def test_review_queue_over_http_is_operator_only_and_audited(
+    client: TestClient, operator: dict[str, str], engine: Engine
+) -> None:
+    with transaction(engine) as session:
+        item = Review(
+            kind="person",
+            left_dataset="citizen",
+            left_key="a",
+            right_dataset="land_parcel",
+            right_key="b",
+            match_weight=3.5,
+            evidence='{"family": 1.0}',
+            status="pending",
+        )
+        session.add(item)
+        session.flush()
+        review_id = item.id
+    assert client.get("/api/v1/linkage/reviews").status_code == 401
+    page = client.get("/api/v1/linkage/reviews?kind=person", headers=operator).json()
+    assert [i["id"] for i in page["items"]] == [review_id] and page["next_cursor"] is None
+    assert page["items"][0]["evidence"] == {"family": 1.0}
+    done = client.post(
+        f"/api/v1/linkage/reviews/{review_id}/reject", json={"note": "twins"}, headers=operator
+    )
+    assert done.status_code == 200 and done.json()["status"] == "rejected"
+    assert client.get("/api/v1/linkage/reviews", headers=operator).json()["items"] == []
+    gone = client.post("/api/v1/linkage/reviews/999/accept", headers=operator)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown-review"
+    bad = client.get("/api/v1/linkage/reviews?status=maybe", headers=operator)
+    assert bad.status_code == 422
+    decisions = [e for e in _audit(engine) if e["action"] == "linkage.review"]
+    assert [(d["review_id"], d["decision"]) for d in decisions] == [(review_id, "rejected")]
