@@ -89,6 +89,12 @@ def load_frame(
         return LoadCounts()
     conn = session.connection()
     current, history = ensure_tables(conn, spec)
+    if conn.dialect.name == "sqlite":
+        # In-memory temp tables and a bigger page cache for bulk work on this connection (set
+        # before the stage exists: changing temp_store drops temporary tables).
+        if conn.exec_driver_sql("PRAGMA temp_store").scalar() != 2:
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        conn.exec_driver_sql("PRAGMA cache_size=-131072")
     stage = stage_table(spec, MetaData())
     stage.create(conn, checkfirst=True)
     data = frame.select(spec.field_names)
