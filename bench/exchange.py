@@ -174,6 +174,7 @@ def verify_seconds(settings: Settings, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     args = parser.parse_args()
     persons, seconds, rounds = (2_000, 3.0, 2) if args.quick else (10_000, 8.0, 3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +190,7 @@ def main() -> None:
         settings = Settings(environment="development", data_dir=Path(tmp), operator_token=TOKEN)
         client_id, secret = build(settings, persons)
         port = free_port()
-        server = start_server(env, port, workers=2)
+        server = start_server(env, port, workers=args.workers)
         try:
             wait_ready("127.0.0.1", port)
             time.sleep(1.0)
@@ -232,7 +233,7 @@ def main() -> None:
             "verify_1m_s": round(verify_seconds(settings, 100_000 if args.quick else 1_000_000), 2),
             "records": persons,
             "connections": 100,
-            "workers": 2,
+            "workers": args.workers,
         }
     ratio = result["reads_per_s"] / max(1, result["healthz_per_s"])
     print(

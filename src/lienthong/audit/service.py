@@ -108,6 +108,24 @@ def record(*, session: Session, settings: Settings, entry: Mapping[str, Any]) ->
     return seq
 
 
+def record_change(
+    *,
+    session: Session,
+    settings: Settings,
+    action: str,
+    target: Mapping[str, Any],
+    changed: Iterable[str] = (),
+) -> int:
+    """Audit an operator's change to the registry in the caller's transaction.
+
+    ``target`` names what changed (organisation, system, client id); ``changed`` lists the
+    updated field names. Values are not recorded, and never a secret.
+    """
+    fields = sorted(changed)
+    entry = event(action, actor=operator_actor(), detail=dict(target), fields=fields or None)
+    return record(session=session, settings=settings, entry=entry)
+
+
 def subject_reads(
     *,
     session: Session,

@@ -58,6 +58,7 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self._lock_path = _lock_file(engine)
         self._lock_handle: IO[str] | None = None
+        self._pending: list[tuple[Mapping[str, Any], Waiter]] = []
         self.batches = 0
 
     def start(self) -> None:
@@ -86,9 +87,18 @@ class AuditWriter:
         """Queue the entry and wait until its batch is committed."""
         if self._thread is None:
             raise AuditUnavailable("the audit writer is not running")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.put((entry, future))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._hand_over)
+        self._pending.append((entry, future))
         return await future
+
+    def _hand_over(self) -> None:
+        """Pass on, as one item, every entry queued during this turn of the event loop."""
+        batch, self._pending = self._pending, []
+        if batch:
+            self._queue.put(batch)
 
     def _run(self) -> None:
         last_checkpoint = time.monotonic()
@@ -104,7 +114,10 @@ class AuditWriter:
                 if item is _STOP:
                     stopping = True
                     break
-                batch.append(item)
+                if isinstance(item, list):
+                    batch.extend(item)
+                else:
+                    batch.append(item)
                 if len(batch) >= self.batch_max:
                     break
                 try:

@@ -9,7 +9,10 @@ from datetime import date as Date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, status
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from lienthong.audit.service import record_change
 from lienthong.errors import ValidationFailed
 from lienthong.paging import DEFAULT_LIMIT, Page
 from lienthong.registry import organisations, report, systems, units
@@ -37,6 +40,20 @@ router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Version = Annotated[str | None, Query(description="Code-list version id, e.g. pre2025 or 2025")]
 OnDate = Annotated[Date | None, Query(alias="date", description="Version in force on this date")]
+
+
+def _audit(
+    request: Request, session: Session, action: str, changed: object = None, **target: str
+) -> None:
+    """Every registry change is an audit entry in the change's own transaction."""
+    names = changed.model_fields_set if isinstance(changed, BaseModel) else ()
+    record_change(
+        session=session,
+        settings=request.app.state.settings,
+        action=action,
+        target=target,
+        changed=names,
+    )
 
 
 def _unit(unit: object) -> UnitRead:
@@ -114,8 +131,12 @@ def unit_predecessors(session: SessionDep, code: str, version: Version = None) -
     status_code=status.HTTP_201_CREATED,
     dependencies=[Operator],
 )
-def create_organisation(session: SessionDep, body: OrganisationCreate) -> OrganisationRead:
-    return organisations.to_read(organisations.create_organisation(session=session, data=body))
+def create_organisation(
+    request: Request, session: SessionDep, body: OrganisationCreate
+) -> OrganisationRead:
+    org = organisations.create_organisation(session=session, data=body)
+    _audit(request, session, "organisation.create", organisation=org.code)
+    return organisations.to_read(org)
 
 
 @router.post(
@@ -125,14 +146,16 @@ def create_organisation(session: SessionDep, body: OrganisationCreate) -> Organi
     dependencies=[Operator],
 )
 def import_organisations(
-    session: SessionDep, body: Annotated[bytes, Body(media_type="text/csv")]
+    request: Request, session: SessionDep, body: Annotated[bytes, Body(media_type="text/csv")]
 ) -> ImportReport:
     """Create organisations from a CSV body (``text/csv``); rejected rows are reported."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed.on("body", "invalid-encoding", "the CSV must be UTF-8") from exc
-    return organisations.import_csv(session=session, text=text)
+    imported = organisations.import_csv(session=session, text=text)
+    _audit(request, session, "organisation.import")
+    return imported
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead], tags=["organisations"])
@@ -169,9 +192,10 @@ def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     dependencies=[Operator],
 )
 def update_organisation(
-    session: SessionDep, code: str, body: OrganisationUpdate
+    request: Request, session: SessionDep, code: str, body: OrganisationUpdate
 ) -> OrganisationRead:
     org = organisations.update_organisation(session=session, code=code, data=body)
+    _audit(request, session, "organisation.update", body, organisation=org.code)
     return organisations.to_read(org)
 
 
@@ -181,8 +205,9 @@ def update_organisation(
     tags=["organisations"],
     dependencies=[Operator],
 )
-def deactivate_organisation(session: SessionDep, code: str) -> OrganisationRead:
+def deactivate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
     org = organisations.set_active(session=session, code=code, active=False)
+    _audit(request, session, "organisation.deactivate", organisation=org.code)
     return organisations.to_read(org)
 
 
@@ -192,8 +217,10 @@ def deactivate_organisation(session: SessionDep, code: str) -> OrganisationRead:
     tags=["organisations"],
     dependencies=[Operator],
 )
-def activate_organisation(session: SessionDep, code: str) -> OrganisationRead:
-    return organisations.to_read(organisations.set_active(session=session, code=code, active=True))
+def activate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
+    org = organisations.set_active(session=session, code=code, active=True)
+    _audit(request, session, "organisation.activate", organisation=org.code)
+    return organisations.to_read(org)
 
 
 @router.post(
@@ -203,8 +230,12 @@ def activate_organisation(session: SessionDep, code: str) -> OrganisationRead:
     status_code=status.HTTP_201_CREATED,
     dependencies=[Operator],
 )
-def create_system(session: SessionDep, org: str, body: SystemCreate) -> SystemRead:
-    return systems.to_read(systems.create_system(session=session, organisation=org, data=body))
+def create_system(
+    request: Request, session: SessionDep, org: str, body: SystemCreate
+) -> SystemRead:
+    system = systems.create_system(session=session, organisation=org, data=body)
+    _audit(request, session, "system.create", organisation=org, system=system.code)
+    return systems.to_read(system)
 
 
 @router.get("/organisations/{org}/systems", response_model=Page[SystemRead], tags=["systems"])
@@ -226,8 +257,11 @@ def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     tags=["systems"],
     dependencies=[Operator],
 )
-def update_system(session: SessionDep, org: str, code: str, body: SystemUpdate) -> SystemRead:
+def update_system(
+    request: Request, session: SessionDep, org: str, code: str, body: SystemUpdate
+) -> SystemRead:
     system = systems.update_system(session=session, organisation=org, code=code, data=body)
+    _audit(request, session, "system.update", body, organisation=org, system=system.code)
     return systems.to_read(system)
 
 
@@ -238,8 +272,18 @@ def update_system(session: SessionDep, org: str, code: str, body: SystemUpdate) 
     status_code=status.HTTP_201_CREATED,
     dependencies=[Operator],
 )
-def issue_credential(session: SessionDep, org: str, code: str) -> CredentialIssued:
+def issue_credential(
+    request: Request, session: SessionDep, org: str, code: str
+) -> CredentialIssued:
     credential, secret = systems.issue_credential(session=session, organisation=org, system=code)
+    _audit(
+        request,
+        session,
+        "credential.issue",
+        organisation=org,
+        system=code,
+        client_id=credential.client_id,
+    )
     return CredentialIssued(
         client_id=credential.client_id,
         created_at=credential.created_at,
@@ -265,9 +309,20 @@ def list_credentials(session: SessionDep, org: str, code: str) -> Page[Credentia
     tags=["systems"],
     dependencies=[Operator],
 )
-def rotate_credential(session: SessionDep, org: str, code: str, client_id: str) -> CredentialIssued:
+def rotate_credential(
+    request: Request, session: SessionDep, org: str, code: str, client_id: str
+) -> CredentialIssued:
     credential, secret = systems.rotate_credential(
         session=session, organisation=org, system=code, client_id=client_id
+    )
+    _audit(
+        request,
+        session,
+        "credential.rotate",
+        organisation=org,
+        system=code,
+        client_id=credential.client_id,
+        replaces=client_id,
     )
     return CredentialIssued(
         client_id=credential.client_id,
@@ -283,9 +338,14 @@ def rotate_credential(session: SessionDep, org: str, code: str, client_id: str) 
     tags=["systems"],
     dependencies=[Operator],
 )
-def revoke_credential(session: SessionDep, org: str, code: str, client_id: str) -> CredentialRead:
+def revoke_credential(
+    request: Request, session: SessionDep, org: str, code: str, client_id: str
+) -> CredentialRead:
     credential = systems.revoke_credential(
         session=session, organisation=org, system=code, client_id=client_id
+    )
+    _audit(
+        request, session, "credential.revoke", organisation=org, system=code, client_id=client_id
     )
     return CredentialRead.model_validate(credential)
 

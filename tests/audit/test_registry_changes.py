@@ -1,0 +1,84 @@
+"""Registry changes through the API are audit entries, committed with the change itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from lienthong.audit.service import audit_keys
+from lienthong.audit.verify import verify
+from lienthong.config import Settings
+from tests.registry.factories import make_org, make_system
+
+
+def _entries(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        return [json.loads(body) for (body,) in rows]
+
+
+def test_every_registry_change_is_audited(
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
+) -> None:
+    make_org(client, operator, "H33.01")
+    assert client.patch(
+        "/api/v1/organisations/H33.01", json={"name": "Sở Y tế"}, headers=operator
+    ).is_success
+    make_system(client, operator, "H33.01", "his", status="suspended")
+    base = "/api/v1/organisations/H33.01/systems/his/credentials"
+    issued = client.post(base, headers=operator).json()
+    rotated = client.post(f"{base}/{issued['client_id']}/rotate", headers=operator).json()
+    assert client.post(f"{base}/{rotated['client_id']}/revoke", headers=operator).is_success
+    assert client.post("/api/v1/organisations/H33.01/deactivate", headers=operator).is_success
+    refused = client.post("/api/v1/organisations/H33.01/activate")  # no operator token
+    assert refused.status_code == 401
+
+    entries = [e for e in _entries(engine) if e["action"].split(".")[0] != "auth"]
+    assert [(e["action"], e["detail"], e.get("fields")) for e in entries] == [
+        ("organisation.create", {"organisation": "H33.01"}, None),
+        ("organisation.update", {"organisation": "H33.01"}, ["name"]),
+        ("system.create", {"organisation": "H33.01", "system": "his"}, None),
+        ("system.update", {"organisation": "H33.01", "system": "his"}, ["status"]),
+        (
+            "credential.issue",
+            {"organisation": "H33.01", "system": "his", "client_id": issued["client_id"]},
+            None,
+        ),
+        (
+            "credential.rotate",
+            {
+                "organisation": "H33.01",
+                "system": "his",
+                "client_id": rotated["client_id"],
+                "replaces": issued["client_id"],
+            },
+            None,
+        ),
+        (
+            "credential.revoke",
+            {"organisation": "H33.01", "system": "his", "client_id": rotated["client_id"]},
+            None,
+        ),
+        ("organisation.deactivate", {"organisation": "H33.01"}, None),
+    ]
+    assert all(e["actor"] == {"kind": "operator"} and e["outcome"] == "ok" for e in entries)
+    everything = json.dumps(_entries(engine))
+    assert issued["client_secret"] not in everything and rotated["client_secret"] not in everything
+    with engine.connect() as conn:
+        assert verify(conn, audit_keys(settings).signing_key.public_key()).ok
+
+
+def test_a_failed_change_leaves_no_entry(
+    client: TestClient, operator: dict[str, str], engine: Engine
+) -> None:
+    make_org(client, operator, "H33.01")
+    again = client.post(
+        "/api/v1/organisations",
+        json={"code": "H33.01", "name": "x", "level": "province", "unit_code": "33"},
+        headers=operator,
+    )
+    assert again.status_code == 409
+    assert [e["action"] for e in _entries(engine)] == ["organisation.create"]
