@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from lienthong.config import get_settings
 from lienthong.db import make_engine
 from lienthong.errors import ValidationFailed
-from lienthong.ingest import replay, service
+from lienthong.ingest import pull, replay, service
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
 from lienthong.prepare import prepare_database
 from lienthong.terminal import cli_session, console, print_json, print_table
@@ -104,6 +104,46 @@ def ingest_file(
                 ),
                 progress=lambda n: bar.advance(task, n),
             )
+        read = BatchReport.model_validate(batch)
+    finally:
+        engine.dispose()
+    if json:
+        print_json(read)
+        return
+    summary(read)
+
+
+@ingest_app.command("pull")
+def pull_command(
+    url: Annotated[str, typer.Argument(help="SQLAlchemy URL of the source database")],
+    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
+    system: Annotated[str, typer.Option(help="Source system as ORGANISATION/SYSTEM")],
+    table: Annotated[str | None, typer.Option(help="Table to read")] = None,
+    query: Annotated[str | None, typer.Option(help="SELECT to read instead of a table")] = None,
+    watermark: Annotated[str | None, typer.Option(help="Column for incremental pulls")] = None,
+    since: Annotated[str | None, typer.Option(help="Start after this watermark value")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per committed chunk")] = 100_000,
+    json: Json = False,
+) -> None:
+    """Pull rows from a database (new ones only, with --watermark) into a standard."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        if settings.should_auto_upgrade:
+            prepare_database(engine)
+        batch = pull.pull(
+            engine=engine,
+            url=url,
+            standard=standard,
+            system=system,
+            table=table,
+            query=query,
+            watermark=watermark,
+            since=since,
+            mapping=mapping,
+            chunk_rows=chunk_rows,
+        )
         read = BatchReport.model_validate(batch)
     finally:
         engine.dispose()

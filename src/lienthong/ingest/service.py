@@ -9,9 +9,11 @@ import hashlib
 import itertools
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -96,27 +98,56 @@ def ingest_file(
     *, engine: Engine, request: IngestRequest, progress: Progress | None = None
 ) -> Batch:
     """Validate and load one file; returns the finished batch (resumed if interrupted)."""
-    started = time.perf_counter()
-    timings = Timings()
-    sessions = session_factory(engine)
-    with sessions() as session:
-        with session.begin():
-            standard = get_standard(session=session, name=request.standard)
-            spec = spec_of(standard)
-            system = resolve_system(session=session, system=request.system)
-            book = CodeBook.load(session=session, spec=spec)
-            successions = load_successions_frame(session)
-        mapping = Mapping.load(request.mapping) if request.mapping else None
-        source: Source = open_source(
+
+    def opener() -> Source:
+        return open_source(
             request.path,
             format=request.format,
             encoding=request.encoding,
             delimiter=request.delimiter,
             chunk_rows=request.chunk_rows,
         )
+
+    return run_source(
+        engine=engine,
+        opener=opener,
+        standard=request.standard,
+        system=request.system,
+        mapping=Mapping.load(request.mapping) if request.mapping else None,
+        digest=checksum(request.path, request.mapping),
+        source_name=request.source_name or request.path.name,
+        today=request.today,
+        progress=progress,
+    )
+
+
+def run_source(
+    *,
+    engine: Engine,
+    opener: Callable[[], Source],
+    standard: str,
+    system: str,
+    mapping: Mapping | None,
+    digest: str,
+    source_name: str,
+    today: date | None = None,
+    progress: Progress | None = None,
+    report: dict[str, Any] | None = None,
+) -> Batch:
+    """Run any source into a standard: the batch is created once the first chunk passed
+    mapping, and resumed when the same digest, standard and system has an unfinished batch."""
+    started = time.perf_counter()
+    timings = Timings()
+    sessions = session_factory(engine)
+    with sessions() as session:
+        with session.begin():
+            spec = spec_of(get_standard(session=session, name=standard))
+            system = resolve_system(session=session, system=system)
+            book = CodeBook.load(session=session, spec=spec)
+            successions = load_successions_frame(session)
+        source = opener()
         if mapping is None:
             mapping = Mapping.identity(source.columns, spec.field_names)
-        digest = checksum(request.path, request.mapping)
         t = time.perf_counter()
         checked = checked_chunks(
             source.chunks(),
@@ -124,7 +155,7 @@ def ingest_file(
             book=book,
             mapping=mapping,
             successions=successions,
-            today=request.today or date.today(),
+            today=today or date.today(),
         )
         # The first chunk is checked before anything is written (no-matching-columns, …).
         first = next(checked, None)
@@ -139,7 +170,7 @@ def ingest_file(
                     standard=spec.name,
                     standard_version=spec.version,
                     source_system=system,
-                    source_name=request.source_name or request.path.name,
+                    source_name=source_name,
                     format=source.format,
                     checksum=digest,
                     status=RUNNING,
@@ -150,7 +181,7 @@ def ingest_file(
                     inserted=0,
                     updated=0,
                     unchanged=0,
-                    report={"file_findings": file_findings(source)},
+                    report={**(report or {}), "file_findings": file_findings(source)},
                 )
                 session.add(batch)
             else:

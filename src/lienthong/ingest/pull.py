@@ -1,0 +1,107 @@
+"""Pull from a sector's database (any SQLAlchemy URL): a table or a query, incrementally.
+
+With a watermark column, each pull takes the rows whose watermark is above the one the last
+completed pull of the same source, standard and system reached (kept in that batch's report),
+unless ``since`` is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from lienthong.db import transaction
+from lienthong.errors import ValidationFailed
+from lienthong.ingest.mapping import Mapping
+from lienthong.ingest.models import Batch
+from lienthong.ingest.pipeline import Progress
+from lienthong.ingest.service import COMPLETED, DEFAULT_CHUNK_ROWS, resolve_system, run_source
+from lienthong.ingest.sources import Source, sql_source
+
+
+def source_name(url: str, table: str | None, query: str | None) -> str:
+    """The source as shown in batches: the URL without its password, and the table."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError as exc:
+        raise ValidationFailed.on("url", "source-unavailable", "not a database URL") from exc
+    return (
+        f"{shown}#{table}"
+        if table
+        else f"{shown}#query:{hashlib.sha256((query or '').encode()).hexdigest()[:12]}"
+    )
+
+
+def last_watermark(*, engine: Engine, name: str, standard: str, system: str) -> str | None:
+    with transaction(engine) as session:
+        system = resolve_system(session=session, system=system)
+        batches = session.scalars(
+            select(Batch)
+            .where(
+                Batch.source_name == name,
+                Batch.standard == standard,
+                Batch.source_system == system,
+                Batch.status == COMPLETED,
+                Batch.format == "sql",
+            )
+            .order_by(Batch.finished_at.desc())
+        )
+        for batch in batches:
+            value = (batch.report or {}).get("watermark_max")
+            if value is not None:
+                return str(value)
+    return None
+
+
+def pull(
+    *,
+    engine: Engine,
+    url: str,
+    standard: str,
+    system: str,
+    table: str | None = None,
+    query: str | None = None,
+    watermark: str | None = None,
+    since: str | None = None,
+    mapping: Path | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> Batch:
+    """Pull new rows into a standard; returns the batch (its report keeps ``watermark_max``)."""
+    name = source_name(url, table, query)
+    if watermark is not None and since is None:
+        since = last_watermark(engine=engine, name=name, standard=standard, system=system)
+    opened: list[Source] = []
+
+    def opener() -> Source:
+        source = sql_source(
+            url, table=table, query=query, watermark=watermark, since=since, chunk_rows=chunk_rows
+        )
+        opened.append(source)
+        return source
+
+    digest = hashlib.sha256()
+    for part in (name, query or "", watermark or "", since or ""):
+        digest.update(part.encode() + b"\x00")
+    if mapping is not None:
+        digest.update(mapping.read_bytes())
+    batch = run_source(
+        engine=engine,
+        opener=opener,
+        standard=standard,
+        system=system,
+        mapping=Mapping.load(mapping) if mapping else None,
+        digest="pull:" + digest.hexdigest(),
+        source_name=name,
+        progress=progress,
+        report={"since": since, "watermark": watermark},
+    )
+    reached = opened[0].watermark_max if opened else None
+    with transaction(engine) as session:
+        batch = session.merge(batch)
+        batch.report = {**(batch.report or {}), "watermark_max": reached or since}
+    return batch
