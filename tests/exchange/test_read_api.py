@@ -4,32 +4,16 @@ only, in area only → revocation effective on the next request; the authorizati
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from lienthong.ingest.service import IngestRequest, ingest_file
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
-from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
 from tests.registry.factories import make_org
 
-OUTSIDE = "00004"  # a Hà Nội commune: outside a grant for province 33
 PURPOSE = {"X-Purpose": "public-service"}
-
-
-@pytest.fixture
-def citizens(engine: Engine, tmp_path: Path) -> list[str]:
-    register_system(engine)
-    rows = [citizen_row(n) for n in range(1, 6)] + [citizen_row(6, commune_code=OUTSIDE)]
-    path = write_citizens(tmp_path / "citizens.csv", rows)
-    batch = ingest_file(
-        engine=engine, request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso")
-    )
-    assert batch.status in {"succeeded", "completed", "done"} or batch.rows_loaded == 6
-    return [personal_id(n) for n in range(1, 7)]
 
 
 def _audit(engine: Engine) -> list[dict[str, Any]]:
