@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import random
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from frictionless import Resource, Schema
 
+from lienthong.sample.generate import generate_province
 from lienthong.standards.schema import parse_standard
+from lienthong.standards.service import builtin_document
 from lienthong.standards.validate import CodeBook, validate_frame
 
 DOCUMENT: dict[str, Any] = {
@@ -112,3 +115,54 @@ def test_frictionless_agrees_on_every_row(tmp_path: Path) -> None:
     assert 400 < len(ours_rows) < 1500  # the sample has plenty of both verdicts
     assert ours_rows == their_rows
     assert ours_cells == their_cells
+
+
+FRICTIONLESS_CODES = {
+    "missing-value",
+    "type-error",
+    "invalid-date",
+    "too-short",
+    "too-long",
+    "below-minimum",
+    "above-maximum",
+    "pattern-mismatch",
+    "not-in-enum",
+}
+
+
+def test_frictionless_agrees_on_a_sample_province_file(tmp_path: Path) -> None:
+    """The health-card export of `lienthong sample`, checked with the built-in standard."""
+    out = tmp_path / "sample"
+    generate_province(out, persons=1500, seed=3)
+    source = out / "health_insurance.jsonl"
+    frame = pl.read_ndjson(source, infer_schema_length=None).with_row_index("_row", offset=1)
+    plain = tmp_path / "cards.csv"
+    frame.drop("_row").write_csv(plain)
+    document = builtin_document("health_insurance")
+    for field in document["fields"]:  # code lists are ours alone; compare the rest
+        field.pop("lienthong:codelist", None)
+    spec = parse_standard(document)
+    book = CodeBook({})
+    result = validate_frame(
+        frame.with_columns(pl.col("_row").cast(pl.Int64)), spec, book, today=date(2026, 1, 1)
+    )
+    ours = {
+        (r["row"], r["field"])
+        for r in result.findings.iter_rows(named=True)
+        if r["code"] in FRICTIONLESS_CODES
+    }
+    descriptor = {
+        "fields": [
+            {k: v for k, v in f.items() if not k.startswith("lienthong:")}
+            for f in document["fields"]
+        ],
+    }
+    resource = Resource(
+        path=plain.name, basepath=str(tmp_path), schema=Schema.from_descriptor(descriptor)
+    )
+    theirs = {
+        (e.row_number - 1, e.field_name)
+        for e in resource.validate(limit_errors=1_000_000).tasks[0].errors
+    }
+    assert ours  # the sample has missing values and malformed card numbers
+    assert ours == theirs

@@ -282,7 +282,9 @@ def validate_frame(
             ",".join(spec.primary_key),
             "duplicate-key",
             repeated,
-            pl.format("key {} repeats an earlier row of this batch", pl.col(KEY)),
+            pl.concat_str(
+                [pl.lit("key "), pl.col(KEY), pl.lit(" repeats an earlier row of this batch")]
+            ),
         )
     )
     flags = df.select(ROW, *[c.bad.fill_null(False).alias(f"__c{i}") for i, c in enumerate(checks)])
