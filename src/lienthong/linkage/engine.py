@@ -167,5 +167,45 @@ def score(features: pl.DataFrame, spec: LinkSpec) -> Scored:
     return Scored(pairs=pairs.sort("uid_l", "uid_r"), comparisons=fuzzy.comparisons)
 
 
+def unique_name_pairs(features: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
+    """Records with only a name and a commune (no identifier, no birth data) attached to the one
+    person the registers know by exactly that name in that commune.
+
+    Name and commune alone score in the review band, since common names repeat; but when every
+    record in the commune with that full name (diacritics kept) that has any identifying data
+    carries the same trusted identifier, the namesake is the register's only one. Computed over
+    all records on every run (never stored), so incremental and full runs agree. The link is
+    weak (below ``strong_weight``): it only ever attaches a record that is still on its own.
+    """
+    needed = {"trusted", "dob", "pid", "commune_key", "family_nfc", "middle", "given_nfc"}
+    if not needed <= set(features.columns):
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    group = ["commune_key", "family_nfc", "middle", "given_nfc"]
+    bare = pl.col("trusted").is_null() & pl.col("dob").is_null() & pl.col("pid").is_null()
+    named = features.filter(
+        pl.col("commune_key").is_not_null()
+        & pl.col("family_nfc").is_not_null()
+        & pl.col("given_nfc").is_not_null()
+    ).with_columns(bare.alias("_bare"))
+    groups = (
+        named.group_by(group)
+        .agg(
+            pl.col("trusted").drop_nulls().n_unique().alias("_ids"),
+            (pl.col("trusted").is_null() & ~pl.col("_bare")).sum().alias("_unsure"),
+            pl.col("uid").filter(pl.col("trusted").is_not_null()).min().alias("anchor"),
+        )
+        .filter((pl.col("_ids") == 1) & (pl.col("_unsure") == 0))
+    )
+    weight = (spec.accept_weight + spec.strong_weight) / 2
+    edges = named.filter(pl.col("_bare")).join(groups, on=group, nulls_equal=True)
+    return edges.select(
+        pl.min_horizontal("anchor", "uid").cast(pl.Int64).alias("uid_l"),
+        pl.max_horizontal("anchor", "uid").cast(pl.Int64).alias("uid_r"),
+        pl.lit(weight, dtype=pl.Float64).alias("match_weight"),
+        pl.lit("unique-name").alias("match_kind"),
+        pl.lit(None, dtype=pl.Utf8).alias("evidence"),
+    )
+
+
 def evidence_of(value: str | None) -> dict[str, Any]:
     return json.loads(value) if value else {}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.linkage.cluster import cluster
-from lienthong.linkage.engine import score
+from lienthong.linkage.engine import PAIR_SCHEMA, score, unique_name_pairs
 from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.models import Link, Master, Pair, Review
@@ -202,6 +202,14 @@ def link(
             }
         )
     )
+    unique = unique_name_pairs(features, spec)
+    if not unique.is_empty():
+        # The stronger reading of a pair wins (a unique name over its review-band score).
+        all_pairs = (
+            pl.concat([all_pairs.cast(PAIR_SCHEMA), unique])  # type: ignore[arg-type]
+            .sort("match_weight", descending=True, maintain_order=True)
+            .unique(["uid_l", "uid_r"], keep="first", maintain_order=True)
+        )
     accepted, rejected = _decisions(session, kind, index)
     labels = cluster(
         trusted=features["trusted"].to_list(),
