@@ -131,3 +131,40 @@ def test_empty_dataset_reads_nothing(engine: Engine) -> None:
     with transaction(engine) as session:
         assert service.get_records(session=session, dataset="business", keys=["0100109106"]) == []
         assert service.list_records(session=session, dataset="business") == ([], None)
+
+
+def test_insert_fast_path_falls_back_to_merge(engine: Engine) -> None:
+    _load(engine, [citizen_row(1), citizen_row(2)], "b1")
+    rows = [citizen_row(2, address_line="Số 5 phố Mới"), citizen_row(3)]
+    frame = (
+        pl.DataFrame(rows)
+        .with_row_index("_row", offset=1)
+        .with_columns(pl.col("_row").cast(pl.Int64))
+    )
+    with transaction(engine) as session:
+        spec = spec_of(get_standard(session=session, name="citizen"))
+        valid = validate_frame(frame, spec, CodeBook.load(session=session, spec=spec)).valid
+        # Told wrongly that every key is new: the insert fails on key 2 and is undone.
+        counts = load_frame(
+            session=session,
+            spec=spec,
+            frame=valid,
+            batch_id="b2",
+            system="H33.02/hoso",
+            now=NOW,
+            new_keys_only=True,
+        )
+        assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 0)
+        fresh = load_frame(
+            session=session,
+            spec=spec,
+            frame=valid.with_columns(pl.lit("033090999999").alias("personal_id")).head(1),
+            batch_id="b3",
+            system="H33.02/hoso",
+            now=NOW,
+            new_keys_only=True,
+        )
+        assert fresh.inserted == 1
+        records, _ = service.list_records(session=session, dataset="citizen")
+        assert len(records) == 4
+        assert session.scalar(select(func.count()).select_from(history_table(spec))) == 1

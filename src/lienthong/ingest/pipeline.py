@@ -281,6 +281,7 @@ def store_chunk(
         batch_id=batch.id,
         system=system,
         now=utcnow(),
+        new_keys_only=bool((batch.report or {}).get("started_on_empty_store")),
     )
     rows = quarantine_rows(batch.id, chunk)
     if rows:

@@ -37,6 +37,7 @@ from lienthong.paging import DEFAULT_LIMIT, keyset_page
 from lienthong.registry.systems import get_system
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
+from lienthong.store.service import is_empty
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 DEFAULT_CHUNK_ROWS = 100_000
@@ -181,7 +182,12 @@ def run_source(
                     inserted=0,
                     updated=0,
                     unchanged=0,
-                    report={**(report or {}), "file_findings": file_findings(source)},
+                    report={
+                        **(report or {}),
+                        "file_findings": file_findings(source),
+                        # Then no key of this batch can be stored already: chunks are inserts.
+                        "started_on_empty_store": is_empty(session=session, spec=spec),
+                    },
                 )
                 session.add(batch)
             else:

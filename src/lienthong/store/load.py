@@ -17,6 +17,7 @@ import polars as pl
 from psycopg import sql
 from sqlalchemy import Connection, MetaData, String, Table, and_, false, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lienthong.db import UTCDateTime
@@ -83,8 +84,14 @@ def load_frame(
     batch_id: str,
     system: str,
     now: datetime,
+    new_keys_only: bool = False,
 ) -> LoadCounts:
-    """Upsert typed valid rows (standard field columns; extra columns ignored)."""
+    """Upsert typed valid rows (standard field columns; extra columns ignored).
+
+    ``new_keys_only``: the caller knows no key of the chunk is stored yet (a batch into a table
+    that was empty when it started: its own keys never repeat). The chunk is then a plain
+    insert; should a key be stored after all, the insert is undone and the chunk merged.
+    """
     if frame.height == 0:
         return LoadCounts()
     conn = session.connection()
@@ -104,8 +111,23 @@ def load_frame(
         _copy_postgres(conn, stage, data)
     else:
         _insert_sqlite(conn, stage, data)
-    on_key = and_(*[current.c[k] == stage.c[k] for k in spec.primary_key])
     columns = [*spec.field_names, "_batch_id", "_source_system", "_loaded_at", "_updated_at"]
+    rows = select(
+        *[stage.c[c] for c in spec.field_names],
+        literal(batch_id, String()).label("_batch_id"),
+        literal(system, String()).label("_source_system"),
+        literal(now, UTCDateTime()).label("_loaded_at"),
+        literal(now, UTCDateTime()).label("_updated_at"),
+    ).where(true())
+    if new_keys_only:
+        try:
+            with session.begin_nested():
+                session.connection().execute(current.insert().from_select(columns, rows))
+            conn.execute(stage.delete())
+            return LoadCounts(inserted=frame.height)
+        except IntegrityError:
+            pass  # another batch stored one of these keys meanwhile: merge instead
+    on_key = and_(*[current.c[k] == stage.c[k] for k in spec.primary_key])
     old = (
         select(
             *[current.c[c] for c in columns],
@@ -120,16 +142,7 @@ def load_frame(
         execution_options=COUNTED,
     ).rowcount
     make_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    upsert = make_insert(current).from_select(
-        columns,
-        select(
-            *[stage.c[c] for c in spec.field_names],
-            literal(batch_id, String()).label("_batch_id"),
-            literal(system, String()).label("_source_system"),
-            literal(now, UTCDateTime()).label("_loaded_at"),
-            literal(now, UTCDateTime()).label("_updated_at"),
-        ).where(true()),
-    )
+    upsert = make_insert(current).from_select(columns, rows)
     upsert = upsert.on_conflict_do_update(
         index_elements=list(spec.primary_key),
         set_={

@@ -105,6 +105,15 @@ def _table(session: Session, spec: StandardSpec) -> Table | None:
     return table
 
 
+def is_empty(*, session: Session, spec: StandardSpec) -> bool:
+    """True when the standard version's table does not exist or holds no row."""
+    table = _table(session, spec)
+    return (
+        table is None
+        or session.execute(select(table.c[spec.primary_key[0]]).limit(1)).first() is None
+    )
+
+
 def _row_dict(spec: StandardSpec, row: Mapping[str, Any]) -> dict[str, Any]:
     out = {f: _plain(row[f]) for f in spec.field_names}
     out["_key"] = record_key(row, spec.primary_key)
