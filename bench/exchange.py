@@ -4,19 +4,21 @@ time to verify 1,000,000 audit entries.
     python bench/exchange.py [--quick]
 
 Builds a temp SQLite store with citizen records and an approved grant, starts `lienthong serve`
-(2 workers) on 127.0.0.1, and drives it with a keep-alive load generator at 100 connections.
+(one worker by default, `--workers N`) on 127.0.0.1, and drives it with a keep-alive load
+generator at 100 connections. Audit appends are fed as the server feeds them: entries handed to
+the group-commit writer per event-loop turn, each awaited until committed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import os
 import sys
 import tempfile
 import time
-from concurrent.futures import wait
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -133,9 +135,13 @@ def appends_per_second(settings: Settings, count: int) -> float:
         "outcome": "ok",
         "subjects": ["ab" * 32],
     }
+
+    async def readers() -> None:
+        # As the server feeds it: entries handed over per event-loop turn, each awaited.
+        await asyncio.gather(*(writer.write(entry) for _ in range(count)))
+
     start = time.perf_counter()
-    futures = [writer.submit(entry) for _ in range(count)]
-    wait(futures)
+    asyncio.run(readers())
     seconds = time.perf_counter() - start
     writer.stop()
     engine.dispose()
@@ -174,7 +180,7 @@ def verify_seconds(settings: Settings, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     args = parser.parse_args()
     persons, seconds, rounds = (2_000, 3.0, 2) if args.quick else (10_000, 8.0, 3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,7 +212,7 @@ def main() -> None:
             paths = [f"/api/v1/data/citizen/{personal_id(n)}" for n in range(1, persons + 1)]
             run_load(
                 "127.0.0.1", port, paths[:200], connections=100, seconds=1.0, headers=headers
-            )  # warm both workers
+            )  # warm the workers
             health, reads = [], []
             for _ in range(rounds):
                 health.append(

@@ -124,8 +124,8 @@ class AuditWriter:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     item = None
-            if batch:
-                self._commit(batch)
+            for start in range(0, len(batch), self.batch_max):
+                self._commit(batch[start : start + self.batch_max])
             if stopping or time.monotonic() - last_checkpoint >= self.keys.checkpoint_seconds:
                 self._checkpoint()
                 last_checkpoint = time.monotonic()
