@@ -11,8 +11,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from lienthong import __version__
-from lienthong.config import Settings, get_settings
 from lienthong.audit.views import router as audit_router
+from lienthong.config import Settings, get_settings
 from lienthong.db import make_engine, session_factory
 from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
