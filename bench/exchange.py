@@ -138,7 +138,7 @@ def appends_per_second(settings: Settings, count: int) -> float:
 
     async def readers() -> None:
         # As the server feeds it: entries handed over per event-loop turn, each awaited.
-        await asyncio.gather(*(writer.write(entry) for _ in range(count)))
+        await asyncio.gather(*[writer.enqueue(entry) for _ in range(count)])
 
     start = time.perf_counter()
     asyncio.run(readers())

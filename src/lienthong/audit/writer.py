@@ -85,6 +85,10 @@ class AuditWriter:
 
     async def write(self, entry: Mapping[str, Any]) -> int:
         """Queue the entry and wait until its batch is committed."""
+        return await self.enqueue(entry)
+
+    def enqueue(self, entry: Mapping[str, Any]) -> asyncio.Future[int]:
+        """Queue the entry (in the running event loop); the future resolves on commit."""
         if self._thread is None:
             raise AuditUnavailable("the audit writer is not running")
         loop = asyncio.get_running_loop()
@@ -92,7 +96,7 @@ class AuditWriter:
         if not self._pending:
             loop.call_soon(self._hand_over)
         self._pending.append((entry, future))
-        return await future
+        return future
 
     def _hand_over(self) -> None:
         """Pass on, as one item, every entry queued during this turn of the event loop."""

@@ -78,7 +78,7 @@ async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key
         ctx = authorise(rt, claims, dataset, headers, rid)
         row = fetch_one(rt.hot, ctx.dataset, key)
         rows = [row] if row is not None and visible(ctx, row) else []
-        await rt.writer.write(read_event(rt, ctx, "data.read", rows, [key]))
+        await rt.writer.enqueue(read_event(rt, ctx, "data.read", rows, [key]))
         if not rows:
             raise not_found(dataset, key)
         return Answer(200, encode(shape(ctx, rows[0])), {"X-Request-Id": rid})
