@@ -87,6 +87,9 @@ def test_authorization_matrix(client, operator, engine, citizens, settings, case
     token = get_token(client, consumer)
     if case != "no-grant":
         approve(client, operator, request_grant(client, token)["id"])
+        # Warm every cache (token, grants, dataset): the change below must still win.
+        warm = client.get(f"/api/v1/data/citizen/{citizens[0]}", headers=token | PURPOSE)
+        assert warm.status_code == 200
     headers = token | PURPOSE
     base = f"/api/v1/organisations/{consumer['org']}/systems/{consumer['system']}"
     if case == "no-token":

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong.errors import LienthongError, Unauthorized
 from lienthong.exchange.reads import (
+    admit,
     authorise,
     denied_event,
     read_event,
@@ -29,7 +30,7 @@ from lienthong.exchange.reads import (
     visible,
 )
 from lienthong.exchange.runtime import Runtime
-from lienthong.exchange.store_link import fetch_one, not_found
+from lienthong.exchange.store_link import fetch_one, fetch_with_live, key_values, not_found
 from lienthong.security.tokens import Claims
 
 log = logging.getLogger("lienthong")
@@ -75,8 +76,15 @@ async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key
     claims: Claims | None = None
     try:
         claims = claims_of(rt, headers.get("authorization"))
-        ctx = authorise(rt, claims, dataset, headers, rid)
-        row = fetch_one(rt.hot, ctx.dataset, key)
+        purpose = admit(rt, claims, headers)
+        cached = rt.datasets.get(dataset)
+        values = key_values(cached, key) if cached and cached.with_live else None
+        if cached is not None and values is not None:
+            live, row = fetch_with_live(rt.hot, cached, values, claims.credential_id)
+            ctx = authorise(rt, claims, dataset, headers, rid, purpose=purpose, live=live)
+        else:
+            ctx = authorise(rt, claims, dataset, headers, rid, purpose=purpose)
+            row = fetch_one(rt.hot, ctx.dataset, key)
         rows = [row] if row is not None and visible(ctx, row) else []
         await rt.writer.enqueue(read_event(rt, ctx, "data.read", rows, [key]))
         if not rows:

@@ -41,13 +41,35 @@ def request_id(headers: Any) -> str:
     return given[:128] if given else f"{_PREFIX}-{next(_NUMBERS):x}"
 
 
-def authorise(rt: Runtime, claims: Claims, dataset: str, headers: Any, rid: str) -> ReadContext:
-    """Rate, purpose, liveness (one primary-key select), grant, dataset; else the refusal."""
+def admit(rt: Runtime, claims: Claims, headers: Any) -> str:
+    """The system's rate and the declared purpose (before any database work)."""
     rt.limiter.take(claims.system_id)
     purpose = headers.get("x-purpose")
     if not purpose:
         raise BadRequest("declare the purpose in the X-Purpose header", code="purpose-required")
-    state = judge(rt.hot.first(rt.live, {"cid": claims.credential_id}))
+    return str(purpose)
+
+
+def authorise(
+    rt: Runtime,
+    claims: Claims,
+    dataset: str,
+    headers: Any,
+    rid: str,
+    *,
+    purpose: str | None = None,
+    live: Any = None,
+) -> ReadContext:
+    """Rate, purpose, liveness (one primary-key select), grant, dataset; else the refusal.
+
+    ``purpose`` and ``live`` are given when the caller already ran ``admit`` and fetched the
+    liveness row together with the record (exchange.store_link.fetch_with_live).
+    """
+    if purpose is None:
+        purpose = admit(rt, claims, headers)
+    if live is None:
+        live = rt.hot.first(rt.live, {"cid": claims.credential_id})
+    state = judge(live)
     found = rt.grants.cached(state.grants_version, claims.system_id, dataset)
     if found is None:
         with rt.engine.connect() as conn:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select
+from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from lienthong.errors import NotFound
 from lienthong.exchange.hotpath import HotPath, Prepared
+from lienthong.security.state import LIVE_STATE
 from lienthong.store.service import KEY_SEPARATOR, DatasetInfo, dataset_info
 
 PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
@@ -28,6 +29,7 @@ RECHECK_SECONDS = 5.0
 class Dataset:
     info: DatasetInfo
     by_key: Prepared | None  # None while the store has no table for this version
+    with_live: Prepared | None  # the caller's liveness row and the record, one round trip
     types: dict[str, str]
     person_fields: tuple[str, ...]
     checked_at: float
@@ -59,16 +61,29 @@ class Datasets:
             info = dataset_info(session=session, dataset=dataset)
         old = self._cache.get(dataset)
         if old is not None and old.by_key is not None and old.info == info:
-            found = Dataset(info, old.by_key, old.types, old.person_fields, time.monotonic())
+            found = Dataset(
+                info, old.by_key, old.with_live, old.types, old.person_fields, time.monotonic()
+            )
         else:
-            by_key = None
+            by_key = with_live = None
             if self.hot is not None and conn.dialect.has_table(conn, info.table):
                 table = Table(info.table, MetaData(), autoload_with=conn)
                 condition = and_(*[table.c[f] == bindparam(f"k_{f}") for f in info.key_fields])
                 by_key = self.hot.prepare(select(table).where(condition))
+                live = LIVE_STATE.subquery("live")
+                record = select(table).where(condition).subquery("record")
+                with_live = self.hot.prepare(
+                    select(
+                        live.c.revoked_at.label("_revoked_at"),
+                        live.c.status.label("_system_status"),
+                        live.c.gv.label("_grants_version"),
+                        *record.c,
+                    ).select_from(live.outerjoin(record, true()))
+                )
             found = Dataset(
                 info,
                 by_key,
+                with_live,
                 {f.name: f.type for f in info.fields},
                 tuple(f.name for f in info.fields if f.identifier in PERSON_RULES),
                 time.monotonic(),
@@ -95,21 +110,43 @@ def _typed(kind: str, value: str) -> Any:
     return value
 
 
-def fetch_one(hot: HotPath, ds: Dataset, key: str) -> dict[str, Any] | None:
-    """The record with this key (composite keys joined with ``~``), or None."""
-    if ds.by_key is None:
-        return None
+def key_values(ds: Dataset, key: str) -> dict[str, Any] | None:
+    """Bind values for the key (composite keys joined with ``~``); None if it cannot match."""
     parts = key.split(KEY_SEPARATOR)
     if len(parts) != len(ds.info.key_fields):
         return None
     try:
-        values = {
+        return {
             f"k_{f}": _typed(ds.types[f], v) for f, v in zip(ds.info.key_fields, parts, strict=True)
         }
     except ValueError:
         return None
+
+
+def fetch_one(hot: HotPath, ds: Dataset, key: str) -> dict[str, Any] | None:
+    """The record with this key, or None."""
+    values = key_values(ds, key) if ds.by_key is not None else None
+    if ds.by_key is None or values is None:
+        return None
     row = hot.first(ds.by_key, values)
     return None if row is None else dict(zip(ds.by_key.columns, row, strict=True))
+
+
+def fetch_with_live(
+    hot: HotPath, ds: Dataset, values: dict[str, Any], credential_id: int
+) -> tuple[list[Any] | None, dict[str, Any] | None]:
+    """The caller's liveness row (revoked_at, system status, grants counter) and the record.
+
+    One statement instead of two; the record is used only once the caller is authorised.
+    """
+    assert ds.with_live is not None and ds.by_key is not None
+    row = hot.first(ds.with_live, values | {"cid": credential_id})
+    if row is None:
+        return None, None
+    record = row[3:]
+    if record[ds.by_key.columns.index(ds.info.key_fields[0])] is None:
+        return row[:3], None
+    return row[:3], dict(zip(ds.by_key.columns, record, strict=True))
 
 
 def not_found(dataset: str, key: str) -> NotFound:
