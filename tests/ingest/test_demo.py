@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from lienthong.db import transaction
 from lienthong.ingest.demo import populate_sample
+from lienthong.ingest.models import Batch
+from lienthong.registry.report import connection_report
 from lienthong.store.service import list_records
 
 
@@ -18,3 +20,19 @@ def test_populate_sample_once(engine: Engine, tmp_path: Path) -> None:
         land, _ = list_records(session=session, dataset="land_parcel", limit=10)
     assert len(citizens) > 100 and land
     assert populate_sample(engine=engine, data_dir=tmp_path, persons=150) == 0
+
+
+def test_sample_registry_gives_a_real_connection_report(engine: Engine, tmp_path: Path) -> None:
+    populate_sample(engine=engine, data_dir=tmp_path, persons=150)
+    with transaction(engine) as session:
+        report = connection_report(session=session, province="33")
+        batches = session.scalars(select(Batch)).all()
+    # seven province bodies (five connected) and the 104 commune offices (seven in ten)
+    levels = {r.key: (r.organisations, r.connected) for r in report.by_level}
+    assert levels["province"] == (7, 5)
+    assert levels["commune"][0] == 104 and 70 <= levels["commune"][1] <= 75
+    assert len(report.by_unit) == 105
+    # each sector's file is loaded by the body that owns that sector's data
+    by_standard = {b.standard: b.source_system for b in batches}
+    assert by_standard["citizen"].startswith("H33.CA/")
+    assert by_standard["land_parcel"].startswith("H33.SNNMT/")
