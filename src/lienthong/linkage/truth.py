@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.errors import BadRequest
 from lienthong.ingest.mapping import Mapping as ColumnMapping
-from lienthong.ingest.pipeline import check_chunk, load_successions_frame
+from lienthong.ingest.pipeline import checked_chunks, load_successions_frame
 from lienthong.ingest.sources import open_source
 from lienthong.linkage.evaluate import Figures, compare
 from lienthong.linkage.models import Link
@@ -68,19 +68,14 @@ def _valid_chunks(
         if entry.get("mapping")
         else ColumnMapping.identity(source.columns, spec.field_names)
     )
-    seen = None
-    for index, frame in enumerate(source.chunks()):
-        chunk = check_chunk(
-            index=index,
-            frame=frame,
-            spec=spec,
-            book=book,
-            mapping=mapping,
-            successions=successions,
-            seen=seen,
-            today=today,
-        )
-        seen = chunk.keys if seen is None else seen.append(chunk.keys)
+    for chunk in checked_chunks(
+        source.chunks(),
+        spec=spec,
+        book=book,
+        mapping=mapping,
+        successions=successions,
+        today=today,
+    ):
         yield spec.name, list(spec.primary_key), chunk.valid
 
 
