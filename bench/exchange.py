@@ -181,6 +181,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument(
+        "--database-url",
+        help="serve from this (empty) database, e.g. PostgreSQL, instead of a temp SQLite file",
+    )
     args = parser.parse_args()
     persons, seconds, rounds = (2_000, 3.0, 2) if args.quick else (10_000, 8.0, 3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,7 +197,14 @@ def main() -> None:
             "LIENTHONG_RATE_LIMIT_BURST": "1000000",
         }
         env.pop("LIENTHONG_DATABASE_URL", None)
-        settings = Settings(environment="development", data_dir=Path(tmp), operator_token=TOKEN)
+        if args.database_url:
+            env["LIENTHONG_DATABASE_URL"] = args.database_url
+        settings = Settings(
+            environment="development",
+            data_dir=Path(tmp),
+            operator_token=TOKEN,
+            database_url=args.database_url,
+        )
         client_id, secret = build(settings, persons)
         port = free_port()
         server = start_server(env, port, workers=args.workers)
@@ -240,6 +251,7 @@ def main() -> None:
             "records": persons,
             "connections": 100,
             "workers": args.workers,
+            "engine": "postgresql" if args.database_url else "sqlite",
         }
     ratio = result["reads_per_s"] / max(1, result["healthz_per_s"])
     print(

@@ -1,6 +1,7 @@
 """The read path's database access: Core statements compiled once, run on one raw connection.
 
-Per request the read path runs two primary-key selects (liveness and the record). Going through
+Per request the read path runs primary-key selects (liveness and the record, joined into one
+statement once the dataset is described: exchange.store_link). Going through
 a pooled SQLAlchemy connection costs a checkout, a cache-key computation and result wrapping each
 time, several times the cost of the lookups themselves. Here each statement is built with Core
 and compiled once for the engine's dialect; it then runs on one DBAPI connection that the
