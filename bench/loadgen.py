@@ -46,11 +46,11 @@ def request_bytes(path: str, host: str, headers: dict[str, str] | None = None) -
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def _worker(host: str, port: int, requests: Callable[[], bytes], deadline: float,
-                  result: LoadResult) -> None:
+async def _worker(
+    host: str, port: int, requests: Callable[[], bytes], deadline: float, result: LoadResult
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP,
-                                                         socket.TCP_NODELAY, 1)
+    writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while time.perf_counter() < deadline:
             start = time.perf_counter()
@@ -71,19 +71,28 @@ async def _worker(host: str, port: int, requests: Callable[[], bytes], deadline:
         writer.close()
 
 
-async def _run(host: str, port: int, requests: Callable[[], bytes], connections: int,
-               seconds: float) -> LoadResult:
+async def _run(
+    host: str, port: int, requests: Callable[[], bytes], connections: int, seconds: float
+) -> LoadResult:
     result = LoadResult(0, 0, 0.0, [])
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(_worker(host, port, requests, deadline, result)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_worker(host, port, requests, deadline, result) for _ in range(connections))
+    )
     result.seconds = time.perf_counter() - start
     return result
 
 
-def run_load(host: str, port: int, paths: Sequence[str], *, connections: int = 32,
-             seconds: float = 5.0, headers: dict[str, str] | None = None) -> LoadResult:
+def run_load(
+    host: str,
+    port: int,
+    paths: Sequence[str],
+    *,
+    connections: int = 32,
+    seconds: float = 5.0,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Requests cycling through ``paths`` on ``connections`` keep-alive connections."""
     encoded = [request_bytes(p, f"{host}:{port}", headers) for p in paths]
     cycle = itertools.cycle(encoded)
@@ -111,9 +120,21 @@ def wait_ready(host: str, port: int, timeout: float = 60.0) -> None:
 
 def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "lienthong.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "lienthong.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

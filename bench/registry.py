@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import free_port, median, run_load, start_server, wait_ready  # noqa: E402
+from loadgen import free_port, median, run_load, start_server, wait_ready
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "lienthong" / "registry" / "data"
 
@@ -46,8 +46,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        env = os.environ | {"LIENTHONG_ENVIRONMENT": "development", "LIENTHONG_DATA_DIR": tmp,
-                            "LIENTHONG_LOG_LEVEL": "warning"}
+        env = os.environ | {
+            "LIENTHONG_ENVIRONMENT": "development",
+            "LIENTHONG_DATA_DIR": tmp,
+            "LIENTHONG_LOG_LEVEL": "warning",
+        }
         env.pop("LIENTHONG_DATABASE_URL", None)
         server = start_server(env, port)
         try:
@@ -56,19 +59,25 @@ def main() -> None:
             run_load("127.0.0.1", port, paths[:50], connections=4, seconds=1.0)  # warm up
             health, lookups, p99 = [], [], []
             for _ in range(rounds):
-                h = run_load("127.0.0.1", port, ["/healthz"], connections=args.connections,
-                             seconds=seconds)
-                u = run_load("127.0.0.1", port, paths, connections=args.connections,
-                             seconds=seconds)
+                h = run_load(
+                    "127.0.0.1", port, ["/healthz"], connections=args.connections, seconds=seconds
+                )
+                u = run_load(
+                    "127.0.0.1", port, paths, connections=args.connections, seconds=seconds
+                )
                 if u.errors or h.errors:
-                    raise SystemExit(f"errors during the run: {u.errors} lookups, "
-                                     f"{h.errors} healthz")
+                    raise SystemExit(
+                        f"errors during the run: {u.errors} lookups, {h.errors} healthz"
+                    )
                 health.append(h.per_second)
                 lookups.append(u.per_second)
                 p99.append(u.percentile(99))
-                print(f"round: healthz {h.per_second:8.0f}/s   unit lookup "
-                      f"{u.per_second:8.0f}/s  p50 {u.percentile(50):6.1f} ms  "
-                      f"p99 {u.percentile(99):6.1f} ms", flush=True)
+                print(
+                    f"round: healthz {h.per_second:8.0f}/s   unit lookup "
+                    f"{u.per_second:8.0f}/s  p50 {u.percentile(50):6.1f} ms  "
+                    f"p99 {u.percentile(99):6.1f} ms",
+                    flush=True,
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
