@@ -25,8 +25,12 @@ PG_URL = os.environ.get("LIENTHONG_TEST_DATABASE_URL")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--backend", choices=["sqlite", "postgresql"], default=None,
-                     help="run against one engine only")
+    parser.addoption(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default=None,
+        help="run against one engine only",
+    )
 
 
 def _backends(config: pytest.Config) -> list[str]:
@@ -66,8 +70,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(environment="test", data_dir=data_dir, database_url=database_url,
-                    operator_token=OPERATOR_TOKEN, auto_upgrade=False)
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        operator_token=OPERATOR_TOKEN,
+        auto_upgrade=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +89,9 @@ def prepared_engine(settings: Settings) -> Iterator[Engine]:
 
 def reset_database(engine: Engine) -> None:
     """Empty every table but the reference data, drop tables made at run time, re-seed."""
-    keep = {"alembic_version"} | {t.name for t in Base.metadata.tables.values()
-                                  if t.info.get("reference")}
+    keep = {"alembic_version"} | {
+        t.name for t in Base.metadata.tables.values() if t.info.get("reference")
+    }
     actual = MetaData()
     actual.reflect(engine)
     with engine.begin() as conn:

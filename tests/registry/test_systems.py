@@ -11,8 +11,9 @@ from tests.registry.factories import make_org, make_system
 ORG = "/api/v1/organisations/H33"
 
 
-def test_system_code_unique_within_organisation(client: TestClient, operator: dict[str, str]
-                                                ) -> None:
+def test_system_code_unique_within_organisation(
+    client: TestClient, operator: dict[str, str]
+) -> None:
     make_org(client, operator, "H33")
     make_org(client, operator, "T33", sector="tax")
     make_system(client, operator, "H33", "his")
@@ -29,16 +30,18 @@ def test_status_changes(client: TestClient, operator: dict[str, str]) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "status"
 
 
-def test_secret_shown_once_and_stored_hashed(client: TestClient, operator: dict[str, str],
-                                             engine: Engine) -> None:
+def test_secret_shown_once_and_stored_hashed(
+    client: TestClient, operator: dict[str, str], engine: Engine
+) -> None:
     make_org(client, operator, "H33")
     make_system(client, operator, "H33", "his")
     issued = client.post(f"{ORG}/systems/his/credentials", headers=operator)
     assert issued.status_code == 201
     secret, client_id = issued.json()["client_secret"], issued.json()["client_id"]
     with transaction(engine) as session:
-        stored = session.scalars(select(Credential.secret_hash)
-                                 .where(Credential.client_id == client_id)).one()
+        stored = session.scalars(
+            select(Credential.secret_hash).where(Credential.client_id == client_id)
+        ).one()
     assert secret not in stored and verify_secret(secret, stored)
     listed = client.get(f"{ORG}/systems/his/credentials", headers=operator).json()["items"]
     assert [c["client_id"] for c in listed] == [client_id]
