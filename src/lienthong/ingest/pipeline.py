@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import insert
+from sqlalchemy import Dialect, insert
 from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
@@ -28,7 +28,7 @@ from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, Source
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.validate import ROW, CodeBook, validate_frame
-from lienthong.store.load import LoadCounts, load_frame
+from lienthong.store.load import Bulk, LoadCounts, bulk_payload, load_frame
 
 INFO_CODES = frozenset(
     {"encoding-converted", "commune-rekeyed", "value-normalised", "unmapped-column"}
@@ -48,6 +48,7 @@ class Chunk:
     invalid: pl.DataFrame
     findings: pl.DataFrame  # row, field, code, message, severity
     keys: pl.Series
+    bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
 
 
 @dataclass
@@ -185,6 +186,30 @@ def checked_chunks(
         yield chunk
 
 
+def with_bulk(
+    chunks: Iterable[Chunk],
+    *,
+    spec: StandardSpec,
+    dialect: Dialect,
+    batch_id: str,
+    system: str,
+    first_to_load: int,
+) -> Iterator[Chunk]:
+    """Attach each chunk's bulk payload (chunks from ``first_to_load`` on): run in the checking
+    thread, so turning rows into driver values overlaps the previous chunk's write."""
+    for chunk in chunks:
+        if chunk.index >= first_to_load and chunk.valid.height:
+            chunk.bulk = bulk_payload(
+                chunk.valid,
+                spec=spec,
+                dialect=dialect,
+                batch_id=batch_id,
+                system=system,
+                now=utcnow(),
+            )
+        yield chunk
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -282,6 +307,7 @@ def store_chunk(
         system=system,
         now=utcnow(),
         new_keys_only=bool((batch.report or {}).get("started_on_empty_store")),
+        bulk=chunk.bulk,
     )
     rows = quarantine_rows(batch.id, chunk)
     if rows:

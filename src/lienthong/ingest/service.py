@@ -31,6 +31,7 @@ from lienthong.ingest.pipeline import (
     load_successions_frame,
     prefetch,
     store_chunk,
+    with_bulk,
 )
 from lienthong.ingest.sources import Source, open_source
 from lienthong.paging import DEFAULT_LIMIT, keyset_page
@@ -195,7 +196,15 @@ def run_source(
         resumed_from = batch.chunks_done
         try:
             # The next chunks are read and validated in a thread while this one loads.
-            chunks = itertools.chain([first] if first is not None else [], prefetch(checked))
+            ahead = with_bulk(
+                checked,
+                spec=spec,
+                dialect=engine.dialect,
+                batch_id=batch.id,
+                system=system,
+                first_to_load=resumed_from,
+            )
+            chunks = itertools.chain([first] if first is not None else [], prefetch(ahead))
             while True:
                 t = time.perf_counter()
                 chunk = next(chunks, None)

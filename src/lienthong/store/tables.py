@@ -59,12 +59,12 @@ def _data_columns(spec: StandardSpec, *, key: bool) -> list[Column[object]]:
     ]
 
 
-def _provenance() -> list[Column[object]]:
+def _provenance(*, nullable: bool = False) -> list[Column[object]]:
     return [
-        Column("_batch_id", String(36), nullable=False),
-        Column("_source_system", String(120), nullable=False),
-        Column("_loaded_at", UTCDateTime(), nullable=False),
-        Column("_updated_at", UTCDateTime(), nullable=False),
+        Column("_batch_id", String(36), nullable=nullable),
+        Column("_source_system", String(120), nullable=nullable),
+        Column("_loaded_at", UTCDateTime(), nullable=nullable),
+        Column("_updated_at", UTCDateTime(), nullable=nullable),
     ]
 
 
@@ -97,10 +97,16 @@ def history_table(spec: StandardSpec, metadata: MetaData | None = None) -> Table
 
 
 def stage_table(spec: StandardSpec, metadata: MetaData) -> Table:
-    """A temporary table a chunk is bulk-copied into before it is merged."""
-    name = safe_name(f"tmp_stage_{spec.name}")
-    # Provenance is the same for every row of a chunk: the merge adds it, the copy does not.
-    return Table(name, metadata, *_data_columns(spec, key=False), prefixes=["TEMPORARY"])
+    """A temporary table a chunk is bulk-copied into before it is merged (same columns as the
+    store table, in the same order, provenance included)."""
+    name = safe_name(f"tmp_bulk_{spec.name}")
+    return Table(
+        name,
+        metadata,
+        *_data_columns(spec, key=False),
+        *_provenance(nullable=True),
+        prefixes=["TEMPORARY"],
+    )
 
 
 def ensure_tables(conn: Connection, spec: StandardSpec) -> tuple[Table, Table]:
