@@ -133,6 +133,7 @@ def test_rekey_with_registry_successions(engine: sa.Engine) -> None:
     assert _codes(findings.sort("row")) == [
         (1, "commune_code", "commune-rekeyed", "info"),
         (2, "commune_code", "ambiguous-successor", "error"),
+        (3, "commune_code", "unknown-predecessor", "error"),
         (5, "commune_code", "commune-rekeyed", "info"),
     ]
     ambiguous = findings.filter(pl.col("code") == "ambiguous-successor")["message"][0]

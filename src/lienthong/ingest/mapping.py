@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from lienthong.errors import ValidationFailed
 from lienthong.findings import FINDING_SCHEMA
 from lienthong.ingest.sources.base import MARKERS, ROW
-from lienthong.registry.models import UnitSuccession
+from lienthong.registry.models import Unit, UnitSuccession
 from lienthong.text import fold
 
 FINDINGS_SCHEMA = {**FINDING_SCHEMA, "severity": pl.Utf8}
@@ -133,13 +133,21 @@ def _key(name: str) -> str:
 
 
 def load_successions(session: Session) -> pl.DataFrame:
-    """The registry's pre-2025 → 2025 succession edges as a (from_code, to_code) frame."""
+    """The registry's pre-2025 → 2025 succession edges as a (from_code, to_code) frame, plus
+    one (code, null) row for every other unit code of either version: the codes re-keying
+    knows. A code found in no row is an ``unknown-predecessor`` (a frame without null rows
+    carries edges only, and then that check is skipped)."""
     rows = session.execute(
         select(UnitSuccession.from_code, UnitSuccession.to_code).where(
             UnitSuccession.from_version == "pre2025", UnitSuccession.to_version == "2025"
         )
     ).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=SUCCESSION_SCHEMA, orient="row")
+    edges = pl.DataFrame([tuple(r) for r in rows], schema=SUCCESSION_SCHEMA, orient="row")
+    codes = session.scalars(select(Unit.code).distinct()).all()
+    known = pl.DataFrame({"from_code": list(codes)}, schema={"from_code": pl.Utf8}).filter(
+        ~pl.col("from_code").is_in(edges.get_column("from_code").implode())
+    )
+    return pl.concat([edges, known.with_columns(pl.lit(None, pl.Utf8).alias("to_code"))])
 
 
 def _date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
@@ -194,8 +202,9 @@ def _rekey(
     frame: pl.DataFrame, field: str, rule: Rekey, successions: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     edges = successions.group_by("from_code").agg(
-        pl.len().alias("_n"), pl.col("to_code").sort().alias("_to")
+        pl.col("to_code").count().alias("_n"), pl.col("to_code").drop_nulls().sort().alias("_to")
     )
+    lists_known = successions.get_column("to_code").null_count() > 0
     applies = pl.lit(True)
     if rule.when is not None:
         when = pl.col(rule.when.date_field) if rule.when.date_field in frame.columns else None
@@ -208,26 +217,47 @@ def _rekey(
     )
     single = pl.col("_applies") & (pl.col("_n") == 1)
     several = pl.col("_applies") & (pl.col("_n") > 1)
+    unknown = pl.col("_applies") & pl.col(field).is_not_null() & pl.col("_n").is_null()
     found = [
         _findings(
             joined.filter(single),
             field,
             "commune-rekeyed",
-            pl.format("pre-2025 code {} re-keyed to {}", pl.col(field), pl.col("_to").list.first()),
+            pl.concat_str(
+                pl.lit("pre-2025 code "),
+                pl.col(field),
+                pl.lit(" re-keyed to "),
+                pl.col("_to").list.first(),
+            ),
             "info",
         ),
         _findings(
             joined.filter(several),
             field,
             "ambiguous-successor",
-            pl.format(
-                "pre-2025 code {} has several 2025 successors: {}",
+            pl.concat_str(
+                pl.lit("pre-2025 code "),
                 pl.col(field),
+                pl.lit(" has several 2025 successors: "),
                 pl.col("_to").list.join(", "),
             ),
             "error",
         ),
     ]
+    if lists_known:
+        found.append(
+            _findings(
+                joined.filter(unknown),
+                field,
+                "unknown-predecessor",
+                pl.concat_str(
+                    pl.lit("commune code "),
+                    pl.col(field),
+                    pl.lit(" is in neither the pre-2025 nor the 2025 list"),
+                ),
+                "error",
+            )
+        )
     out = joined.with_columns(
         pl.when(single).then(pl.col("_to").list.first()).otherwise(pl.col(field)).alias(field)
     ).drop("_applies", "_n", "_to")
