@@ -193,3 +193,30 @@ def test_known_tax_codes() -> None:
     assert not tax_code_ok_value("0100109107")
     assert tax_code_ok_value("0100109106-001")
     assert not tax_code_ok_value("010010910")
+
+
+def test_unique_field_keeps_the_first(engine: Engine) -> None:
+    document = builtin_document("citizen")
+    for field in document["fields"]:
+        if field["name"] == "phone":
+            field["constraints"] = {**field.get("constraints", {}), "unique": True}
+    spec = parse_standard(document)
+    with transaction(engine) as session:
+        book = CodeBook.load(session=session, spec=spec)
+    rows = [
+        citizen_row(1, phone="0912345678"),
+        citizen_row(2, phone="0912345678"),
+        citizen_row(3, phone=None),
+        citizen_row(4, phone=None),
+        citizen_row(5, phone="0987654321"),
+    ]
+    frame = pl.DataFrame(rows).with_row_index("_row", offset=1)
+    first = validate_frame(frame.with_columns(pl.col("_row").cast(pl.Int64)), spec, book)
+    assert {(r, f, c) for r, f, c in _found(first)} == {(2, "phone", "not-unique")}
+    assert first.valid.height == 4
+    # A later chunk of the same batch: the value seen in the first chunk repeats.
+    later = pl.DataFrame([citizen_row(6, phone="0987654321")]).with_columns(
+        pl.lit(6, pl.Int64).alias("_row")
+    )
+    again = validate_frame(later, spec, book, seen_keys=first.keys)
+    assert {c for _, _, c in _found(again)} == {"not-unique"}

@@ -234,6 +234,25 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             )
 
 
+def _tagged(name: str) -> pl.Expr:
+    """A unique field's value tagged with its field name (``\x1fname\x1fvalue``)."""
+    return pl.concat_str([pl.lit(f"\x1f{name}\x1f"), pl.col(_t(name)).cast(pl.Utf8)]).alias("__u")
+
+
+def _unique_check(f: FieldSpec, seen_keys: pl.Series | None) -> Check:
+    """``unique``: a later row repeating a value already seen in the batch (first kept)."""
+    value = pl.col(_t(f.name))
+    repeated = value.is_not_null() & ~value.is_first_distinct()
+    if seen_keys is not None and len(seen_keys):
+        repeated = repeated | _tagged(f.name).is_in(seen_keys.implode())
+    return Check(
+        f.name,
+        "not-unique",
+        repeated,
+        _msg(f"{{}} repeats the {f.name} of an earlier row of this batch", f),
+    )
+
+
 def key_expr(spec: StandardSpec) -> pl.Expr:
     """The record key: typed key values as text joined with ``~`` (null if any is missing)."""
     parts = [pl.col(_t(k)).cast(pl.Utf8) for k in spec.primary_key]
@@ -287,6 +306,9 @@ def validate_frame(
             ),
         )
     )
+    for f in spec.fields:
+        if f.unique and f.name not in spec.primary_key:
+            checks.append(_unique_check(f, seen_keys))
     flags = df.select(ROW, *[c.bad.fill_null(False).alias(f"__c{i}") for i, c in enumerate(checks)])
     parts = []
     for i, c in enumerate(checks):
@@ -312,4 +334,12 @@ def validate_frame(
     valid = good.select(ROW, *[pl.col(_t(f.name)).alias(f.name) for f in spec.fields], pl.col(KEY))
     invalid = df.filter(bad_mask).select(ROW, *spec.field_names)
     keys = df.get_column(KEY).drop_nulls()
+    # Values of unique fields travel with the keys to the next chunk, tagged by field.
+    tagged = [
+        df.select(_tagged(f.name)).get_column("__u").drop_nulls()
+        for f in spec.fields
+        if f.unique and f.name not in spec.primary_key
+    ]
+    if tagged:
+        keys = pl.concat([keys, *tagged])
     return Validation(valid=valid, invalid=invalid, findings=findings, keys=keys)
