@@ -49,6 +49,18 @@ def test_standards_commands(engine: Engine, settings: Settings, tmp_path: Path) 
     assert missing.returncode == 1
     assert json.loads(missing.stderr)["error"]["code"] == "unknown-standard"
     sex = json.loads(_run(settings, "codelists", "show", "sex", "--json").stdout)
-    assert [e["code"] for e in sex["entries"]] == ["1", "2"]
+    assert [e["code"] for e in sex["items"]] == ["1", "2"] and sex["next_cursor"] is None
+    page = json.loads(
+        _run(settings, "codelists", "show", "ethnic-group", "--limit", "50", "--json").stdout
+    )
+    assert len(page["items"]) == 50 and page["next_cursor"]
+    rest = _run(
+        settings, "codelists", "show", "ethnic-group", "--cursor", page["next_cursor"], "--json"
+    )
+    assert [e["code"] for e in json.loads(rest.stdout)["items"]] == ["51", "52", "53", "54"]
+    every = json.loads(
+        _run(settings, "codelists", "show", "ethnic-group", "--all", "--json").stdout
+    )
+    assert len(every["items"]) == 54 and every["next_cursor"] is None
     lists = json.loads(_run(settings, "codelists", "list", "--json").stdout)
     assert any(c["name"] == "admin-unit" and c["version"] == "2025" for c in lists)

@@ -99,9 +99,31 @@ def test_code_lists(client: TestClient) -> None:
     assert sizes[("sex", "1")] == 2
     assert ("admin-unit", "2025") in sizes and ("admin-unit", "pre2025") in sizes
     ethnic = client.get("/api/v1/codelists/ethnic-group").json()
-    labels = {e["code"]: e["label"] for e in ethnic["entries"]}
+    labels = {e["code"]: e["label"] for e in ethnic["items"]}
     assert labels["01"] == "Kinh" and labels["06"] == "Hoa" and labels["54"] == "Rơ Măm"
+    assert ethnic["next_cursor"] is None
     old = client.get("/api/v1/codelists/admin-unit", params={"date": "2024-01-01"}).json()
     assert old["version"] == "pre2025"
     missing = client.get("/api/v1/codelists/nope")
     assert missing.json()["error"]["code"] == "unknown-codelist"
+
+
+def test_code_list_pages(client: TestClient) -> None:
+    url = "/api/v1/codelists/ethnic-group"
+    first = client.get(url, params={"limit": 20}).json()
+    assert first["name"] == "ethnic-group" and first["version"] == "1"
+    assert [e["code"] for e in first["items"]] == [f"{n:02d}" for n in range(1, 21)]
+    codes = [e["code"] for e in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = client.get(url, params={"limit": 20, "cursor": cursor}).json()
+        assert 1 <= len(page["items"]) <= 20
+        codes += [e["code"] for e in page["items"]]
+        cursor = page["next_cursor"]
+    assert codes == [f"{n:02d}" for n in range(1, 55)]
+    units = client.get("/api/v1/codelists/admin-unit").json()
+    assert len(units["items"]) == 100 and units["next_cursor"]
+    too_many = client.get(url, params={"limit": 5000})
+    assert too_many.status_code == 422
+    bad = client.get(url, params={"cursor": "!!"})
+    assert bad.json()["error"]["details"][0]["code"] == "invalid-cursor"

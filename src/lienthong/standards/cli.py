@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lienthong.errors import ValidationFailed
+from lienthong.paging import DEFAULT_LIMIT
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
 from lienthong.terminal import cli_session, print_json, print_table
@@ -122,18 +123,26 @@ def codelists_list(json: Json = False) -> None:
 def codelists_show(
     name: str,
     version: Annotated[str | None, typer.Option("--version")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Codes per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, typer.Option("--cursor", help="next_cursor of a page.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every code, not one page.")] = False,
     json: Json = False,
 ) -> None:
-    """The codes of a code list (the version in force today unless --version)."""
+    """The codes of a code list (the version in force today unless --version), one page."""
     with cli_session() as session:
         found = codelists.get_codelist(session=session, name=name, version=version)
+    if every:
+        entries, nxt = sorted(found.entries.items()), None
+    else:
+        entries, nxt = codelists.entries_page(found, limit=limit, cursor=cursor)
     read = CodeListRead(
         name=found.name,
         version=found.version,
         title=found.title,
         valid_from=found.valid_from,
         valid_to=found.valid_to,
-        entries=[CodeEntry(code=c, label=v) for c, v in sorted(found.entries.items())],
+        items=[CodeEntry(code=c, label=v) for c, v in entries],
+        next_cursor=nxt,
     )
     if json:
         print_json(read)
@@ -141,5 +150,7 @@ def codelists_show(
     print_table(
         f"{read.name} {read.version}: {read.title}",
         ("code", "label"),
-        [(e.code, e.label) for e in read.entries],
+        [(e.code, e.label) for e in read.items],
     )
+    if nxt:
+        typer.echo(f"next page: --cursor {nxt}")

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -17,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lienthong.errors import NotFound
+from lienthong.paging import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from lienthong.registry.models import Unit, UnitVersion
 from lienthong.standards.models import CodeList, CodeListEntry
 
@@ -173,6 +175,21 @@ def get_codelist(
         if found.in_force(day):
             return found
     raise NotFound(f"no version of {name!r} is in force on {day}", code="unknown-codelist")
+
+
+def entries_page(
+    found: CodeListVersion, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> tuple[list[tuple[str, str]], str | None]:
+    """One page of a version's ``(code, label)`` pairs in code order, and the next cursor."""
+    check_limit(limit)
+    codes = sorted(found.entries)
+    start = 0
+    if cursor:
+        after = str(decode_cursor(cursor, 1)[0])
+        start = bisect_right(codes, after)
+    page = codes[start : start + limit]
+    nxt = encode_cursor([page[-1]]) if start + limit < len(codes) else None
+    return [(code, found.entries[code]) for code in page], nxt
 
 
 def codes_frame(versions: list[CodeListVersion]) -> pl.DataFrame:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from lienthong.paging import Page
+
 
 class StandardRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -36,10 +38,11 @@ class CodeEntry(BaseModel):
     label: str
 
 
-class CodeListRead(BaseModel):
+class CodeListRead(Page[CodeEntry]):
+    """One version of a code list and one page of its codes (ordered by code)."""
+
     name: str
     version: str
     title: str
     valid_from: date | None
     valid_to: date | None
-    entries: list[CodeEntry]

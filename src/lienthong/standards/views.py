@@ -96,13 +96,18 @@ def get_codelist(
     name: str,
     version: str | None = None,
     on: Annotated[Date | None, Query(alias="date")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
 ) -> CodeListRead:
+    """One version of a code list with one page of its codes (ordered by code)."""
     found = codelists.get_codelist(session=session, name=name, version=version, on=on)
+    entries, nxt = codelists.entries_page(found, limit=limit, cursor=cursor)
     return CodeListRead(
         name=found.name,
         version=found.version,
         title=found.title,
         valid_from=found.valid_from,
         valid_to=found.valid_to,
-        entries=[CodeEntry(code=c, label=label) for c, label in sorted(found.entries.items())],
+        items=[CodeEntry(code=c, label=label) for c, label in entries],
+        next_cursor=nxt,
     )
