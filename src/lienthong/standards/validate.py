@@ -239,12 +239,14 @@ def _tagged(name: str) -> pl.Expr:
     return pl.concat_str([pl.lit(f"\x1f{name}\x1f"), pl.col(_t(name)).cast(pl.Utf8)]).alias("__u")
 
 
-def _unique_check(f: FieldSpec, seen_keys: pl.Series | None) -> Check:
-    """``unique``: a later row repeating a value already seen in the batch (first kept)."""
+def _unique_check(f: FieldSpec, hits: pl.Series | None) -> Check:
+    """``unique``: a later row repeating a value already seen in the batch (first kept).
+
+    ``hits``: this chunk's tagged values that earlier chunks already had."""
     value = pl.col(_t(f.name))
     repeated = value.is_not_null() & ~value.is_first_distinct()
-    if seen_keys is not None and len(seen_keys):
-        repeated = repeated | _tagged(f.name).is_in(seen_keys.implode())
+    if hits is not None and len(hits):
+        repeated = repeated | _tagged(f.name).is_in(hits.implode())
     return Check(
         f.name,
         "not-unique",
@@ -261,25 +263,31 @@ def key_expr(spec: StandardSpec) -> pl.Expr:
 
 def prepare(frame: pl.DataFrame, spec: StandardSpec, today: date) -> pl.DataFrame:
     """Cleaned raw columns, typed columns, record date and key."""
-    cleaned = [
-        (
-            pl.col(f.name).cast(pl.Utf8).str.strip_chars()
-            if f.name in frame.columns
-            else pl.lit(None, dtype=pl.Utf8)
-        ).alias(f.name)
-        for f in spec.fields
-    ]
-    out = frame.select(pl.col(ROW).cast(pl.Int64), *cleaned).with_columns(
-        [
-            pl.when(pl.col(f.name) == "").then(None).otherwise(pl.col(f.name)).alias(f.name)
-            for f in spec.fields
-        ]
-    )
+    return prepare_lazy(frame.lazy(), frame.columns, spec, today).collect()
+
+
+def prepare_lazy(
+    frame: pl.LazyFrame, columns: list[str], spec: StandardSpec, today: date
+) -> pl.LazyFrame:
+    """The plan of :func:`prepare` (trimmed, empty → null, typed, record date, key)."""
+    cleaned = []
+    for f in spec.fields:
+        if f.name in columns:
+            text = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
+            cleaned.append(pl.when(text == "").then(None).otherwise(text).alias(f.name))
+        else:
+            cleaned.append(pl.lit(None, dtype=pl.Utf8).alias(f.name))
+    out = frame.select(pl.col(ROW).cast(pl.Int64), *cleaned)
     out = out.with_columns([typed(f).alias(_t(f.name)) for f in spec.fields])
     record_date = pl.lit(today)
     if spec.record_date_field:
         record_date = pl.col(_t(spec.record_date_field)).fill_null(pl.lit(today))
     return out.with_columns(record_date.alias(RECORD_DATE), key_expr(spec).alias(KEY))
+
+
+def _seen_hits(values: pl.Series, seen: pl.Series) -> pl.Series:
+    """The values of this chunk already in ``seen``: hashes the (small) chunk, probes ``seen``."""
+    return seen.filter(seen.is_in(values.drop_nulls().implode()))
 
 
 def validate_frame(
@@ -290,12 +298,24 @@ def validate_frame(
     today: date | None = None,
     seen_keys: pl.Series | None = None,
 ) -> Validation:
-    """Validate one chunk. ``seen_keys``: keys of earlier chunks of the same batch."""
-    df = prepare(frame, spec, today or date.today())
+    """Validate one chunk. ``seen_keys``: keys of earlier chunks of the same batch.
+
+    Every check and the row verdict run as one lazy plan over the cleaned, typed chunk,
+    collected once, so shared sub-expressions (the personal-ID parts) are computed once."""
+    prepared = prepare(frame, spec, today or date.today())
+    unique = [f for f in spec.fields if f.unique and f.name not in spec.primary_key]
+    hits: pl.Series | None = None
+    if seen_keys is not None and len(seen_keys):
+        # Earlier chunks' keys met again: probe the batch's keys with this chunk's (small) set
+        # rather than hashing every key seen so far for each chunk.
+        mine = [prepared.get_column(KEY)] + [
+            prepared.select(_tagged(f.name)).get_column("__u") for f in unique
+        ]
+        hits = _seen_hits(pl.concat(mine, rechunk=False), seen_keys)
     checks = [c for f in spec.fields for c in field_checks(f, spec, book)]
     repeated = pl.col(KEY).is_not_null() & ~pl.col(KEY).is_first_distinct()
-    if seen_keys is not None and len(seen_keys):
-        repeated = repeated | pl.col(KEY).is_in(seen_keys.implode())
+    if hits is not None and len(hits):
+        repeated = repeated | pl.col(KEY).is_in(hits.implode())
     checks.append(
         Check(
             ",".join(spec.primary_key),
@@ -306,10 +326,16 @@ def validate_frame(
             ),
         )
     )
-    for f in spec.fields:
-        if f.unique and f.name not in spec.primary_key:
-            checks.append(_unique_check(f, seen_keys))
-    flags = df.select(ROW, *[c.bad.fill_null(False).alias(f"__c{i}") for i, c in enumerate(checks)])
+    for f in unique:
+        checks.append(_unique_check(f, hits))
+    names = [f"__c{i}" for i in range(len(checks))]
+    df = (
+        prepared.lazy()
+        .with_columns(c.bad.fill_null(False).alias(n) for c, n in zip(checks, names, strict=True))
+        .with_columns(pl.any_horizontal(names).alias("__bad"))
+        .collect()
+    )
+    flags = df
     parts = []
     for i, c in enumerate(checks):
         hit = flags.get_column(f"__c{i}")
@@ -328,18 +354,14 @@ def validate_frame(
         if parts
         else pl.DataFrame(schema=FINDING_SCHEMA)
     )
-    bad = pl.any_horizontal(pl.col(f"__c{i}") for i in range(len(checks)))
-    bad_mask = flags.select(bad.alias("bad")).get_column("bad")
-    good = df.filter(~bad_mask)
-    valid = good.select(ROW, *[pl.col(_t(f.name)).alias(f.name) for f in spec.fields], pl.col(KEY))
-    invalid = df.filter(bad_mask).select(ROW, *spec.field_names)
+    bad_mask = df.get_column("__bad")
+    valid = df.select(
+        ROW, *[pl.col(_t(f.name)).alias(f.name) for f in spec.fields], pl.col(KEY)
+    ).filter(~bad_mask)
+    invalid = df.select(ROW, *spec.field_names).filter(bad_mask)
     keys = df.get_column(KEY).drop_nulls()
     # Values of unique fields travel with the keys to the next chunk, tagged by field.
-    tagged = [
-        df.select(_tagged(f.name)).get_column("__u").drop_nulls()
-        for f in spec.fields
-        if f.unique and f.name not in spec.primary_key
-    ]
+    tagged = [df.select(_tagged(f.name)).get_column("__u").drop_nulls() for f in unique]
     if tagged:
         keys = pl.concat([keys, *tagged])
     return Validation(valid=valid, invalid=invalid, findings=findings, keys=keys)

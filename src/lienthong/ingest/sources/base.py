@@ -56,11 +56,18 @@ def clean_header(names: list[str]) -> list[str]:
 _NOT_NFC = "[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u2126\u212a\u212b]"
 
 
-def normalise_values(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Cast to Utf8, NFC-normalise, and turn empty strings into nulls, column by column."""
+def normalise_values(
+    frame: pl.DataFrame, columns: list[str], *, composed: bool = False
+) -> pl.DataFrame:
+    """Cast to Utf8, NFC-normalise, and turn empty strings into nulls, column by column.
+
+    ``composed``: the caller already knows no value needs NFC (the whole source was tested)."""
     exprs = []
     for name in columns:
         col = pl.col(name).cast(pl.Utf8)
+        if composed:
+            exprs.append(pl.when(col == "").then(None).otherwise(col).alias(name))
+            continue
         exprs.append(
             pl.when(col == "")
             .then(None)

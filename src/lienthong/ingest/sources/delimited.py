@@ -19,7 +19,14 @@ from pathlib import Path
 import polars as pl
 
 from lienthong.findings import Finding
-from lienthong.ingest.sources.base import RAGGED, ROW, Source, clean_header, normalise_values
+from lienthong.ingest.sources.base import (
+    _NOT_NFC,
+    RAGGED,
+    ROW,
+    Source,
+    clean_header,
+    normalise_values,
+)
 from lienthong.ingest.sources.encodings import (
     SAMPLE_BYTES,
     UTF8,
@@ -52,32 +59,41 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int]:
-    """(ragged record numbers, blank record numbers, record count), 1-based after the header."""
-    lines = (
-        pl.scan_lines(path, row_index_name="i")
-        .with_columns(pl.col("line").str.strip_suffix("\r"))
-        .with_columns(
-            blank=pl.col("line") == "",
-            odd=pl.col("line").str.count_matches('"', literal=True) % 2 == 1,
-            fields=pl.col("line")
-            .str.replace_all(_QUOTED, "")
-            .str.count_matches(delimiter, literal=True)
-            + 1,
-        )
+def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int, bool]:
+    """(ragged record numbers, blank record numbers, record count, no text needs NFC).
+
+    Record numbers are 1-based after the header."""
+    lines = pl.scan_lines(path, row_index_name="i").with_columns(
+        pl.col("line").str.strip_suffix("\r")
+    )
+    line = pl.col("line")
+    # Only blank lines, lines with quotes and lines with the wrong delimiter count need a
+    # closer look: the quote-aware count runs on those alone.
+    suspect = (
+        (line == "")
+        | line.str.contains('"', literal=True)
+        | (line.str.count_matches(delimiter, literal=True) + 1 != width)
     )
     flagged = (
-        lines.filter(pl.col("i") > 0)
+        lines.filter((pl.col("i") > 0) & suspect)
+        .with_columns(
+            blank=line == "",
+            odd=line.str.count_matches('"', literal=True) % 2 == 1,
+            fields=line.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1,
+        )
         .filter(pl.col("blank") | pl.col("odd") | (pl.col("fields") != width))
         .select("i", "blank", "odd")
         .collect()
     )
     if flagged["odd"].any():  # quoted line breaks: records and lines differ, count exactly
-        return _odd_rows_exact(path, width, delimiter)
-    total = lines.select(pl.len()).collect().item() - 1
+        return (*_odd_rows_exact(path, width, delimiter), False)
+    # One more pass counts the lines and tests the whole file for text that needs NFC, so
+    # chunks of a file that has none (the usual case) skip that test column by column.
+    total, composed = lines.select(pl.len(), ~line.str.contains(_NOT_NFC).any()).collect().row(0)
+    total -= 1
     blank = set(flagged.filter("blank")["i"].to_list())
     ragged = set(flagged.filter(~pl.col("blank"))["i"].to_list())
-    return ragged, blank, max(total, 0)
+    return ragged, blank, max(total, 0), bool(composed)
 
 
 def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int]:
@@ -98,7 +114,7 @@ def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[set[int], s
 def _chunks(
     path: Path, header: list[str], delimiter: str, chunk_rows: int
 ) -> Iterator[pl.DataFrame]:
-    ragged, blank, total = _odd_rows(path, len(header), delimiter)
+    ragged, blank, total, composed = _odd_rows(path, len(header), delimiter)
     if total == 0:
         return
     frame = pl.scan_csv(
@@ -117,7 +133,7 @@ def _chunks(
     frame = frame.with_columns(pl.col(ROW).is_in(sorted(ragged)).alias(RAGGED))
     try:
         for batch in frame.collect_batches(chunk_size=chunk_rows):
-            yield normalise_values(batch, header)
+            yield normalise_values(batch, header, composed=composed)
     except pl.exceptions.ComputeError as exc:
         if "utf" in str(exc).lower():
             raise InvalidEncoding(f"the file is not valid UTF-8 throughout: {exc}") from exc
