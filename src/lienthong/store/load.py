@@ -146,7 +146,10 @@ def _write(conn: Connection, table: Table, bulk: Bulk, spec: StandardSpec) -> No
     assert compiled.positiontup == spec.field_names, "bulk columns out of the table's order"
     cursor = raw.cursor()
     try:
-        cursor.executemany(str(compiled), bulk.frame.rows())
+        # Column lists zipped lazily into tuples: cheaper than ``DataFrame.rows()`` and no
+        # second list of a chunk's rows is held.
+        columns = [series.to_list() for series in bulk.frame.iter_columns()]
+        cursor.executemany(str(compiled), zip(*columns, strict=True))
     finally:
         cursor.close()
 
