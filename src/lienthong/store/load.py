@@ -224,8 +224,10 @@ def load_frame(
                 if not staged:  # PostgreSQL: COPY straight into the store table
                     _write(session.connection(), current, bulk, spec)
                 else:
+                    # The stage holds the chunk in key order (bulk_payload sorts it): reading
+                    # it in rowid order keeps that order without SQLite sorting it again.
                     ordered = select(*[stage.c[c] for c in columns]).order_by(
-                        *[stage.c[k] for k in spec.primary_key]
+                        literal_column("rowid")
                     )
                     session.connection().execute(current.insert().from_select(columns, ordered))
             if staged:
