@@ -83,13 +83,14 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int
         )
         .filter(pl.col("blank") | pl.col("odd") | (pl.col("fields") != width))
         .select("i", "blank", "odd")
-        .collect()
     )
+    # The same pass counts the lines and tests the whole file for text that needs NFC, so
+    # chunks of a file that has none (the usual case) skip that test column by column.
+    stats = lines.select(pl.len(), ~line.str.contains(_NOT_NFC).any())
+    flagged, counted = pl.collect_all([flagged, stats])
     if flagged["odd"].any():  # quoted line breaks: records and lines differ, count exactly
         return (*_odd_rows_exact(path, width, delimiter), False)
-    # One more pass counts the lines and tests the whole file for text that needs NFC, so
-    # chunks of a file that has none (the usual case) skip that test column by column.
-    total, composed = lines.select(pl.len(), ~line.str.contains(_NOT_NFC).any()).collect().row(0)
+    total, composed = counted.row(0)
     total -= 1
     blank = set(flagged.filter("blank")["i"].to_list())
     ragged = set(flagged.filter(~pl.col("blank"))["i"].to_list())
