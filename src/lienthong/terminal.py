@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lienthong.config import get_settings
@@ -23,17 +24,23 @@ err_console = Console(stderr=True)
 
 
 @contextmanager
-def cli_session() -> Iterator[Session]:
-    """One transaction for one command, on the configured database (SQLite upgrades itself)."""
+def cli_engine() -> Iterator[Engine]:
+    """The configured database for one command (SQLite upgrades itself), disposed after."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
         if settings.should_auto_upgrade:
             prepare_database(engine)
-        with transaction(engine) as session:
-            yield session
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """One transaction for one command, on the configured database."""
+    with cli_engine() as engine, transaction(engine) as session:
+        yield session
 
 
 def _plain(value: Any) -> Any:

@@ -14,13 +14,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lienthong.config import get_settings
-from lienthong.db import make_engine
 from lienthong.errors import ValidationFailed
 from lienthong.ingest import pull, replay, service
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
-from lienthong.prepare import prepare_database
-from lienthong.terminal import cli_session, console, print_json, print_table
+from lienthong.terminal import cli_engine, cli_session, console, print_json, print_table
 
 
 class FileFirst(TyperGroup):
@@ -78,11 +75,7 @@ def ingest_file(
     json: Json = False,
 ) -> None:
     """Validate a file against a standard and load it (resumes an interrupted run)."""
-    settings = get_settings()
-    engine = make_engine(settings)
-    try:
-        if settings.should_auto_upgrade:
-            prepare_database(engine)
+    with cli_engine() as engine:
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -105,8 +98,6 @@ def ingest_file(
                 progress=lambda n: bar.advance(task, n),
             )
         read = BatchReport.model_validate(batch)
-    finally:
-        engine.dispose()
     if json:
         print_json(read)
         return
@@ -127,11 +118,7 @@ def pull_command(
     json: Json = False,
 ) -> None:
     """Pull rows from a database (new ones only, with --watermark) into a standard."""
-    settings = get_settings()
-    engine = make_engine(settings)
-    try:
-        if settings.should_auto_upgrade:
-            prepare_database(engine)
+    with cli_engine() as engine:
         batch = pull.pull(
             engine=engine,
             url=url,
@@ -145,8 +132,6 @@ def pull_command(
             chunk_rows=chunk_rows,
         )
         read = BatchReport.model_validate(batch)
-    finally:
-        engine.dispose()
     if json:
         print_json(read)
         return

@@ -70,13 +70,6 @@ def replay(
         format="replay",
         checksum=f"replay:{batch_id}:{uuid.uuid4().hex}",
         status="running",
-        chunks_done=0,
-        rows_read=0,
-        rows_loaded=0,
-        rows_quarantined=0,
-        inserted=0,
-        updated=0,
-        unchanged=0,
         report={},
         replay_of=batch_id,
     )

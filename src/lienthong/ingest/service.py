@@ -176,13 +176,6 @@ def run_source(
                     format=source.format,
                     checksum=digest,
                     status=RUNNING,
-                    chunks_done=0,
-                    rows_read=0,
-                    rows_loaded=0,
-                    rows_quarantined=0,
-                    inserted=0,
-                    updated=0,
-                    unchanged=0,
                     report={
                         **(report or {}),
                         "file_findings": file_findings(source),
