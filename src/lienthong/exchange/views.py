@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.orm import Session
 
 from lienthong.errors import Forbidden, ValidationFailed
 from lienthong.exchange import grants
@@ -91,30 +92,28 @@ def show_grant(request: Request, session: SessionDep, grant_id: int) -> GrantRea
     return grants.to_read(grant, system)
 
 
-@router.post("/grants/{grant_id}/approve", response_model=GrantRead, dependencies=[Operator])
-def approve(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+def _decide(
+    request: Request, session: Session, grant_id: int, body: GrantDecision, *, approve: bool
+) -> GrantRead:
     grant = grants.decide(
         session=session,
         settings=request.app.state.settings,
         grant_id=grant_id,
-        approve=True,
+        approve=approve,
         organisation=body.organisation,
         reason=body.reason,
     )
     return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+
+
+@router.post("/grants/{grant_id}/approve", response_model=GrantRead, dependencies=[Operator])
+def approve(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+    return _decide(request, session, grant_id, body, approve=True)
 
 
 @router.post("/grants/{grant_id}/reject", response_model=GrantRead, dependencies=[Operator])
 def reject(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
-    grant = grants.decide(
-        session=session,
-        settings=request.app.state.settings,
-        grant_id=grant_id,
-        approve=False,
-        organisation=body.organisation,
-        reason=body.reason,
-    )
-    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+    return _decide(request, session, grant_id, body, approve=False)
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantRead, dependencies=[Operator])
