@@ -12,7 +12,7 @@ from lienthong.db import transaction
 from lienthong.standards.identifiers import tax_code_ok
 from lienthong.standards.schema import parse_standard
 from lienthong.standards.service import builtin_document, get_standard, spec_of
-from lienthong.standards.validate import CodeBook, validate_frame
+from lienthong.standards.validate import CodeBook, Seen, validate_frame
 from tests.ingest.factories import citizen_row, personal_id, tax_code
 
 TODAY = date(2026, 1, 15)
@@ -54,6 +54,10 @@ def test_valid_rows_are_typed(engine: Engine) -> None:
         ({"personal_id": "12345"}, "personal_id", "invalid-personal-id"),
         ({"personal_id": "099090000001"}, "personal_id", "invalid-personal-id"),
         ({"personal_id": "033690000001"}, "personal_id", "invalid-personal-id"),
+        # Forms an integer parse would accept: a sign, full-width digits, a separator.
+        ({"personal_id": "+33090000001"}, "personal_id", "invalid-personal-id"),
+        ({"personal_id": "０３３０９００００００１"}, "personal_id", "invalid-personal-id"),
+        ({"personal_id": "0330900_0001"}, "personal_id", "invalid-personal-id"),
         ({"sex": "2"}, "personal_id", "personal-id-mismatch"),
         ({"date_of_birth": "1991-05-17"}, "personal_id", "personal-id-mismatch"),
     ],
@@ -121,7 +125,9 @@ def test_duplicate_key_keeps_the_first(engine: Engine) -> None:
     rows = [citizen_row(1), citizen_row(2), citizen_row(1, address_line="khác"), citizen_row(1)]
     result = _validate(engine, "citizen", rows)
     assert {(r, c) for r, _, c in _found(result)} == {(3, "duplicate-key"), (4, "duplicate-key")}
-    later = _validate(engine, "citizen", [citizen_row(2)], seen_keys=result.keys)
+    seen = Seen()
+    seen.add(result.keys)
+    later = _validate(engine, "citizen", [citizen_row(2)], seen=seen)
     assert {c for _, _, c in _found(later)} == {"duplicate-key"}
 
 
@@ -218,5 +224,7 @@ def test_unique_field_keeps_the_first(engine: Engine) -> None:
     later = pl.DataFrame([citizen_row(6, phone="0987654321")]).with_columns(
         pl.lit(6, pl.Int64).alias("_row")
     )
-    again = validate_frame(later, spec, book, seen_keys=first.keys)
+    seen = Seen()
+    seen.add(first.keys)
+    again = validate_frame(later, spec, book, seen=seen)
     assert {c for _, _, c in _found(again)} == {"not-unique"}

@@ -12,7 +12,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -27,7 +29,7 @@ from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, Source
 from lienthong.standards.schema import StandardSpec
-from lienthong.standards.validate import ROW, CodeBook, validate_frame
+from lienthong.standards.validate import ROW, Checked, CodeBook, Seen, check_frame, settle
 from lienthong.store.load import Bulk, LoadCounts, bulk_payload, load_frame
 
 INFO_CODES = frozenset(
@@ -36,6 +38,7 @@ INFO_CODES = frozenset(
 EXAMPLES = 50
 Progress = Callable[[int], None]
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Chunk:
     findings: pl.DataFrame  # row, field, code, message, severity
     keys: pl.Series
     bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
+    checked: Checked | None = None  # until settled against earlier chunks
 
 
 @dataclass
@@ -119,10 +123,10 @@ def check_chunk(
     book: CodeBook,
     mapping: Mapping | None,
     successions: pl.DataFrame | None,
-    seen: pl.Series | None,
     today: date,
 ) -> Chunk:
-    """Map (when a mapping is given) and validate one chunk of source rows."""
+    """Map (when a mapping is given) and validate one chunk of source rows on its own; see
+    :func:`settle_chunk` for what earlier chunks add."""
     found: list[pl.DataFrame] = []
     if mapping is not None:
         assert successions is not None
@@ -133,31 +137,37 @@ def check_chunk(
     markers = marker_findings(frame)
     if markers.height:
         found.append(_with_severity(markers))
-    result = validate_frame(frame, spec, book, today=today, seen_keys=seen)
-    found.append(_with_severity(result.findings))
-    findings = pl.concat(found).sort("row", nulls_last=False, maintain_order=True)
-    errors = findings.filter(pl.col("severity") == "error").get_column("row").drop_nulls()
-    # Mapping and reader findings can quarantine rows the validator accepted.
-    extra_bad = result.valid.get_column(ROW).is_in(errors.implode())
-    invalid = result.invalid
-    if extra_bad.any():
-        moved = result.valid.filter(extra_bad).get_column(ROW)
-        raw = frame.filter(pl.col(ROW).is_in(moved.implode())).select(
-            pl.col(ROW).cast(pl.Int64),
-            *[
-                pl.col(f).cast(pl.Utf8) if f in frame.columns else pl.lit(None, pl.Utf8).alias(f)
-                for f in spec.field_names
-            ],
-        )
-        invalid = pl.concat([invalid, raw]).sort(ROW)
+    # Reader and mapping errors quarantine rows the checks alone would accept.
+    rejected = [f.filter(pl.col("severity") == "error").get_column("row") for f in found]
+    checked = check_frame(
+        frame,
+        spec,
+        book,
+        today=today,
+        also_bad=pl.concat(rejected).drop_nulls() if rejected else None,
+    )
+    found.append(_with_severity(checked.local.findings))
     return Chunk(
         index=index,
         read=frame.height,
-        valid=result.valid.filter(~extra_bad),
-        invalid=invalid,
-        findings=findings,
-        keys=result.keys,
+        valid=checked.local.valid,
+        invalid=checked.local.invalid,
+        findings=pl.concat(found).sort("row", nulls_last=False, maintain_order=True),
+        keys=checked.local.keys,
+        checked=checked,
     )
+
+
+def settle_chunk(chunk: Chunk, seen: Seen) -> Chunk:
+    """Add the rows that repeat a key or unique value of the batch's earlier chunks."""
+    checked, chunk.checked = chunk.checked, None
+    settled = settle(checked, seen) if checked is not None else None
+    if settled is not None:
+        chunk.valid, chunk.invalid = settled.valid, settled.invalid
+        chunk.findings = pl.concat([chunk.findings, _with_severity(settled.added)]).sort(
+            "row", nulls_last=False, maintain_order=True
+        )
+    return chunk
 
 
 def checked_chunks(
@@ -168,22 +178,48 @@ def checked_chunks(
     mapping: Mapping | None,
     successions: pl.DataFrame | None,
     today: date,
+    workers: int = 2,
 ) -> Iterator[Chunk]:
-    """Check chunks in order, carrying the batch's seen keys from one to the next."""
-    seen: pl.Series | None = None
-    for index, frame in enumerate(frames):
-        chunk = check_chunk(
+    """Check chunks on ``workers`` threads (Polars releases the GIL), then settle them in
+    order against the keys of the batch's earlier chunks."""
+    seen = Seen()
+
+    def check(item: tuple[int, pl.DataFrame]) -> Chunk:
+        index, frame = item
+        return check_chunk(
             index=index,
             frame=frame,
             spec=spec,
             book=book,
             mapping=mapping,
             successions=successions,
-            seen=seen,
             today=today,
         )
-        seen = chunk.keys if seen is None else pl.concat([seen, chunk.keys])
+
+    for chunk in ordered_map(check, enumerate(frames), workers=workers):
+        chunk = settle_chunk(chunk, seen)
+        seen.add(chunk.keys)
         yield chunk
+
+
+def ordered_map(fn: Callable[[T], U], items: Iterable[T], *, workers: int) -> Iterator[U]:
+    """``map(fn, items)`` on ``workers`` threads, in order, at most ``workers`` items ahead.
+
+    Items are drawn from ``items`` in the caller's thread only."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="ingest-check")
+    pending: deque[Future[U]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def with_bulk(

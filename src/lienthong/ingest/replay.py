@@ -83,7 +83,6 @@ def replay(
         book=book,
         mapping=None,
         successions=None,
-        seen=None,
         today=today or date.today(),
     )
     # Still-invalid rows stay in the original quarantine (updated), not in a new one.

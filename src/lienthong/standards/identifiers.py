@@ -9,31 +9,54 @@ followed by a ``-NNN`` branch suffix.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 
-def personal_id_ok(value: pl.Expr) -> pl.Expr:
-    """True where ``value`` is a well-formed personal ID (null stays null)."""
-    province = value.str.slice(0, 3).cast(pl.Int32, strict=False)
-    century_sex = value.str.slice(3, 1).cast(pl.Int32, strict=False)
-    return (
-        value.str.contains(r"^\d{12}$") & province.is_between(1, 96) & (century_sex <= 5)
-    ).fill_null(False)
+@dataclass(frozen=True)
+class PersonalId:
+    """A personal-ID column read once: the 12 digits as one number, and the rules on it.
 
+    Casting the whole value is cheaper than slicing its digits out one group at a time."""
 
-def personal_id_sex(value: pl.Expr) -> pl.Expr:
-    """The sex code (``"1"`` male, ``"2"`` female) that the ID's fourth digit encodes."""
-    digit = value.str.slice(3, 1).cast(pl.Int32, strict=False)
-    return (digit % 2 + 1).cast(pl.Utf8)
+    value: pl.Expr
 
+    @property
+    def _number(self) -> pl.Expr:
+        return self.value.cast(pl.Int64, strict=False)
 
-def personal_id_year(value: pl.Expr) -> pl.Expr:
-    """The birth year encoded by digits 4–6."""
-    digit = value.str.slice(3, 1).cast(pl.Int32, strict=False)
-    short = value.str.slice(4, 2).cast(pl.Int32, strict=False)
-    return 1900 + (digit // 2) * 100 + short
+    @property
+    def _head(self) -> pl.Expr:  # digits 1–6: province ×1000 + century/sex ×100 + year
+        return self._number // 1_000_000
+
+    @property
+    def _century_sex(self) -> pl.Expr:
+        return self._head // 100 % 10
+
+    @property
+    def ok(self) -> pl.Expr:
+        """True where the value is a well-formed personal ID (never null)."""
+        digits = (
+            (self.value.str.len_bytes() == 12)
+            & (self._number >= 0)
+            & ~self.value.str.starts_with("+")  # the integer cast accepts a sign
+        )
+        return (
+            digits & (self._head // 1000).is_between(1, 96) & (self._century_sex <= 5)
+        ).fill_null(False)
+
+    def disagrees_with_sex(self, sex: pl.Expr) -> pl.Expr:
+        """A sex code ``"1"`` (male) or ``"2"`` (female) the fourth digit contradicts."""
+        female = self._century_sex % 2 == 1
+        return ((sex == "1") & female) | ((sex == "2") & ~female)
+
+    @property
+    def birth_year(self) -> pl.Expr:
+        """The birth year encoded by digits 4–6."""
+        return 1900 + (self._century_sex // 2) * 100 + self._head % 100
 
 
 def tax_code_ok(value: pl.Expr) -> pl.Expr:

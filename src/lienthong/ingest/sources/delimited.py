@@ -20,11 +20,11 @@ import polars as pl
 
 from lienthong.findings import Finding
 from lienthong.ingest.sources.base import (
-    _NOT_NFC,
     RAGGED,
     ROW,
     Source,
     clean_header,
+    may_need_nfc,
     normalise_values,
 )
 from lienthong.ingest.sources.encodings import (
@@ -86,7 +86,7 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int
     )
     # The same pass counts the lines and tests the whole file for text that needs NFC, so
     # chunks of a file that has none (the usual case) skip that test column by column.
-    stats = lines.select(pl.len(), ~line.str.contains(_NOT_NFC).any())
+    stats = lines.select(pl.len(), ~may_need_nfc(line).any())
     flagged, counted = pl.collect_all([flagged, stats])
     if flagged["odd"].any():  # quoted line breaks: records and lines differ, count exactly
         return (*_odd_rows_exact(path, width, delimiter), False)
