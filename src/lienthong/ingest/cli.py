@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from lienthong.errors import ValidationFailed
-from lienthong.ingest import pull, replay, service
+from lienthong.ingest import check, pull, replay, service
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
 from lienthong.terminal import cli_engine, cli_session, console, print_json, print_table
 
@@ -54,7 +55,10 @@ def summary(batch: BatchReport) -> None:
             )
         ],
     )
-    counts = report.get("finding_counts", {})
+    findings_table(report.get("finding_counts", {}))
+
+
+def findings_table(counts: dict[str, int]) -> None:
     if counts:
         print_table(
             "Findings",
@@ -102,6 +106,50 @@ def ingest_file(
         print_json(read)
         return
     summary(read)
+
+
+@ingest_app.command("check")
+def check_command(
+    path: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file")],
+    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
+    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
+    format: Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Source encoding (default: detect)")] = None,
+    findings_out: Annotated[
+        Path | None, typer.Option(help="Write every finding to this CSV file")
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Check a file against a standard without loading it (exit status 2: invalid rows)."""
+    with cli_engine() as engine, contextlib.ExitStack() as stack:
+        out = stack.enter_context(findings_out.open("wb")) if findings_out else None
+        report = check.check_file(
+            engine=engine,
+            request=check.CheckRequest(
+                path=path, standard=standard, mapping=mapping, format=format, encoding=encoding
+            ),
+            findings_out=out,
+        )
+    if json:
+        print_json(report)
+    else:
+        print_table(
+            f"{report.source_name} against {report.standard} v{report.standard_version}",
+            ("read", "valid", "invalid", "seconds", "rows/s"),
+            [
+                (
+                    report.rows_read,
+                    report.rows_valid,
+                    report.rows_invalid,
+                    report.seconds,
+                    report.rows_per_s,
+                )
+            ],
+        )
+        findings_table(report.finding_counts)
+        console.print("Nothing was written to the platform.")
+    if report.rows_invalid:
+        raise typer.Exit(2)
 
 
 @ingest_app.command("pull")

@@ -29,7 +29,15 @@ from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, Source
 from lienthong.standards.schema import StandardSpec
-from lienthong.standards.validate import ROW, Checked, CodeBook, Seen, check_frame, settle
+from lienthong.standards.validate import (
+    ROW,
+    Checked,
+    CheckPlan,
+    CodeBook,
+    Seen,
+    check_frame,
+    settle,
+)
 from lienthong.store.load import Bulk, LoadCounts, bulk_payload, load_frame
 
 INFO_CODES = frozenset(
@@ -119,8 +127,7 @@ def check_chunk(
     *,
     index: int,
     frame: pl.DataFrame,
-    spec: StandardSpec,
-    book: CodeBook,
+    plan: CheckPlan,
     mapping: Mapping | None,
     successions: pl.DataFrame | None,
     today: date,
@@ -141,8 +148,7 @@ def check_chunk(
     rejected = [f.filter(pl.col("severity") == "error").get_column("row") for f in found]
     checked = check_frame(
         frame,
-        spec,
-        book,
+        plan,
         today=today,
         also_bad=pl.concat(rejected).drop_nulls() if rejected else None,
     )
@@ -178,19 +184,22 @@ def checked_chunks(
     mapping: Mapping | None,
     successions: pl.DataFrame | None,
     today: date,
-    workers: int = 2,
+    workers: int = 1,
 ) -> Iterator[Chunk]:
     """Check chunks on ``workers`` threads (Polars releases the GIL), then settle them in
-    order against the keys of the batch's earlier chunks."""
+    order against the keys of the batch's earlier chunks.
+
+    An ingest keeps one: its checking thread already runs beside the loading one, which is the
+    slower of the two. A check alone (nothing to load) uses two."""
     seen = Seen()
+    plan = CheckPlan.build(spec, book)
 
     def check(item: tuple[int, pl.DataFrame]) -> Chunk:
         index, frame = item
         return check_chunk(
             index=index,
             frame=frame,
-            spec=spec,
-            book=book,
+            plan=plan,
             mapping=mapping,
             successions=successions,
             today=today,

@@ -16,10 +16,11 @@ from sqlalchemy.exc import ArgumentError
 
 from lienthong.db import transaction
 from lienthong.errors import ValidationFailed
+from lienthong.ingest.check import DEFAULT_CHUNK_ROWS
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch
 from lienthong.ingest.pipeline import Progress
-from lienthong.ingest.service import COMPLETED, DEFAULT_CHUNK_ROWS, resolve_system, run_source
+from lienthong.ingest.service import COMPLETED, resolve_system, run_source
 from lienthong.ingest.sources import Source, sql_source
 
 

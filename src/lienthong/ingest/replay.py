@@ -21,7 +21,7 @@ from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import check_chunk, quarantine_rows, store_chunk
 from lienthong.ingest.service import COMPLETED, get_batch
 from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import ROW, CodeBook
+from lienthong.standards.validate import ROW, CheckPlan, CodeBook
 
 Fixes = Mapping[int, Mapping[str, str | None]]
 
@@ -79,8 +79,7 @@ def replay(
     chunk = check_chunk(
         index=0,
         frame=frame,
-        spec=spec,
-        book=book,
+        plan=CheckPlan.build(spec, book),
         mapping=None,
         successions=None,
         today=today or date.today(),

@@ -57,3 +57,21 @@ class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fixes: list[ReplayFix] = Field(default_factory=list)
+
+
+class CheckReport(BaseModel):
+    """What checking a file found; nothing was written to the platform."""
+
+    standard: str
+    standard_version: int
+    source_name: str
+    format: str
+    encoding: str | None
+    rows_read: int
+    rows_valid: int
+    rows_invalid: int
+    file_findings: list[dict[str, Any]]
+    finding_counts: dict[str, int] = Field(description="Rows per code:field")
+    examples: list[dict[str, Any]] = Field(description="The first findings, in row order")
+    seconds: float
+    rows_per_s: int | None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, NotFound
+from lienthong.ingest.check import CheckRequest
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import (
@@ -33,7 +34,7 @@ from lienthong.ingest.pipeline import (
     store_chunk,
     with_bulk,
 )
-from lienthong.ingest.sources import Source, open_source
+from lienthong.ingest.sources import Source
 from lienthong.paging import DEFAULT_LIMIT, keyset_page
 from lienthong.registry.systems import get_system
 from lienthong.standards.service import get_standard, spec_of
@@ -41,21 +42,11 @@ from lienthong.standards.validate import CodeBook
 from lienthong.store.service import is_empty
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
-DEFAULT_CHUNK_ROWS = 100_000
 
 
-@dataclass(frozen=True)
-class IngestRequest:
-    path: Path
-    standard: str
+@dataclass(frozen=True, kw_only=True)
+class IngestRequest(CheckRequest):
     system: str  # "ORG/SYSTEM"
-    mapping: Path | None = None
-    format: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    source_name: str | None = None
-    chunk_rows: int = DEFAULT_CHUNK_ROWS
-    today: date | None = None
 
 
 def checksum(path: Path, mapping: Path | None = None) -> str:
@@ -101,18 +92,9 @@ def ingest_file(
 ) -> Batch:
     """Validate and load one file; returns the finished batch (resumed if interrupted)."""
 
-    def opener() -> Source:
-        return open_source(
-            request.path,
-            format=request.format,
-            encoding=request.encoding,
-            delimiter=request.delimiter,
-            chunk_rows=request.chunk_rows,
-        )
-
     return run_source(
         engine=engine,
-        opener=opener,
+        opener=request.open,
         standard=request.standard,
         system=request.system,
         mapping=Mapping.load(request.mapping) if request.mapping else None,

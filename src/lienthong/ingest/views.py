@@ -1,4 +1,4 @@
-"""Ingest routes: streamed upload, batches and reports, quarantine and replay.
+"""Ingest routes: streamed upload (or check), batches and reports, quarantine and replay.
 
 Uploading and replaying need the operator token (until systems sign in with their own
 credentials); the upload body is the file itself, streamed to a temporary file.
@@ -16,8 +16,14 @@ from starlette.requests import ClientDisconnect
 
 from lienthong.db import transaction
 from lienthong.errors import BadRequest
-from lienthong.ingest import replay, service
-from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead, ReplayRequest
+from lienthong.ingest import check, replay, service
+from lienthong.ingest.schemas import (
+    BatchRead,
+    BatchReport,
+    CheckReport,
+    QuarantineRead,
+    ReplayRequest,
+)
 from lienthong.paging import DEFAULT_LIMIT, Page
 from lienthong.standards.service import get_standard
 from lienthong.web.deps import Operator, SessionDep
@@ -30,6 +36,59 @@ SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".parquet"}
 def _check_standard(request: Request, name: str) -> None:
     with transaction(request.app.state.engine) as session:
         get_standard(session=session, name=name)
+
+
+async def _receive(
+    request: Request, tmp: Path, filename: str, mapping: str | None
+) -> tuple[Path, Path | None]:
+    """Stream the request body (the file) to ``tmp``; the mapping document beside it."""
+    suffix = Path(filename).suffix.lower()
+    path = tmp / ("upload" + (suffix if suffix in SUFFIXES else ""))
+    try:
+        with path.open("wb") as out:
+            async for block in request.stream():
+                out.write(block)
+    except ClientDisconnect as exc:
+        # Also what the body limit makes the app see; it answers 413 itself.
+        raise BadRequest("the upload was interrupted", code="upload-interrupted") from exc
+    mapping_path = None
+    if mapping:
+        mapping_path = tmp / "mapping.json"
+        mapping_path.write_text(mapping, encoding="utf-8")
+    return path, mapping_path
+
+
+@router.post(
+    "/ingest/{standard}/check",
+    response_model=CheckReport,
+    tags=["ingest"],
+    dependencies=[Operator],
+)
+async def check_upload(
+    request: Request,
+    standard: str,
+    filename: Annotated[str, Query(description="Original file name (its extension)")] = "upload",
+    format: Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")] = None,
+    encoding: str | None = None,
+    mapping: Annotated[str | None, Query(description="A mapping document (JSON)")] = None,
+) -> CheckReport:
+    """Check the request body (the file) against a standard; nothing is written."""
+    await run_in_threadpool(_check_standard, request, standard)
+    with tempfile.TemporaryDirectory(prefix="lienthong-check-") as tmp:
+        path, mapping_path = await _receive(request, Path(tmp), filename, mapping)
+        return await run_in_threadpool(
+            lambda: check.check_file(
+                engine=request.app.state.engine,
+                request=check.CheckRequest(
+                    path=path,
+                    standard=standard,
+                    mapping=mapping_path,
+                    format=format,
+                    encoding=encoding,
+                    source_name=Path(filename).name,
+                ),
+            )
+        )
 
 
 @router.post(
@@ -50,20 +109,8 @@ async def upload(
 ) -> BatchReport:
     """Ingest the request body (the file) into a standard; returns the batch report."""
     await run_in_threadpool(_check_standard, request, standard)
-    suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="lienthong-upload-") as tmp:
-        path = Path(tmp) / ("upload" + (suffix if suffix in SUFFIXES else ""))
-        try:
-            with path.open("wb") as out:
-                async for block in request.stream():
-                    out.write(block)
-        except ClientDisconnect as exc:
-            # Also what the body limit makes the app see; it answers 413 itself.
-            raise BadRequest("the upload was interrupted", code="upload-interrupted") from exc
-        mapping_path = None
-        if mapping:
-            mapping_path = Path(tmp) / "mapping.json"
-            mapping_path.write_text(mapping, encoding="utf-8")
+        path, mapping_path = await _receive(request, Path(tmp), filename, mapping)
         batch = await run_in_threadpool(
             lambda: service.ingest_file(
                 engine=request.app.state.engine,

@@ -336,21 +336,65 @@ def _findings(df: pl.DataFrame, flagged: list[tuple[str, Check]]) -> pl.DataFram
     return pl.concat(parts).sort("row", maintain_order=True)
 
 
-def _split(
-    df: pl.DataFrame, spec: StandardSpec, bad: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _split(df: pl.DataFrame, spec: StandardSpec, bad: pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed valid rows with their key, raw invalid rows)."""
-    valid = df.select(
-        ROW, *[pl.col(_t(f.name)).alias(f.name) for f in spec.fields], pl.col(KEY)
-    ).filter(~bad)
-    invalid = df.select(ROW, *spec.field_names).filter(bad)
-    return valid, invalid
+    valid = (
+        df.lazy()
+        .filter(~bad)
+        .select(ROW, *[pl.col(_t(f.name)).alias(f.name) for f in spec.fields], pl.col(KEY))
+    )
+    invalid = df.lazy().filter(bad).select(ROW, *spec.field_names)
+    found = pl.collect_all([valid, invalid])
+    return found[0], found[1]
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """A standard's checks as expressions, built once per batch and used for every chunk."""
+
+    spec: StandardSpec
+    checks: list[Check]
+    repeats: list[Repeat]
+
+    @classmethod
+    def build(cls, spec: StandardSpec, book: CodeBook) -> CheckPlan:
+        checks = [c for f in spec.fields for c in field_checks(f, spec, book)]
+        key = pl.col(KEY)
+        repeats = [
+            Repeat(
+                f"__c{len(checks)}",
+                key,
+                Check(
+                    ",".join(spec.primary_key),
+                    "duplicate-key",
+                    key.is_not_null() & ~key.is_first_distinct(),
+                    pl.concat_str(
+                        [pl.lit("key "), key, pl.lit(" repeats an earlier row of this batch")]
+                    ),
+                ),
+            )
+        ]
+        for f in spec.fields:
+            if f.unique and f.name not in spec.primary_key:
+                value = pl.col(_t(f.name))
+                check = Check(
+                    f.name,
+                    "not-unique",
+                    value.is_not_null() & ~value.is_first_distinct(),
+                    _msg(f"{{}} repeats the {f.name} of an earlier row of this batch", f),
+                )
+                flag = f"__c{len(checks) + len(repeats)}"
+                repeats.append(Repeat(flag, _tagged(f.name), check))
+        return cls(spec, checks + [r.check for r in repeats], repeats)
+
+    @property
+    def flags(self) -> list[str]:
+        return [f"__c{i}" for i in range(len(self.checks))]
 
 
 def check_frame(
     frame: pl.DataFrame,
-    spec: StandardSpec,
-    book: CodeBook,
+    plan: CheckPlan,
     *,
     today: date | None = None,
     also_bad: pl.Series | None = None,
@@ -360,34 +404,7 @@ def check_frame(
     Every check and the row verdict run as one lazy plan over the cleaned, typed chunk,
     collected once, so shared sub-expressions (the personal-ID parts) are computed once.
     ``also_bad``: rows an earlier step (reader, mapping) already rejected."""
-    checks = [c for f in spec.fields for c in field_checks(f, spec, book)]
-    key = pl.col(KEY)
-    repeats = [
-        Repeat(
-            f"__c{len(checks)}",
-            key,
-            Check(
-                ",".join(spec.primary_key),
-                "duplicate-key",
-                key.is_not_null() & ~key.is_first_distinct(),
-                pl.concat_str(
-                    [pl.lit("key "), key, pl.lit(" repeats an earlier row of this batch")]
-                ),
-            ),
-        )
-    ]
-    for f in spec.fields:
-        if f.unique and f.name not in spec.primary_key:
-            value = pl.col(_t(f.name))
-            check = Check(
-                f.name,
-                "not-unique",
-                value.is_not_null() & ~value.is_first_distinct(),
-                _msg(f"{{}} repeats the {f.name} of an earlier row of this batch", f),
-            )
-            repeats.append(Repeat(f"__c{len(checks) + len(repeats)}", _tagged(f.name), check))
-    checks += [r.check for r in repeats]
-    names = [f"__c{i}" for i in range(len(checks))]
+    spec, names = plan.spec, plan.flags
     bad = pl.any_horizontal(names)
     if also_bad is not None and len(also_bad):
         bad = bad | pl.col(ROW).is_in(also_bad.implode())
@@ -395,21 +412,23 @@ def check_frame(
     prepared = prepare_lazy(frame.lazy(), frame.columns, spec, today or date.today()).collect()
     df = (
         prepared.lazy()
-        .with_columns(c.bad.fill_null(False).alias(n) for c, n in zip(checks, names, strict=True))
+        .with_columns(
+            c.bad.fill_null(False).alias(n) for c, n in zip(plan.checks, names, strict=True)
+        )
         .with_columns(bad.alias("__bad"))
         .collect()
     )
-    valid, invalid = _split(df, spec, df.get_column("__bad"))
+    valid, invalid = _split(df, spec, pl.col("__bad"))
     # Every key and unique value of the chunk, for the batch's later chunks.
     tags = [df.get_column(KEY).drop_nulls()]
-    tags += [df.select(r.tag).to_series().drop_nulls() for r in repeats[1:]]
+    tags += [df.select(r.tag).to_series().drop_nulls() for r in plan.repeats[1:]]
     local = Validation(
         valid=valid,
         invalid=invalid,
-        findings=_findings(df, list(zip(names, checks, strict=True))),
+        findings=_findings(df, list(zip(names, plan.checks, strict=True))),
         keys=pl.concat(tags) if len(tags) > 1 else tags[0],
     )
-    return Checked(spec=spec, frame=df, local=local, repeats=repeats)
+    return Checked(spec=spec, frame=df, local=local, repeats=plan.repeats)
 
 
 def settle(checked: Checked, seen: Seen | None) -> Settled | None:
@@ -425,8 +444,7 @@ def settle(checked: Checked, seen: Seen | None) -> Settled | None:
         for i, r in enumerate(checked.repeats)
     )
     added = [f"__r{i}" for i in range(len(checked.repeats))]
-    bad = df.select(pl.col("__bad") | pl.any_horizontal(added)).to_series()
-    valid, invalid = _split(df, checked.spec, bad)
+    valid, invalid = _split(df, checked.spec, pl.col("__bad") | pl.any_horizontal(added))
     flagged = [(a, r.check) for a, r in zip(added, checked.repeats, strict=True)]
     return Settled(valid=valid, invalid=invalid, added=_findings(df, flagged))
 
@@ -440,7 +458,7 @@ def validate_frame(
     seen: Seen | None = None,
 ) -> Validation:
     """Validate one chunk; ``seen``: the keys of earlier chunks of the same batch."""
-    checked = check_frame(frame, spec, book, today=today)
+    checked = check_frame(frame, CheckPlan.build(spec, book), today=today)
     settled = settle(checked, seen)
     if settled is None:
         return checked.local

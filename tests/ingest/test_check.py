@@ -1,0 +1,131 @@
+"""Checking a file without loading it: the same verdict as an ingest, and nothing written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from lienthong.config import Settings
+from lienthong.db import transaction
+from lienthong.ingest.check import CheckRequest, check_file
+from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
+from lienthong.store.service import list_records
+from tests.ingest.factories import citizen_row, register_system, write_citizens
+
+
+def _rows() -> list[dict[str, str]]:
+    rows = [citizen_row(i) for i in range(1, 21)]
+    rows[4]["sex"] = "2"  # row 5: personal-id-mismatch
+    rows[9]["date_of_birth"] = "31/02/1990"  # row 10: invalid-date
+    rows.append(citizen_row(3))  # row 21: duplicate-key
+    return rows
+
+
+def _nothing_written(engine: Engine) -> None:
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
+        assert session.scalar(select(func.count()).select_from(QuarantineRow)) == 0
+        records, _ = list_records(session=session, dataset="citizen", limit=10)
+        assert records == []
+
+
+def test_check_endpoint_reports_and_writes_nothing(
+    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    path = write_citizens(tmp_path / "dan_cu.csv", _rows())
+    response = client.post(
+        "/api/v1/ingest/citizen/check",
+        params={"filename": path.name},
+        content=path.read_bytes(),
+        headers=operator,
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["rows_read"], report["rows_valid"], report["rows_invalid"]) == (21, 18, 3)
+    assert report["finding_counts"] == {
+        "personal-id-mismatch:personal_id": 1,
+        "invalid-date:date_of_birth": 1,
+        "duplicate-key:personal_id": 1,
+    }
+    assert [e["row"] for e in report["examples"]] == [5, 10, 21]
+    assert report["source_name"] == "dan_cu.csv" and report["format"] == "csv"
+    _nothing_written(engine)
+    unknown = client.post("/api/v1/ingest/nope/check", content=path.read_bytes(), headers=operator)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "unknown-standard"
+
+
+def test_check_agrees_with_ingest_across_chunks(engine: Engine, tmp_path: Path) -> None:
+    # Keys repeated across chunks of 4 rows: the check (two threads) settles them in order.
+    rows = [citizen_row(i) for i in range(1, 30)]
+    rows += [citizen_row(2), citizen_row(17), citizen_row(29, sex="2"), citizen_row(40)]
+    rows[6]["phone"] = "12345"
+    path = write_citizens(tmp_path / "many.csv", rows)
+    checked = check_file(
+        engine=engine, request=CheckRequest(path=path, standard="citizen", chunk_rows=4)
+    )
+    _nothing_written(engine)
+    system = register_system(engine)
+    batch = ingest_file(
+        engine=engine,
+        request=IngestRequest(path=path, standard="citizen", system=system, chunk_rows=4),
+    )
+    assert (checked.rows_read, checked.rows_valid, checked.rows_invalid) == (
+        batch.rows_read,
+        batch.rows_loaded,
+        batch.rows_quarantined,
+    )
+    assert checked.rows_invalid == 4
+    assert checked.finding_counts == batch.report["finding_counts"]
+    with transaction(engine) as session:
+        quarantined, _ = list_quarantine(session=session, batch_id=batch.id)
+    assert sorted(q.row for q in quarantined) == [7, 30, 31, 32]
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
+        "LIENTHONG_DATA_DIR": str(settings.data_dir),
+        "LIENTHONG_ENVIRONMENT": "test",
+        "LIENTHONG_AUTO_UPGRADE": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lienthong.cli", "ingest", "check", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_command(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    path = write_citizens(tmp_path / "dan_cu.csv", _rows())
+    out = tmp_path / "findings.csv"
+    run = _cli(settings, str(path), "--standard", "citizen", "--findings-out", str(out), "--json")
+    assert run.returncode == 2, run.stderr  # some rows are invalid
+    report = json.loads(run.stdout)
+    assert (report["rows_valid"], report["rows_invalid"]) == (18, 3)
+    found = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(f["row"], f["code"]) for f in found] == [
+        ("5", "personal-id-mismatch"),
+        ("10", "invalid-date"),
+        ("21", "duplicate-key"),
+    ]
+    clean = write_citizens(tmp_path / "clean.csv", [citizen_row(i) for i in range(1, 6)])
+    run = _cli(settings, str(clean), "--standard", "citizen")
+    assert run.returncode == 0, run.stderr
+    assert "Nothing was written" in run.stdout
+    run = _cli(settings, str(clean), "--standard", "nope")
+    assert run.returncode == 1
+    assert json.loads(run.stderr)["error"]["code"] == "unknown-standard"
+    _nothing_written(engine)
