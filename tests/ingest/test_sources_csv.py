@@ -126,6 +126,15 @@ def test_ragged_rows_without_multiline_fields(tmp_path: Path) -> None:
     assert frame["a"].to_list() == ["1", "3", "4", "7;8"]
 
 
+def test_crlf_blank_and_ragged_lines(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"a;b\r\n1;2\r\n\r\n3\r\n4;5;6\r\n7;8\r\n")
+    frame = _read(path)
+    assert frame["_row"].to_list() == [1, 3, 4, 5]  # line 2 is blank: skipped, still counted
+    assert frame["_ragged"].to_list() == [False, True, True, False]
+    assert frame["b"].to_list() == ["2", None, "5", "8"]
+
+
 def test_empty_file_is_fatal(tmp_path: Path) -> None:
     path = tmp_path / "e.csv"
     path.write_bytes(b"")

@@ -63,21 +63,20 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int
     """(ragged record numbers, blank record numbers, record count, no text needs NFC).
 
     Record numbers are 1-based after the header."""
-    lines = pl.scan_lines(path, row_index_name="i").with_columns(
-        pl.col("line").str.strip_suffix("\r")
-    )
+    lines = pl.scan_lines(path, row_index_name="i")
     line = pl.col("line")
+    empty = (line == "") | (line == "\r")  # a CRLF file's lines keep their "\r"
     # Only blank lines, lines with quotes and lines with the wrong delimiter count need a
     # closer look: the quote-aware count runs on those alone.
     suspect = (
-        (line == "")
+        empty
         | line.str.contains('"', literal=True)
         | (line.str.count_matches(delimiter, literal=True) + 1 != width)
     )
     flagged = (
         lines.filter((pl.col("i") > 0) & suspect)
         .with_columns(
-            blank=line == "",
+            blank=empty,
             odd=line.str.count_matches('"', literal=True) % 2 == 1,
             fields=line.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1,
         )
