@@ -288,6 +288,8 @@ class Seen:
         if not len(self) or not len(tags):
             return self._values.clear()
         near = self._values.filter(self._hashes.is_in(tags.hash().implode()))
+        if not len(near):  # the usual case: no candidate, no text compared
+            return near
         return near.filter(near.is_in(tags.implode()))
 
 
