@@ -121,13 +121,13 @@ def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: 
         _register_frequencies(linker, db_api, features)
         predictions = linker.inference.predict(warning_mode="never")
         name = predictions.physical_name
-        count_row = connection.execute(f"SELECT count(*) FROM {name}").fetchone()  # noqa: S608
-        comparisons = int(count_row[0]) if count_row else 0
-        kept = connection.execute(
+        counted = connection.execute(f"SELECT count(*) FROM {name}").fetchall()  # noqa: S608
+        comparisons = int(counted[0][0]) if counted else 0
+        kept = connection.sql(
             f"SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') FROM {name} "  # noqa: S608
             "WHERE match_weight >= ?",
-            [spec.review_weight],
-        ).to_arrow_table()  # small: only the kept pairs
+            params=[spec.review_weight],
+        ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
     finally:
         connection.close()
     scored = pl.from_arrow(kept)
