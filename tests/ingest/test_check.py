@@ -129,3 +129,36 @@ def test_check_command(engine: Engine, settings: Settings, tmp_path: Path) -> No
     assert run.returncode == 1
     assert json.loads(run.stderr)["error"]["code"] == "unknown-standard"
     _nothing_written(engine)
+
+
+def test_json_keys_first_met_mid_file_are_kept(engine: Engine, tmp_path: Path) -> None:
+    # An exporter that leaves out empty fields: "phone" and an unknown "ghi_chu" first appear
+    # well after the lines a reader samples for its header.
+    rows = [citizen_row(i) for i in range(1, 1601)]
+    lines = []
+    for i, row in enumerate(rows, start=1):
+        obj = {k: v for k, v in row.items() if k != "phone" or i >= 1200}
+        if i == 1500:
+            obj["ghi_chu"] = "chuyển hộ khẩu"
+        lines.append(json.dumps(obj, ensure_ascii=False))
+    path = tmp_path / "dan_cu.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = check_file(
+        engine=engine, request=CheckRequest(path=path, standard="citizen", chunk_rows=500)
+    )
+    assert (checked.rows_valid, checked.rows_invalid) == (1600, 0)
+    assert checked.finding_counts == {"unmapped-column:ghi_chu": 1}
+    system = register_system(engine)
+    ingest_file(
+        engine=engine,
+        request=IngestRequest(path=path, standard="citizen", system=system, chunk_rows=500),
+    )
+    with transaction(engine) as session:
+        late, _ = list_records(
+            session=session, dataset="citizen", filters={"personal_id": rows[1299]["personal_id"]}
+        )
+        early, _ = list_records(
+            session=session, dataset="citizen", filters={"personal_id": rows[9]["personal_id"]}
+        )
+    assert late[0]["phone"] == rows[1299]["phone"]
+    assert early[0]["phone"] is None

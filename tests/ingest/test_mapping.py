@@ -86,8 +86,6 @@ def test_rename_transforms_and_value_maps(tmp_path: Path) -> None:
     assert out["ethnic_code"].to_list() == ["01"] * 4
     assert _codes(findings) == [(None, "Ghi chú", "unmapped-column", "info")]
     assert findings.schema["row"] == pl.Int64
-    _, later = apply_mapping(frame, mapping, successions=NO_SUCCESSIONS, report_columns=False)
-    assert later.height == 0
 
 
 def test_identity_matches_headers_loosely() -> None:
@@ -95,7 +93,10 @@ def test_identity_matches_headers_loosely() -> None:
         ["Personal ID", "FULL-NAME", "ngày", "Sex"],
         ["personal_id", "full_name", "sex", "date_of_birth"],
     )
-    assert mapping.columns == {"Personal ID": "personal_id", "FULL-NAME": "full_name", "Sex": "sex"}
+    found = mapping.resolve(["Personal ID", "FULL-NAME", "ngày", "Sex"])
+    assert found == {"Personal ID": "personal_id", "FULL-NAME": "full_name", "Sex": "sex"}
+    # A column the source only shows later (a JSON key met mid-file) still finds its field.
+    assert mapping.resolve(["Ngày", "Date of Birth"]) == {"Date of Birth": "date_of_birth"}
 
 
 def test_no_matching_columns_is_fatal() -> None:

@@ -111,9 +111,11 @@ class Mapping(BaseModel):
 
     @classmethod
     def identity(cls, columns: list[str], fields: list[str]) -> Mapping:
-        """Columns named like fields (ignoring case, diacritics, spaces/dashes vs underscores)."""
+        """Columns named like fields (ignoring case, diacritics, spaces/dashes vs underscores),
+        including columns a source only shows later (a JSON key first met mid-file)."""
         wanted = {_key(f): f for f in fields}
-        return cls(columns={c: wanted[_key(c)] for c in columns if _key(c) in wanted})
+        found = {c: wanted[_key(c)] for c in columns if _key(c) in wanted}
+        return cls(columns={**{f: f for f in fields if f not in found.values()}, **found})
 
     def resolve(self, columns: list[str]) -> dict[str, str]:
         """Source column → field for the columns present (exact names first, then folded)."""
@@ -269,13 +271,9 @@ def apply_mapping(
     mapping: Mapping,
     *,
     successions: pl.DataFrame,
-    report_columns: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rename, transform and re-key one chunk; returns (frame of fields, findings).
-
-    ``report_columns=False`` leaves out the file-level ``unmapped-column`` findings (pass it
-    for every chunk after the first).
-    """
+    """Rename, transform and re-key one chunk; returns (frame of fields, findings), among
+    them an ``unmapped-column`` finding (no row) for each source column left unmapped."""
     resolved = mapping.resolve(frame.columns)
     if not resolved:
         raise NoMatchingColumns.on(
@@ -299,8 +297,8 @@ def apply_mapping(
             if isinstance(step, dict) and "rekey" in step and field in out.columns:
                 out, more = _rekey(out, field, Rekey.model_validate(step["rekey"]), successions)
                 found += more
-    if report_columns:
-        unmapped = [c for c in frame.columns if c not in resolved and c not in MARKERS]
+    unmapped = [c for c in frame.columns if c not in resolved and c not in MARKERS]
+    if unmapped:
         found.append(
             pl.DataFrame(
                 {

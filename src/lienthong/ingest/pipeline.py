@@ -137,9 +137,7 @@ def check_chunk(
     found: list[pl.DataFrame] = []
     if mapping is not None:
         assert successions is not None
-        frame, mapped = apply_mapping(
-            frame, mapping, successions=successions, report_columns=index == 0
-        )
+        frame, mapped = apply_mapping(frame, mapping, successions=successions)
         found.append(_with_severity(mapped))
     markers = marker_findings(frame)
     if markers.height:
@@ -205,10 +203,24 @@ def checked_chunks(
             today=today,
         )
 
+    announced: set[str] = set()
     for chunk in ordered_map(check, enumerate(frames), workers=workers):
         chunk = settle_chunk(chunk, seen)
         seen.add(chunk.keys)
+        chunk.findings = _once_per_source(chunk.findings, announced)
         yield chunk
+
+
+def _once_per_source(findings: pl.DataFrame, announced: set[str]) -> pl.DataFrame:
+    """Every chunk names its unmapped columns (a JSON key can first appear in any chunk); keep
+    each column's ``unmapped-column`` finding the first time only."""
+    unmapped = (pl.col("code") == "unmapped-column") & pl.col("row").is_null()
+    names = set(findings.filter(unmapped).get_column("field").to_list())
+    if not names:
+        return findings
+    findings = findings.filter(~(unmapped & pl.col("field").is_in(list(announced))))
+    announced |= names
+    return findings
 
 
 def ordered_map(fn: Callable[[T], U], items: Iterable[T], *, workers: int) -> Iterator[U]:

@@ -66,24 +66,37 @@ def open_jsonl(path: Path, *, chunk_rows: int) -> Source:
         raise EmptyFile(f"{path.name} has no records")
     raw_keys = list(keys)
     header = clean_header(raw_keys)
-    schema = {ROW: pl.Int64, **dict.fromkeys(header, pl.Utf8), ERROR: pl.Utf8}
-
-    def build(rows: list[list[Any]]) -> pl.DataFrame:
-        frame = pl.DataFrame(rows, schema=schema, orient="row")
-        return normalise_values(frame, header)
 
     def reader() -> Iterator[pl.DataFrame]:
-        rows: list[list[Any]] = []
+        # A key first met after the sampled lines (an exporter that omits empty fields) joins
+        # the columns from that row on: earlier rows simply lack it, so nothing is dropped.
+        names = list(raw_keys)
+        known = set(names)
+        rows: list[tuple[int, list[str | None], str | None]] = []
+
+        def build() -> pl.DataFrame:
+            columns = clean_header(names)
+            width = len(names)
+            frame = pl.DataFrame(
+                [[n, *values, *([None] * (width - len(values))), e] for n, values, e in rows],
+                schema={ROW: pl.Int64, **dict.fromkeys(columns, pl.Utf8), ERROR: pl.Utf8},
+                orient="row",
+            )
+            return normalise_values(frame, columns)
+
         for number, line in _lines(path):
             obj, error = _parse(line)
             if obj is None:
-                rows.append([number, *([None] * len(header)), error])
+                rows.append((number, [], error))
             else:
-                rows.append([number, *(_text(obj.get(k)) for k in raw_keys), None])
+                new = [k for k in obj if k not in known]
+                names.extend(new)
+                known.update(new)
+                rows.append((number, [_text(obj.get(k)) for k in names], None))
             if len(rows) >= chunk_rows:
-                yield build(rows)
+                yield build()
                 rows = []
         if rows:
-            yield build(rows)
+            yield build()
 
     return Source(format="jsonl", columns=header, reader=reader)
