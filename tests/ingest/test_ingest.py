@@ -12,6 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from lienthong.db import transaction
 from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.replay import replay
+from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
 from lienthong.web.app import create_app
 from tests.ingest.factories import citizen_row, register_system, write_citizens
@@ -135,3 +137,26 @@ def test_upload_over_the_limit(settings: Any, engine: Engine, operator: dict[str
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload-too-large"
     assert _counts(engine) == (0, 0)
+
+
+def test_a_row_the_reader_cannot_split_keeps_all_its_text(engine: Engine, tmp_path: Path) -> None:
+    register_system(engine)
+    path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 4)])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",ghi chú thêm,0912000111"  # row 2 carries two values past the header
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = ingest_file(
+        engine=engine,
+        request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso"),
+    )
+    assert (batch.rows_loaded, batch.rows_quarantined) == (2, 1)
+    with transaction(engine) as session:
+        (entry,), _ = list_quarantine(session=session, batch_id=batch.id)
+        assert entry.row == 2
+        assert entry.values["_source"] == lines[2]
+        assert [f["code"] for f in entry.findings] == ["malformed-row"]
+        # Replaying with a fix that still fails keeps the source text beside the new values.
+        replay(session=session, batch_id=batch.id, fixes={entry.id: {"sex": "9"}})
+    with transaction(engine) as session:
+        (again,), _ = list_quarantine(session=session, batch_id=batch.id)
+        assert again.values["sex"] == "9" and again.values["_source"] == lines[2]

@@ -113,9 +113,10 @@ def test_ragged_rows_are_kept_and_marked(tmp_path: Path) -> None:
     frame = _read(path)
     assert frame["_row"].to_list() == [1, 2, 3, 4, 6]
     assert frame["_ragged"].to_list() == [False, True, True, False, False]
-    assert frame.row(0) == (1, "1", None, "3", False)
-    assert frame.row(2) == (3, "6", "7", "8", True)
-    assert frame.row(4) == (6, "multi\nline", "2", "3", False)
+    assert frame.row(0) == (1, "1", None, "3", False, None)
+    assert frame.row(2) == (3, "6", "7", "8", True, "6,7,8,9")  # the surplus 9 is kept
+    assert frame.row(4) == (6, "multi\nline", "2", "3", False, None)
+    assert frame["_source"].to_list()[1] == "4,5"
 
 
 def test_ragged_rows_without_multiline_fields(tmp_path: Path) -> None:
@@ -124,6 +125,7 @@ def test_ragged_rows_without_multiline_fields(tmp_path: Path) -> None:
     frame = _read(path)
     assert frame["_ragged"].to_list() == [False, True, True, False]
     assert frame["a"].to_list() == ["1", "3", "4", "7;8"]
+    assert frame["_source"].to_list() == [None, "3", "4;5;6", None]
 
 
 def test_crlf_blank_and_ragged_lines(tmp_path: Path) -> None:
@@ -133,6 +135,7 @@ def test_crlf_blank_and_ragged_lines(tmp_path: Path) -> None:
     assert frame["_row"].to_list() == [1, 3, 4, 5]  # line 2 is blank: skipped, still counted
     assert frame["_ragged"].to_list() == [False, True, True, False]
     assert frame["b"].to_list() == ["2", None, "5", "8"]
+    assert frame["_source"].to_list() == [None, "3", "4;5;6", None]  # no "\r"
 
 
 def test_empty_file_is_fatal(tmp_path: Path) -> None:

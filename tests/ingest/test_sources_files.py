@@ -78,7 +78,8 @@ def test_jsonl_malformed_line_becomes_an_error_row(tmp_path: Path) -> None:
     assert source.columns == ["ho_ten", "tuoi", "co", "them"]
     frame = _rows(source)
     assert frame["_row"].to_list() == [1, 2, 4, 5]
-    assert frame.row(0) == (1, "Nguyễn Văn Hùng", "34", "true", None, None)
+    assert frame.row(0) == (1, "Nguyễn Văn Hùng", "34", "true", None, None, None)
+    assert frame["_source"].to_list() == [None, '{"ho_ten": "Trần Thị', "[1, 2]", None]
     assert frame["_error"][0] is None
     assert frame["_error"][1].startswith("not valid JSON")
     assert "not an object" in frame["_error"][2]

@@ -27,7 +27,7 @@ from lienthong.db import utcnow
 from lienthong.findings import Finding
 from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
 from lienthong.ingest.models import Batch, QuarantineRow
-from lienthong.ingest.sources import ERROR, RAGGED, Source
+from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.validate import (
     ROW,
@@ -61,6 +61,7 @@ class Chunk:
     keys: pl.Series
     bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
     checked: Checked | None = None  # until settled against earlier chunks
+    sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
 
 
 @dataclass
@@ -151,6 +152,10 @@ def check_chunk(
         also_bad=pl.concat(rejected).drop_nulls() if rejected else None,
     )
     found.append(_with_severity(checked.local.findings))
+    sources: dict[int, str] = {}
+    if SOURCE in frame.columns:
+        kept = frame.filter(pl.col(SOURCE).is_not_null()).select(ROW, SOURCE)
+        sources = dict(kept.iter_rows())
     return Chunk(
         index=index,
         read=frame.height,
@@ -159,6 +164,7 @@ def check_chunk(
         findings=pl.concat(found).sort("row", nulls_last=False, maintain_order=True),
         keys=checked.local.keys,
         checked=checked,
+        sources=sources,
     )
 
 
@@ -313,8 +319,9 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 
 def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
-    """One quarantine entry per invalid row: its values and its findings (Python only here,
-    on the rejected rows)."""
+    """One quarantine entry per invalid row: its values (and, for a row the reader could not
+    split, its source text under ``_source``) and its findings (Python only here, on the
+    rejected rows)."""
     if chunk.invalid.height == 0:
         return []
     grouped = (
@@ -327,6 +334,8 @@ def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
     out = []
     for values in chunk.invalid.iter_rows(named=True):
         row = values.pop(ROW)
+        if row in chunk.sources:  # a row the reader could not split: all of its text
+            values[SOURCE] = chunk.sources[row]
         out.append(
             {
                 "batch_id": batch_id,

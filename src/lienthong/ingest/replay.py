@@ -20,6 +20,7 @@ from lienthong.errors import ValidationFailed
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import check_chunk, quarantine_rows, store_chunk
 from lienthong.ingest.service import COMPLETED, get_batch
+from lienthong.ingest.sources import SOURCE
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import ROW, CheckPlan, CodeBook
 
@@ -104,7 +105,9 @@ def replay(
     batch.rows_quarantined = kept.height
     for r in rows:
         if r.row in still:
-            r.values = still[r.row]["values"]
+            # The source text of a row the reader could not split stays with it.
+            kept = {SOURCE: r.values[SOURCE]} if SOURCE in r.values else {}
+            r.values = {**still[r.row]["values"], **kept}
             r.findings = still[r.row]["findings"]
         else:
             r.status = "replayed"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lienthong.ingest.sources.base import ERROR, RAGGED, ROW, Source
+from lienthong.ingest.sources.base import ERROR, RAGGED, ROW, SOURCE, Source
 from lienthong.ingest.sources.delimited import open_delimited
 from lienthong.ingest.sources.errors import EmptyFile, UnsupportedFormat
 from lienthong.ingest.sources.jsonl import open_jsonl
@@ -16,7 +16,16 @@ from lienthong.ingest.sources.parquet import open_parquet
 from lienthong.ingest.sources.sql import sql_source
 from lienthong.ingest.sources.xlsx import open_xlsx
 
-__all__ = ["ERROR", "RAGGED", "ROW", "Source", "detect_format", "open_source", "sql_source"]
+__all__ = [
+    "ERROR",
+    "RAGGED",
+    "ROW",
+    "SOURCE",
+    "Source",
+    "detect_format",
+    "open_source",
+    "sql_source",
+]
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
 _EXTENSIONS = {

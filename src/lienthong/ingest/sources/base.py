@@ -13,7 +13,8 @@ from lienthong.text import nfc
 ROW = "_row"
 RAGGED = "_ragged"
 ERROR = "_error"
-MARKERS = (ROW, RAGGED, ERROR)
+SOURCE = "_source"  # the source text of a row the reader could not split (kept with it)
+MARKERS = (ROW, RAGGED, ERROR, SOURCE)
 
 
 @dataclass

@@ -4,7 +4,8 @@ UTF-8 files are read by Polars' lazy CSV reader directly; other encodings are fi
 in blocks to a temporary UTF-8 file. A first, cheap pass over the raw lines finds ragged
 records (a field count other than the header's) and blank lines, so no record is dropped
 silently: ragged records are kept with ``_ragged`` true (surplus fields beyond the header are
-cut, missing ones are null); blank lines are skipped (row numbers keep counting them).
+cut, missing ones are null) and their whole source text in ``_source``; blank lines are
+skipped (row numbers keep counting them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lienthong.findings import Finding
 from lienthong.ingest.sources.base import (
     RAGGED,
     ROW,
+    SOURCE,
     Source,
     clean_header,
     may_need_nfc,
@@ -59,8 +61,9 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int, bool]:
-    """(ragged record numbers, blank record numbers, record count, no text needs NFC).
+def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], set[int], int, bool]:
+    """(ragged record number → its source text, blank record numbers, record count, no text
+    needs NFC).
 
     Record numbers are 1-based after the header."""
     lines = pl.scan_lines(path, row_index_name="i")
@@ -81,7 +84,7 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int
             fields=line.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1,
         )
         .filter(pl.col("blank") | pl.col("odd") | (pl.col("fields") != width))
-        .select("i", "blank", "odd")
+        .select("i", "blank", "odd", "line")
     )
     # The same pass counts the lines and tests the whole file for text that needs NFC, so
     # chunks of a file that has none (the usual case) skip that test column by column.
@@ -92,12 +95,15 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int
     total, composed = counted.row(0)
     total -= 1
     blank = set(flagged.filter("blank")["i"].to_list())
-    ragged = set(flagged.filter(~pl.col("blank"))["i"].to_list())
+    ragged = {
+        i: line.removesuffix("\r")
+        for i, line in flagged.filter(~pl.col("blank")).select("i", "line").iter_rows()
+    }
     return ragged, blank, max(total, 0), bool(composed)
 
 
-def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[set[int], set[int], int]:
-    ragged: set[int] = set()
+def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], set[int], int]:
+    ragged: dict[int, str] = {}
     blank: set[int] = set()
     number = 0
     with path.open(encoding=UTF8_BOM, newline="") as handle:
@@ -107,7 +113,9 @@ def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[set[int], s
             if not record:
                 blank.add(number)
             elif len(record) != width:
-                ragged.add(number)
+                text = io.StringIO()
+                csv.writer(text, delimiter=delimiter, lineterminator="").writerow(record)
+                ragged[number] = text.getvalue()
     return ragged, blank, number
 
 
@@ -131,6 +139,12 @@ def _chunks(
     if blank:
         frame = frame.filter(~pl.col(ROW).is_in(sorted(blank)))
     frame = frame.with_columns(pl.col(ROW).is_in(sorted(ragged)).alias(RAGGED))
+    if ragged:  # every value of a ragged row, surplus ones too, travels with it
+        frame = frame.with_columns(
+            pl.col(ROW)
+            .replace_strict(list(ragged), list(ragged.values()), default=None, return_dtype=pl.Utf8)
+            .alias(SOURCE)
+        )
     try:
         for batch in frame.collect_batches(chunk_size=chunk_rows):
             yield normalise_values(batch, header, composed=composed)

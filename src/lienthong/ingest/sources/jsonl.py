@@ -1,8 +1,9 @@
 """JSON Lines: one object per line. A line that is not a JSON object is kept as a row whose
-``_error`` says why (every field null), so it can be quarantined; blank lines are skipped.
+``_error`` says why and ``_source`` holds the line (every field null), so it can be
+quarantined; blank lines are skipped.
 
 Columns are the union of the keys of the first objects sampled (in first-seen order); a key
-seen only later is ignored for the columns but the row is still read. Values are kept as
+seen only later joins the columns from its row on (earlier rows lack it). Values are kept as
 written: strings as they are, numbers and booleans in their JSON text, nested values as JSON.
 """
 
@@ -16,7 +17,14 @@ from typing import Any
 
 import polars as pl
 
-from lienthong.ingest.sources.base import ERROR, ROW, Source, clean_header, normalise_values
+from lienthong.ingest.sources.base import (
+    ERROR,
+    ROW,
+    SOURCE,
+    Source,
+    clean_header,
+    normalise_values,
+)
 from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding
 
 _SAMPLE_LINES = 1000
@@ -72,27 +80,32 @@ def open_jsonl(path: Path, *, chunk_rows: int) -> Source:
         # the columns from that row on: earlier rows simply lack it, so nothing is dropped.
         names = list(raw_keys)
         known = set(names)
-        rows: list[tuple[int, list[str | None], str | None]] = []
+        rows: list[tuple[int, list[str | None], str | None, str | None]] = []
 
         def build() -> pl.DataFrame:
             columns = clean_header(names)
             width = len(names)
             frame = pl.DataFrame(
-                [[n, *values, *([None] * (width - len(values))), e] for n, values, e in rows],
-                schema={ROW: pl.Int64, **dict.fromkeys(columns, pl.Utf8), ERROR: pl.Utf8},
+                [[n, *v, *([None] * (width - len(v))), e, t] for n, v, e, t in rows],
+                schema={
+                    ROW: pl.Int64,
+                    **dict.fromkeys(columns, pl.Utf8),
+                    ERROR: pl.Utf8,
+                    SOURCE: pl.Utf8,
+                },
                 orient="row",
             )
             return normalise_values(frame, columns)
 
         for number, line in _lines(path):
             obj, error = _parse(line)
-            if obj is None:
-                rows.append((number, [], error))
+            if obj is None:  # the line itself travels with the row
+                rows.append((number, [], error, line.rstrip("\r\n")))
             else:
                 new = [k for k in obj if k not in known]
                 names.extend(new)
                 known.update(new)
-                rows.append((number, [_text(obj.get(k)) for k in names], None))
+                rows.append((number, [_text(obj.get(k)) for k in names], None, None))
             if len(rows) >= chunk_rows:
                 yield build()
                 rows = []
