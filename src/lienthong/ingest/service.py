@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import time
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, NotFound
 from lienthong.ingest.check import CheckRequest
+from lienthong.ingest.claim import claim
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import (
@@ -123,12 +125,14 @@ def run_source(
     started = time.perf_counter()
     timings = Timings()
     sessions = session_factory(engine)
-    with sessions() as session:
+    with sessions() as session, contextlib.ExitStack() as held:
         with session.begin():
             spec = spec_of(get_standard(session=session, name=standard))
             system = resolve_system(session=session, system=system)
             book = CodeBook.load(session=session, spec=spec)
             successions = load_successions_frame(session)
+        # One run per input at a time (a double-clicked upload): the other gets 409.
+        held.enter_context(claim(engine, f"{digest}|{spec.name}|{spec.version}|{system}"))
         source = opener()
         if mapping is None:
             mapping = Mapping.identity(source.columns, spec.field_names)
