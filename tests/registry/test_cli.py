@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+from sqlalchemy import Engine, select
+
+from lienthong.audit.models import AuditEntry
 from lienthong.config import Settings
 
 
@@ -15,6 +18,7 @@ def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
         "LIENTHONG_DATA_DIR": str(settings.data_dir),
         "LIENTHONG_AUTO_UPGRADE": "false",
+        "LIENTHONG_ENVIRONMENT": "test",  # keys (the audit's among them) generated in data_dir
     }
     return subprocess.run(
         [sys.executable, "-m", "lienthong.cli", *args],
@@ -65,3 +69,39 @@ def test_org_commands_and_error_exit(settings: Settings, engine: object) -> None
     run(settings, "systems", "set-status", "H33", "his", "connected")
     report = json.loads(run(settings, "report", "connections", "--json").stdout)
     assert (report["organisations"], report["connected"]) == (1, 1)
+
+
+def test_registry_changes_from_the_command_line_are_audited(
+    settings: Settings, engine: Engine
+) -> None:
+    made = run(settings, "orgs", "create", "H33.09", "--name", "Sở Y tế", "--level", "province",
+               "--unit", "33", "--sector", "health")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    steps = [
+        ("orgs", "update", "H33.09", "--name", "Sở Y tế tỉnh Hưng Yên"),
+        ("systems", "create", "H33.09", "his", "--name", "Bệnh án điện tử"),
+        ("systems", "set-status", "H33.09", "his", "connected"),
+    ]
+    for step in steps:
+        done = run(settings, *step)
+        assert done.returncode == 0, done.stderr
+    issued = json.loads(
+        run(settings, "systems", "issue-credential", "H33.09", "his", "--json").stdout
+    )
+    revoked = run(settings, "systems", "revoke-credential", "H33.09", "his", issued["client_id"])
+    assert revoked.returncode == 0, revoked.stderr
+    with engine.connect() as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute(select(AuditEntry.body))]
+    changes = [(b["action"], b.get("fields")) for b in bodies if b["actor"].get("via") == "cli"]
+    assert changes == [
+        ("organisation.create", None),
+        ("organisation.update", ["name"]),
+        ("system.create", None),
+        ("system.update", ["status"]),
+        ("credential.issue", None),
+        ("credential.revoke", None),
+    ]
+    assert all(b["actor"]["kind"] == "operator" and b["actor"]["user"] for b in bodies)
+    assert not any(issued["client_secret"] in json.dumps(b) for b in bodies)
+    verified = run(settings, "audit", "verify", "--json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -9,6 +9,7 @@ plain hash would not do).
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -95,6 +97,15 @@ def operator_actor() -> dict[str, str]:
     return {"kind": "operator"}
 
 
+def cli_actor() -> dict[str, str]:
+    """The operator at the server's console: the command line and the login that ran it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        user = "unknown"
+    return {"kind": "operator", "via": "cli", "user": user}
+
+
 def record(*, session: Session, settings: Settings, entry: Mapping[str, Any]) -> int:
     """Append one entry in the caller's transaction (atomic with the change it describes)."""
     keys = audit_keys(settings)
@@ -114,15 +125,20 @@ def record_change(
     settings: Settings,
     action: str,
     target: Mapping[str, Any],
-    changed: Iterable[str] = (),
+    changed: BaseModel | Iterable[str] | None = None,
+    actor: Mapping[str, Any] | None = None,
 ) -> int:
     """Audit an operator's change to the registry in the caller's transaction.
 
-    ``target`` names what changed (organisation, system, client id); ``changed`` lists the
-    updated field names. Values are not recorded, and never a secret.
+    ``target`` names what changed (organisation, system, client id); ``changed`` is the update
+    (its fields set) or the updated field names. Values are not recorded, and never a secret.
+    ``actor``: the API's operator unless given (the command line passes :func:`cli_actor`).
     """
-    fields = sorted(changed)
-    entry = event(action, actor=operator_actor(), detail=dict(target), fields=fields or None)
+    if isinstance(changed, BaseModel):
+        changed = changed.model_fields_set
+    fields = sorted(changed or ())
+    who = actor if actor is not None else operator_actor()
+    entry = event(action, actor=who, detail=dict(target), fields=fields or None)
     return record(session=session, settings=settings, entry=entry)
 
 

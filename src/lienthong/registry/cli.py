@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from lienthong.audit.service import cli_actor, record_change
+from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.schemas import (
@@ -150,6 +154,19 @@ def _org_row(o: organisations.OrganisationRead) -> tuple[object, ...]:
     return (o.code, o.name, o.level, o.unit_code, o.parent_code, o.sector, o.active)
 
 
+def _audit(session: Session, action: str, changed: BaseModel | None = None, **target: str) -> None:
+    """Every registry change made here is an audit entry in the change's own transaction,
+    as through the API (the actor says it came from the command line)."""
+    record_change(
+        session=session,
+        settings=get_settings(),
+        action=action,
+        target=target,
+        changed=changed,
+        actor=cli_actor(),
+    )
+
+
 @orgs_app.command("create")
 def orgs_create(
     code: str,
@@ -173,6 +190,7 @@ def orgs_create(
     )
     with cli_session() as session:
         org = organisations.to_read(organisations.create_organisation(session=session, data=data))
+        _audit(session, "organisation.create", organisation=org.code)
     print_json(org) if json else print_table("Created", ORG_COLUMNS, [_org_row(org)])
 
 
@@ -190,11 +208,11 @@ def orgs_update(
         for k, v in {"name": name, "sector": sector, "parent_code": parent}.items()
         if v is not None
     }
+    data = OrganisationUpdate(**given)
     with cli_session() as session:
-        org = organisations.update_organisation(
-            session=session, code=code, data=OrganisationUpdate(**given)
-        )
+        org = organisations.update_organisation(session=session, code=code, data=data)
         read = organisations.to_read(org)
+        _audit(session, "organisation.update", data, organisation=read.code)
     print_json(read) if json else print_table("Updated", ORG_COLUMNS, [_org_row(read)])
 
 
@@ -236,6 +254,7 @@ def orgs_deactivate(code: str, json: Json = False) -> None:
         org = organisations.to_read(
             organisations.set_active(session=session, code=code, active=False)
         )
+        _audit(session, "organisation.deactivate", organisation=org.code)
     print_json(org) if json else print_table("Deactivated", ORG_COLUMNS, [_org_row(org)])
 
 
@@ -245,6 +264,7 @@ def orgs_import(path: Path, json: Json = False) -> None:
     text = path.read_text("utf-8-sig")
     with cli_session() as session:
         result = organisations.import_csv(session=session, text=text)
+        _audit(session, "organisation.import")
     if json:
         print_json(result)
         return
@@ -278,6 +298,7 @@ def systems_create(
                 session=session, organisation=org, data=SystemCreate(code=code, name=name)
             )
         )
+        _audit(session, "system.create", organisation=org, system=system.code)
     print_json(system) if json else print_table("Created", SYSTEM_COLUMNS, [_system_row(system)])
 
 
@@ -295,12 +316,12 @@ def systems_list(org: str, json: Json = False) -> None:
 @systems_app.command("set-status")
 def systems_set_status(org: str, code: str, status: SystemStatus, json: Json = False) -> None:
     """Mark a system registered, connected or suspended."""
+    data = SystemUpdate(status=status)
     with cli_session() as session:
         system = systems.to_read(
-            systems.update_system(
-                session=session, organisation=org, code=code, data=SystemUpdate(status=status)
-            )
+            systems.update_system(session=session, organisation=org, code=code, data=data)
         )
+        _audit(session, "system.update", data, organisation=org, system=system.code)
     print_json(system) if json else print_table("Updated", SYSTEM_COLUMNS, [_system_row(system)])
 
 
@@ -310,6 +331,13 @@ def systems_issue_credential(org: str, code: str, json: Json = False) -> None:
     with cli_session() as session:
         credential, secret = systems.issue_credential(
             session=session, organisation=org, system=code
+        )
+        _audit(
+            session,
+            "credential.issue",
+            organisation=org,
+            system=code,
+            client_id=credential.client_id,
         )
         issued = CredentialIssued(
             client_id=credential.client_id,
@@ -345,6 +373,7 @@ def systems_rotate(org: str, code: str, client_id: str, json: Json = False) -> N
         credential, secret = systems.rotate_credential(
             session=session, organisation=org, system=code, client_id=client_id
         )
+        _audit(session, "credential.rotate", organisation=org, system=code, client_id=client_id)
         issued = CredentialIssued(
             client_id=credential.client_id,
             created_at=credential.created_at,
@@ -365,6 +394,7 @@ def systems_revoke(org: str, code: str, client_id: str, json: Json = False) -> N
                 session=session, organisation=org, system=code, client_id=client_id
             )
         )
+        _audit(session, "credential.revoke", organisation=org, system=code, client_id=client_id)
     print_json(credential) if json else typer.echo(f"revoked {credential.client_id}")
 
 

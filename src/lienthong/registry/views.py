@@ -43,16 +43,15 @@ OnDate = Annotated[Date | None, Query(alias="date", description="Version in forc
 
 
 def _audit(
-    request: Request, session: Session, action: str, changed: object = None, **target: str
+    request: Request, session: Session, action: str, changed: BaseModel | None = None, **target: str
 ) -> None:
     """Every registry change is an audit entry in the change's own transaction."""
-    names = changed.model_fields_set if isinstance(changed, BaseModel) else ()
     record_change(
         session=session,
         settings=request.app.state.settings,
         action=action,
         target=target,
-        changed=names,
+        changed=changed,
     )
 
 
