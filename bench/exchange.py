@@ -115,7 +115,9 @@ def build(settings: Settings, persons: int) -> tuple[str, str]:
                 ]
             )
     ingest_file(
-        engine=engine, request=IngestRequest(path=path, standard="citizen", system="H33.01/hoso")
+        engine=engine,
+        settings=settings,
+        request=IngestRequest(path=path, standard="citizen", system="H33.01/hoso"),
     )
     engine.dispose()
     return client_id, secret

@@ -96,6 +96,7 @@ def run_lienthong(url: str, path: Path, data_dir: Path, *, reload: bool = False)
         started = time.perf_counter()
         batch = ingest_file(
             engine=engine,
+            settings=settings,
             request=IngestRequest(path=path, standard="citizen", system=SYSTEM),
         )
         seconds = time.perf_counter() - started
@@ -104,6 +105,7 @@ def run_lienthong(url: str, path: Path, data_dir: Path, *, reload: bool = False)
             started = time.perf_counter()
             again = ingest_file(
                 engine=engine,
+                settings=settings,
                 request=IngestRequest(path=path, standard="citizen", system=SYSTEM),
             )
             reload_seconds = time.perf_counter() - started

@@ -78,7 +78,7 @@ def serve(
     if settings.environment is Environment.development:
         engine = make_engine(settings)
         try:
-            populate_sample(engine=engine, data_dir=settings.data_dir)  # only if empty
+            populate_sample(engine=engine, settings=settings)  # only if empty
         finally:
             engine.dispose()
     uvicorn.run(

@@ -64,7 +64,9 @@ def test_check_endpoint_reports_and_writes_nothing(
     assert unknown.json()["error"]["code"] == "unknown-standard"
 
 
-def test_check_agrees_with_ingest_across_chunks(engine: Engine, tmp_path: Path) -> None:
+def test_check_agrees_with_ingest_across_chunks(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     # Keys repeated across chunks of 4 rows: the check (two threads) settles them in order.
     rows = [citizen_row(i) for i in range(1, 30)]
     rows += [citizen_row(2), citizen_row(17), citizen_row(29, sex="2"), citizen_row(40)]
@@ -77,6 +79,7 @@ def test_check_agrees_with_ingest_across_chunks(engine: Engine, tmp_path: Path) 
     system = register_system(engine)
     batch = ingest_file(
         engine=engine,
+        settings=settings,
         request=IngestRequest(path=path, standard="citizen", system=system, chunk_rows=4),
     )
     assert (checked.rows_read, checked.rows_valid, checked.rows_invalid) == (
@@ -131,7 +134,9 @@ def test_check_command(engine: Engine, settings: Settings, tmp_path: Path) -> No
     _nothing_written(engine)
 
 
-def test_json_keys_first_met_mid_file_are_kept(engine: Engine, tmp_path: Path) -> None:
+def test_json_keys_first_met_mid_file_are_kept(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     # An exporter that leaves out empty fields: "phone" and an unknown "ghi_chu" first appear
     # well after the lines a reader samples for its header.
     rows = [citizen_row(i) for i in range(1, 1601)]
@@ -151,6 +156,7 @@ def test_json_keys_first_met_mid_file_are_kept(engine: Engine, tmp_path: Path) -
     system = register_system(engine)
     ingest_file(
         engine=engine,
+        settings=settings,
         request=IngestRequest(path=path, standard="citizen", system=system, chunk_rows=500),
     )
     with transaction(engine) as session:

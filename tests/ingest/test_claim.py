@@ -16,22 +16,28 @@ from lienthong.ingest.service import IngestRequest, checksum, ingest_file
 from tests.ingest.factories import SYSTEM, citizen_row, register_system, write_citizens
 
 
-def test_an_identical_run_waits_its_turn(engine: Engine, tmp_path: Path) -> None:
+def test_an_identical_run_waits_its_turn(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     register_system(engine)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 6)])
     request = IngestRequest(path=path, standard="citizen", system=SYSTEM)
     key = f"{checksum(path)}|citizen|1|{SYSTEM}"
     with claim(engine, key):  # what a run in another thread or process holds
         with pytest.raises(BatchInProgress) as caught:
-            ingest_file(engine=engine, request=request)
+            ingest_file(engine=engine, settings=settings, request=request)
         assert caught.value.code == "batch-in-progress" and caught.value.status == 409
         # Another input is not held up.
         other = write_citizens(tmp_path / "khac.csv", [citizen_row(9)])
         done = ingest_file(
-            engine=engine, request=IngestRequest(path=other, standard="citizen", system=SYSTEM)
+            engine=engine,
+            settings=settings,
+            request=IngestRequest(path=other, standard="citizen", system=SYSTEM),
         )
         assert done.status == "completed"
-    batch = ingest_file(engine=engine, request=request)  # released: the run goes ahead
+    batch = ingest_file(
+        engine=engine, settings=settings, request=request
+    )  # released: the run goes ahead
     assert (batch.status, batch.rows_loaded) == ("completed", 5)
 
 

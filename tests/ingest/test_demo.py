@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Engine, select
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.demo import populate_sample
 from lienthong.ingest.models import Batch
@@ -13,17 +12,17 @@ from lienthong.registry.report import connection_report
 from lienthong.store.service import list_records
 
 
-def test_populate_sample_once(engine: Engine, tmp_path: Path) -> None:
-    assert populate_sample(engine=engine, data_dir=tmp_path, persons=150) >= 4
+def test_populate_sample_once(engine: Engine, settings: Settings) -> None:
+    assert populate_sample(engine=engine, settings=settings, persons=150) >= 4
     with transaction(engine) as session:
         citizens, _ = list_records(session=session, dataset="citizen", limit=1000)
         land, _ = list_records(session=session, dataset="land_parcel", limit=10)
     assert len(citizens) > 100 and land
-    assert populate_sample(engine=engine, data_dir=tmp_path, persons=150) == 0
+    assert populate_sample(engine=engine, settings=settings, persons=150) == 0
 
 
-def test_sample_registry_gives_a_real_connection_report(engine: Engine, tmp_path: Path) -> None:
-    populate_sample(engine=engine, data_dir=tmp_path, persons=150)
+def test_sample_registry_gives_a_real_connection_report(engine: Engine, settings: Settings) -> None:
+    populate_sample(engine=engine, settings=settings, persons=150)
     with transaction(engine) as session:
         report = connection_report(session=session, province="33")
         batches = session.scalars(select(Batch)).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from lienthong.audit.models import AuditEntry
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.replay import replay
@@ -88,6 +91,24 @@ def test_upload_quarantine_replay(
     report = client.get(f"/api/v1/ingest/batches/{batch['id']}").json()
     assert report["report"]["timings"]["total"] >= 0
 
+    # Every ingest and replay is in the audit log: who, what, from where — counts, no values.
+    with engine.connect() as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute(select(AuditEntry.body))]
+    loads = [b for b in bodies if b["action"].startswith("ingest.")]
+    assert [(b["action"], b["actor"]["kind"], b["count"]) for b in loads] == [
+        ("ingest.batch", "operator", 21),
+        ("ingest.replay", "operator", 3),
+        ("ingest.batch", "operator", 21),
+    ]
+    first = loads[0]
+    assert first["detail"]["batch"] == batch["id"] and first["detail"]["source"] == "dan_cu.csv"
+    assert first["detail"]["checksum"] == batch["checksum"] and first["dataset"] == "citizen"
+    assert first["counts"] == {
+        "loaded": 18, "quarantined": 3, "inserted": 18, "updated": 0, "unchanged": 0
+    }  # fmt: skip
+    assert loads[1]["detail"]["replay_of"] == batch["id"]
+    assert "31/02/1990" not in json.dumps(loads)
+
 
 def test_bad_inputs_write_nothing(
     client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
@@ -139,7 +160,9 @@ def test_upload_over_the_limit(settings: Any, engine: Engine, operator: dict[str
     assert _counts(engine) == (0, 0)
 
 
-def test_a_row_the_reader_cannot_split_keeps_all_its_text(engine: Engine, tmp_path: Path) -> None:
+def test_a_row_the_reader_cannot_split_keeps_all_its_text(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     register_system(engine)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 4)])
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -147,6 +170,7 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(engine: Engine, tmp_pa
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     batch = ingest_file(
         engine=engine,
+        settings=settings,
         request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso"),
     )
     assert (batch.rows_loaded, batch.rows_quarantined) == (2, 1)
@@ -156,7 +180,9 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(engine: Engine, tmp_pa
         assert entry.values["_source"] == lines[2]
         assert [f["code"] for f in entry.findings] == ["malformed-row"]
         # Replaying with a fix that still fails keeps the source text beside the new values.
-        replay(session=session, batch_id=batch.id, fixes={entry.id: {"sex": "9"}})
+        replay(
+            session=session, settings=settings, batch_id=batch.id, fixes={entry.id: {"sex": "9"}}
+        )
     with transaction(engine) as session:
         (again,), _ = list_quarantine(session=session, batch_id=batch.id)
         assert again.values["sex"] == "9" and again.values["_source"] == lines[2]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
+from lienthong.config import Settings
 from lienthong.ingest.pull import pull
 from tests.ingest.factories import citizen_row, register_system
 
@@ -33,13 +34,14 @@ def _sector_db(path: Path, rows: list[dict[str, str]]) -> str:
     return url
 
 
-def test_incremental_pull(engine: Engine, tmp_path: Path) -> None:
+def test_incremental_pull(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     system = register_system(engine)
     rows = [{**citizen_row(i), "changed": str(i)} for i in range(1, 6)]
     rows[2]["sex"] = "9"
     url = _sector_db(tmp_path / "sector.db", rows)
     first = pull(
         engine=engine,
+        settings=settings,
         url=url,
         table="dan_cu",
         watermark="changed",
@@ -59,6 +61,7 @@ def test_incremental_pull(engine: Engine, tmp_path: Path) -> None:
     )
     second = pull(
         engine=engine,
+        settings=settings,
         url=url,
         table="dan_cu",
         watermark="changed",
@@ -69,6 +72,7 @@ def test_incremental_pull(engine: Engine, tmp_path: Path) -> None:
     assert (second.rows_read, second.inserted, second.updated) == (2, 1, 1)
     third = pull(
         engine=engine,
+        settings=settings,
         url=url,
         table="dan_cu",
         watermark="changed",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.models import QuarantineRow
 from lienthong.ingest.service import IngestRequest, ingest_file
@@ -15,7 +16,9 @@ from lienthong.sample.generate import generate_province
 from tests.ingest.factories import register_system
 
 
-def test_sample_province_matches_its_truth(engine: Engine, tmp_path: Path) -> None:
+def test_sample_province_matches_its_truth(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     out = tmp_path / "sample"
     generate_province(out, persons=1500, seed=7)
     truth = json.loads((out / "truth.json").read_text("utf-8"))
@@ -25,6 +28,7 @@ def test_sample_province_matches_its_truth(engine: Engine, tmp_path: Path) -> No
         mapping = out / info["mapping"] if info["mapping"] else None
         batch = ingest_file(
             engine=engine,
+            settings=settings,
             request=IngestRequest(
                 path=out / name, standard=info["standard"], system=system, mapping=mapping
             ),

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import runs
@@ -26,11 +27,15 @@ def _audit(engine: Engine) -> list[dict[str, Any]]:
         return [json.loads(b) for (b,) in rows]
 
 
-def _linked_store(engine: Engine, tmp_path: Path) -> str:
+def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
     """Three citizens and a health card of the first; linked; the first one's master id."""
     system = register_system(engine)
     path = write_citizens(tmp_path / "citizens.csv", [citizen_row(n) for n in (1, 2, 3)])
-    ingest_file(engine=engine, request=IngestRequest(path=path, standard="citizen", system=system))
+    ingest_file(
+        engine=engine,
+        settings=settings,
+        request=IngestRequest(path=path, standard="citizen", system=system),
+    )
     card = {
         "card_number": "HN4330000000001",
         "personal_id": personal_id(1),
@@ -45,6 +50,7 @@ def _linked_store(engine: Engine, tmp_path: Path) -> str:
     cards.write_text(json.dumps(card) + "\n", encoding="utf-8")
     ingest_file(
         engine=engine,
+        settings=settings,
         request=IngestRequest(path=cards, standard="health_insurance", system=system),
     )
     with transaction(engine) as session:
@@ -57,9 +63,13 @@ def _linked_store(engine: Engine, tmp_path: Path) -> str:
 
 
 def test_master_serves_only_granted_datasets_and_fields(
-    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    master_id = _linked_store(engine, tmp_path)
+    master_id = _linked_store(engine, settings, tmp_path)
     make_org(client, operator, "H33.01")
     token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
     url = f"/api/v1/masters/person/{master_id}"

@@ -81,6 +81,7 @@ def test_run_reads_the_store_and_evaluates_against_the_truth(
         mapping = tmp_path / entry["mapping"] if entry["mapping"] else None
         ingest_file(
             engine=engine,
+            settings=settings,
             request=IngestRequest(
                 path=tmp_path / name, standard=entry["standard"], system=system, mapping=mapping
             ),

@@ -15,6 +15,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
+from lienthong.audit.service import cli_actor
+from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.ingest import check, pull, replay, service
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
@@ -100,6 +102,8 @@ def ingest_file(
                     chunk_rows=chunk_rows,
                 ),
                 progress=lambda n: bar.advance(task, n),
+                settings=get_settings(),
+                actor=cli_actor(),
             )
         read = BatchReport.model_validate(batch)
     if json:
@@ -178,6 +182,8 @@ def pull_command(
             since=since,
             mapping=mapping,
             chunk_rows=chunk_rows,
+            settings=get_settings(),
+            actor=cli_actor(),
         )
         read = BatchReport.model_validate(batch)
     if json:
@@ -277,7 +283,13 @@ def replay_command(
             ) from exc
     with cli_session() as session:
         found = BatchReport.model_validate(
-            replay.replay(session=session, batch_id=batch_id, fixes=corrections)
+            replay.replay(
+                session=session,
+                settings=get_settings(),
+                batch_id=batch_id,
+                fixes=corrections,
+                actor=cli_actor(),
+            )
         )
     if json:
         print_json(found)

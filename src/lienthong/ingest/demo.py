@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.models import Batch
 from lienthong.ingest.service import IngestRequest, ingest_file
@@ -173,12 +173,13 @@ def _register(engine: Engine) -> dict[str, str]:
     return suppliers
 
 
-def populate_sample(*, engine: Engine, data_dir: Path, persons: int = DEMO_PERSONS) -> int:
-    """Generate and ingest a small sample when the store is empty; returns batches run."""
+def populate_sample(*, engine: Engine, settings: Settings, persons: int = DEMO_PERSONS) -> int:
+    """Generate and ingest a small sample when the store is empty; returns batches run (each
+    audited as loaded by the platform's sample, not by a person)."""
     with transaction(engine) as session:
         if session.scalars(select(Batch.id).limit(1)).first() is not None:
             return 0
-    out = data_dir / "sample"
+    out = settings.data_dir / "sample"
     generate_province(out, persons=persons, seed=1)
     truth = json.loads((out / "truth.json").read_text("utf-8"))
     suppliers = _register(engine)
@@ -192,6 +193,8 @@ def populate_sample(*, engine: Engine, data_dir: Path, persons: int = DEMO_PERSO
                 system=suppliers[info["standard"]],
                 mapping=mapping,
             ),
+            settings=settings,
+            actor={"kind": "platform", "via": "sample"},
         )
         log.info(
             "sample %s: %d loaded, %d quarantined", name, batch.rows_loaded, batch.rows_quarantined

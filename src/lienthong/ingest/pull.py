@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.errors import ValidationFailed
 from lienthong.ingest.check import DEFAULT_CHUNK_ROWS
@@ -71,6 +73,8 @@ def pull(
     mapping: Path | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    settings: Settings,
+    actor: dict[str, Any] | None = None,
 ) -> Batch:
     """Pull new rows into a standard; returns the batch (its report keeps ``watermark_max``)."""
     name = source_name(url, table, query)
@@ -100,6 +104,8 @@ def pull(
         source_name=name,
         progress=progress,
         report={"since": since, "watermark": watermark},
+        settings=settings,
+        actor=actor,
     )
     reached = opened[0].watermark_max if opened else None
     with transaction(engine) as session:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import event, operator_actor, record
+from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import ValidationFailed
 from lienthong.ingest.models import Batch, QuarantineRow
@@ -28,9 +31,16 @@ Fixes = Mapping[int, Mapping[str, str | None]]
 
 
 def replay(
-    *, session: Session, batch_id: str, fixes: Fixes | None = None, today: date | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    batch_id: str,
+    fixes: Fixes | None = None,
+    today: date | None = None,
+    actor: dict[str, Any] | None = None,
 ) -> Batch:
-    """Replay the open quarantined rows of a batch, with ``fixes`` (quarantine id → values)."""
+    """Replay the open quarantined rows of a batch, with ``fixes`` (quarantine id → values);
+    an ``ingest.replay`` audit entry in the same transaction."""
     original = get_batch(session=session, batch_id=batch_id)
     standard = get_standard(
         session=session, name=original.standard, version=original.standard_version
@@ -115,4 +125,13 @@ def replay(
     batch.status = COMPLETED
     batch.finished_at = utcnow()
     session.flush()
+    entry = event(
+        "ingest.replay",
+        actor=actor if actor is not None else operator_actor(),
+        dataset=batch.standard,
+        detail={"batch": batch.id, "replay_of": batch_id, "fixed": len(fixes)},
+        count=batch.rows_read,
+        counts={"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined},
+    )
+    record(session=session, settings=settings, entry=entry)
     return batch

@@ -123,6 +123,7 @@ async def upload(
                     encoding=encoding,
                     source_name=Path(filename).name,
                 ),
+                settings=request.app.state.settings,
             )
         )
     return BatchReport.model_validate(batch)
@@ -174,8 +175,12 @@ def list_quarantine(
     tags=["ingest"],
     dependencies=[Operator],
 )
-def replay_batch(session: SessionDep, batch_id: str, body: ReplayRequest) -> BatchReport:
+def replay_batch(
+    request: Request, session: SessionDep, batch_id: str, body: ReplayRequest
+) -> BatchReport:
     """Validate the open quarantined rows again, with corrections; load those that pass."""
     fixes = {fix.id: fix.values for fix in body.fixes}
-    batch = replay.replay(session=session, batch_id=batch_id, fixes=fixes)
+    batch = replay.replay(
+        session=session, settings=request.app.state.settings, batch_id=batch_id, fixes=fixes
+    )
     return BatchReport.model_validate(batch)
