@@ -93,7 +93,9 @@ def test_upload_quarantine_replay(
 
     # Every ingest and replay is in the audit log: who, what, from where — counts, no values.
     with engine.connect() as conn:
-        bodies = [json.loads(b) for (b,) in conn.execute(select(AuditEntry.body))]
+        bodies = [
+            json.loads(b) for (b,) in conn.execute(select(AuditEntry.body).order_by(AuditEntry.seq))
+        ]
     loads = [b for b in bodies if b["action"].startswith("ingest.")]
     assert [(b["action"], b["actor"]["kind"], b["count"]) for b in loads] == [
         ("ingest.batch", "operator", 21),

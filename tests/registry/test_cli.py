@@ -91,7 +91,9 @@ def test_registry_changes_from_the_command_line_are_audited(
     revoked = run(settings, "systems", "revoke-credential", "H33.09", "his", issued["client_id"])
     assert revoked.returncode == 0, revoked.stderr
     with engine.connect() as conn:
-        bodies = [json.loads(b) for (b,) in conn.execute(select(AuditEntry.body))]
+        bodies = [
+            json.loads(b) for (b,) in conn.execute(select(AuditEntry.body).order_by(AuditEntry.seq))
+        ]
     changes = [(b["action"], b.get("fields")) for b in bodies if b["actor"].get("via") == "cli"]
     assert changes == [
         ("organisation.create", None),
