@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from lienthong.db import UTCDateTime
-from lienthong.standards.schema import StandardSpec
+from lienthong.standards.schema import FieldSpec, StandardSpec
 
 SAFE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 PROVENANCE = ("_batch_id", "_source_system", "_loaded_at", "_updated_at")
@@ -48,11 +48,19 @@ def table_name(name: str, version: int) -> str:
     return safe_name(f"store_{name}_v{int(version)}")
 
 
+def _sql_type(f: FieldSpec, *, keyed: bool) -> TypeEngine[object]:
+    """The column type; a text key compares bytes on PostgreSQL (``COLLATE "C"``): codes and
+    identifiers have no linguistic order, and the key index is built far faster without one."""
+    if f.type == "string" and keyed:
+        return Text().with_variant(Text(collation="C"), "postgresql")
+    return SQL_TYPES[f.type]()
+
+
 def _data_columns(spec: StandardSpec, *, key: bool) -> list[Column[object]]:
     return [
         Column(
             safe_name(f.name),
-            SQL_TYPES[f.type](),
+            _sql_type(f, keyed=key and f.name in spec.primary_key),
             nullable=not (key and f.name in spec.primary_key),
         )
         for f in spec.fields
