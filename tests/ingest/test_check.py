@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from lienthong.config import Settings
 from lienthong.db import transaction
+from lienthong.errors import LienthongError
 from lienthong.ingest.check import CheckRequest, check_file
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
@@ -168,3 +170,15 @@ def test_json_keys_first_met_mid_file_are_kept(
         )
     assert late[0]["phone"] == rows[1299]["phone"]
     assert early[0]["phone"] is None
+
+
+def test_a_wrong_standard_is_said_before_a_bad_file(engine: Engine, tmp_path: Path) -> None:
+    # The standard loads while the file is read; the answer does not depend on which ends first.
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(LienthongError) as caught:
+        check_file(engine=engine, request=CheckRequest(path=empty, standard="nope"))
+    assert caught.value.code == "unknown-standard"
+    with pytest.raises(LienthongError) as caught:
+        check_file(engine=engine, request=CheckRequest(path=empty, standard="citizen"))
+    assert caught.value.code == "empty-file"

@@ -7,7 +7,9 @@ checked on two threads.
 
 from __future__ import annotations
 
+import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from lienthong.db import transaction
+from lienthong.errors import LienthongError
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.pipeline import (
     Progress,
@@ -27,6 +30,7 @@ from lienthong.ingest.pipeline import (
 )
 from lienthong.ingest.schemas import CheckReport
 from lienthong.ingest.sources import Source, open_source
+from lienthong.standards.schema import StandardSpec
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
 
@@ -67,11 +71,18 @@ def check_file(
 ) -> CheckReport:
     """Validate a file against a standard; every finding goes to ``findings_out`` (CSV)."""
     started = time.perf_counter()
-    with transaction(engine) as session:
-        spec = spec_of(get_standard(session=session, name=request.standard))
-        book = CodeBook.load(session=session, spec=spec)
-        successions = load_successions_frame(session)
-    source = request.open()
+    with ThreadPoolExecutor(1, thread_name_prefix="check-setup") as pool:
+        # The standard and its code lists load while the file's pre-pass and first chunk are
+        # read (Polars works outside the GIL): neither waits for the other.
+        setup = pool.submit(_reference, engine, request.standard)
+        try:
+            source = request.open()
+            frames = iter(source.chunks())
+            first = next(frames, None)
+        except LienthongError:
+            setup.result()  # a wrong standard is said first, as when nothing overlaps
+            raise
+        spec, book, successions = setup.result()
     mapping = (
         Mapping.load(request.mapping)
         if request.mapping
@@ -80,7 +91,7 @@ def check_file(
     report: dict[str, object] = {}
     read = valid = invalid = 0
     chunks = checked_chunks(
-        source.chunks(),
+        itertools.chain([first] if first is not None else [], frames),
         spec=spec,
         book=book,
         mapping=mapping,
@@ -113,6 +124,13 @@ def check_file(
         seconds=seconds,
         rows_per_s=round(read / seconds) if seconds else None,
     )
+
+
+def _reference(engine: Engine, standard: str) -> tuple[StandardSpec, CodeBook, pl.DataFrame]:
+    """The standard, its code lists and the unit successions, read in one transaction."""
+    with transaction(engine) as session:
+        spec = spec_of(get_standard(session=session, name=standard))
+        return spec, CodeBook.load(session=session, spec=spec), load_successions_frame(session)
 
 
 def _write_findings(out: IO[bytes], findings: pl.DataFrame, *, header: bool) -> None:
