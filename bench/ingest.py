@@ -3,7 +3,8 @@
 Baselines measured in the same run on the same file: frictionless-py's validation rate (same
 Table Schema, without the lienthong: extensions) and pandas ``read_csv`` + ``to_sql``; and
 ``lienthong ingest check`` (validation alone) beside frictionless-py. Each round measures
-everything once; the figures are medians of the rounds (the machines are noisy).
+everything once, each measurement in its own process (as a user's command runs); the figures
+are medians of the rounds (the machines are noisy).
 
     .venv/bin/python bench/ingest.py            # 1,000,000 rows, 3 rounds
     .venv/bin/python bench/ingest.py --quick    # 100,000 rows, frictionless on 20,000, 1 round
@@ -18,6 +19,8 @@ import json
 import os
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -217,27 +220,66 @@ def run_postgres(path: Path, data_dir: Path) -> dict[str, Any]:
         admin.dispose()
 
 
+def measure(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, float]:
+    """One measurement, in this process: rows/s (and the counts to check)."""
+    sqlite_url = f"sqlite+pysqlite:///{work / 'bench.db'}"
+    if kind == "sqlite":
+        done = run_lienthong(sqlite_url, path, work, reload=True)
+        return {
+            "sqlite": done["read"] / done["seconds"],
+            "sqlite_reload": done["read"] / done["reload_seconds"],
+            "read": done["read"],
+            "quarantined": done["quarantined"],
+        }
+    if kind == "postgres":
+        done = run_postgres(path, work)
+        return {
+            "postgres": done["read"] / done["seconds"],
+            "read": done["read"],
+            "quarantined": done["quarantined"],
+        }
+    if kind == "check":
+        done = run_check(sqlite_url, path, work)
+        return {"check": done["rows"] / done["seconds"], **done}
+    runner = {
+        "frictionless": lambda: run_frictionless(path, friction_rows),
+        "raw": lambda: run_raw_sqlite(path, work),
+        "pandas": lambda: run_pandas(path, work),
+    }[kind]
+    done = runner()
+    return {kind: done["rows"] / done["seconds"]}
+
+
+KINDS = ("sqlite", "postgres", "frictionless", "check", "raw", "pandas")
+
+
+def isolated(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, float]:
+    """``measure`` in a fresh process, as a user's command runs: no measurement inherits
+    another's heap, threads or caches."""
+    found = subprocess.run(
+        [sys.executable, __file__, "--one", kind, "--file", str(path), "--work", str(work),
+         "--friction-rows", str(friction_rows)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if found.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{found.stderr}")
+    result: dict[str, float] = json.loads(found.stdout.strip().splitlines()[-1])
+    return result
+
+
 def one_round(path: Path, rows: int, invalid: int, friction_rows: int, work: Path) -> dict:
-    """Every measurement once, in a fresh directory (and a fresh PostgreSQL schema): rows/s."""
+    """Every measurement once, each in its own process, in a fresh directory (and a fresh
+    PostgreSQL schema): rows/s."""
     work.mkdir()
-    sqlite = run_lienthong(f"sqlite+pysqlite:///{work / 'bench.db'}", path, work, reload=True)
-    assert (sqlite["read"], sqlite["quarantined"]) == (rows, invalid)
-    postgres = run_postgres(path, work)
-    assert (postgres["read"], postgres["quarantined"]) == (rows, invalid)
-    friction = run_frictionless(path, friction_rows)
-    ours = run_check(f"sqlite+pysqlite:///{work / 'bench.db'}", path, work)
-    assert (ours["rows"], ours["invalid"]) == (rows, invalid)
-    raw = run_raw_sqlite(path, work)
-    pandas = run_pandas(path, work)
-    rates = {
-        "sqlite": rows / sqlite["seconds"],
-        "sqlite_reload": rows / sqlite["reload_seconds"],
-        "postgres": rows / postgres["seconds"],
-        "frictionless": friction["rows"] / friction["seconds"],
-        "check": ours["rows"] / ours["seconds"],
-        "raw": raw["rows"] / raw["seconds"],
-        "pandas": pandas["rows"] / pandas["seconds"],
-    }
+    rates: dict[str, float] = {}
+    for kind in KINDS:
+        found = isolated(kind, path, work, friction_rows)
+        if kind in ("sqlite", "postgres"):
+            assert (found.pop("read"), found.pop("quarantined")) == (rows, invalid), kind
+        if kind == "check":
+            assert (found.pop("rows"), found.pop("invalid")) == (rows, invalid), kind
+            found.pop("seconds")
+        rates.update(found)
     print("  " + "  ".join(f"{k} {v:,.0f}" for k, v in rates.items()))
     return rates
 
@@ -247,7 +289,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one round")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None, help="default 3 (1 with --quick)")
+    parser.add_argument("--one", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--friction-rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:  # a child of ``isolated``
+        print(json.dumps(measure(args.one, args.file, args.work, args.friction_rows)))
+        return
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     rounds = args.rounds or (1 if args.quick else 3)
     friction_rows = min(rows, 20_000 if args.quick else 100_000)
