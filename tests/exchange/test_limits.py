@@ -16,6 +16,7 @@ from lienthong.exchange.models import Grant
 from lienthong.registry.models import InformationSystem
 from lienthong.web.app import create_app
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
+from tests.exchange.test_read_api import denied
 from tests.registry.factories import make_org
 
 PURPOSE = {"X-Purpose": "public-service"}
@@ -29,7 +30,7 @@ def slow_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
-def test_over_the_rate_is_429_with_retry_after(slow_client, operator, citizens) -> None:
+def test_over_the_rate_is_429_with_retry_after(slow_client, operator, citizens, engine) -> None:
     client = slow_client
     make_org(client, operator, "H33.01")
     token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
@@ -51,6 +52,10 @@ def test_over_the_rate_is_429_with_retry_after(slow_client, operator, citizens) 
         assert refused.json() == {"error": error} and error["code"] == "rate-limited"
         assert error["details"] == [] and error["message"]
         assert citizens[0] not in refused.text
+    # Refused for the rate is refused all the same: audited, with the caller and the request.
+    refusals = denied(engine, 3)
+    assert [(e["outcome"], e["request_id"]) for e in refusals] == [("rate-limited", "r-429")] * 3
+    assert all(e["actor"]["kind"] == "system" for e in refusals)
     # Another system has its own bucket.
     other = get_token(client, make_consumer(client, operator, "H33.06", "tax"))
     assert client.get(url, headers=other | PURPOSE).json()["error"]["code"] == "no-grant"

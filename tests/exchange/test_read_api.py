@@ -4,6 +4,7 @@ only, in area only → revocation effective on the next request; the authorizati
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -123,3 +124,15 @@ def test_authorization_matrix(client, operator, engine, citizens, settings, case
         response = client.request(method, url, headers=headers, json=body)
         assert (response.status_code, response.json()["error"]["code"]) == expected, url
         assert citizens[0] not in response.text
+    # Each refusal is in the audit log, with its code (written without making the answer wait).
+    assert [e["outcome"] for e in denied(engine, 3)] == [expected[1]] * 3
+
+
+def denied(engine: Engine, n: int) -> list[dict[str, Any]]:
+    """The ``data.denied`` entries, once ``n`` of them are written (refusals do not wait)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [e for e in _audit(engine) if e["action"] == "data.denied"]
+        if len(found) >= n or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)

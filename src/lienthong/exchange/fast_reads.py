@@ -22,8 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lienthong.errors import LienthongError, Unauthorized
 from lienthong.exchange.reads import (
     admit,
+    audit_refusal,
     authorise,
-    denied_event,
     read_event,
     request_id,
     shape,
@@ -62,9 +62,8 @@ def claims_of(rt: Runtime, authorization: str | None) -> Claims:
 def refused(
     rt: Runtime, error: LienthongError, claims: Claims | None, dataset: str, headers: Any, rid: str
 ) -> dict[str, str]:
-    """Audit a 401/403 (without waiting) and give the headers of the error answer."""
-    if error.status in (401, 403):
-        rt.writer.submit(denied_event(claims, dataset, error, rid, headers.get("x-purpose")))
+    """Audit the refusal (without waiting) and give the headers of the error answer."""
+    audit_refusal(rt, claims, dataset, error, rid, headers.get("x-purpose"))
     if error.status >= 500:
         log.error("%s: %s", error.code, error.message)
     return {**getattr(error, "headers", {}), "X-Request-Id": rid}

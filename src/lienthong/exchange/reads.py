@@ -113,6 +113,25 @@ def read_event(
     )
 
 
+# A single-record read audits its (empty) read before answering 404: no second entry.
+_AUDITED_AS_READ = frozenset({"record-not-found"})
+
+
+def audit_refusal(
+    rt: Runtime,
+    claims: Claims | None,
+    dataset: str,
+    error: LienthongError,
+    rid: str,
+    purpose: str | None,
+) -> None:
+    """Every refused data request — bad or missing token, no grant, no purpose, unknown
+    dataset, over the rate — is a ``data.denied`` entry with the error code as its outcome,
+    written without making the answer wait (a server error is logged instead)."""
+    if error.status < 500 and error.code not in _AUDITED_AS_READ:
+        rt.writer.submit(denied_event(claims, dataset, error, rid, purpose))
+
+
 def denied_event(
     claims: Claims | None, dataset: str, error: LienthongError, rid: str, purpose: str | None
 ) -> dict[str, Any]:

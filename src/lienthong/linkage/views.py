@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from lienthong.audit.service import event, hashes, operator_actor
 from lienthong.errors import BadRequest, LienthongError
-from lienthong.exchange.reads import denied_event, request_id
+from lienthong.exchange.reads import audit_refusal, request_id
 from lienthong.exchange.runtime import Runtime
 from lienthong.linkage import review
 from lienthong.linkage.models import Review
@@ -148,8 +148,7 @@ async def read_master(request: Request, kind: str, master_id: str) -> Response:
         )
         await rt.writer.write(entry)
     except LienthongError as error:
-        if error.status in (401, 403):
-            rt.writer.submit(denied_event(claims, f"masters/{kind}", error, rid, purpose))
+        audit_refusal(rt, claims, f"masters/{kind}", error, rid, purpose)
         error.headers = {**getattr(error, "headers", {}), "X-Request-Id": rid}  # type: ignore[attr-defined]
         raise
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
