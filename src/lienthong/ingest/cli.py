@@ -36,6 +36,13 @@ ingest_app = typer.Typer(
     cls=FileFirst, help="Ingest files into the store; batches, quarantine.", no_args_is_help=True
 )
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+FileArg = Annotated[Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file")]
+StandardOpt = Annotated[str, typer.Option(help="Standard name, e.g. citizen")]
+SystemOpt = Annotated[str, typer.Option(help="Source system as ORGANISATION/SYSTEM")]
+MappingOpt = Annotated[Path | None, typer.Option(help="Mapping JSON file")]
+FormatOpt = Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")]
+EncodingOpt = Annotated[str | None, typer.Option(help="Source encoding (default: detect)")]
+ChunkRowsOpt = Annotated[int, typer.Option(help="Rows per committed chunk")]
 
 
 def summary(batch: BatchReport) -> None:
@@ -71,13 +78,13 @@ def findings_table(counts: dict[str, int]) -> None:
 
 @ingest_app.command("file")
 def ingest_file(
-    path: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file")],
-    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
-    system: Annotated[str, typer.Option(help="Source system as ORGANISATION/SYSTEM")],
-    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
-    format: Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")] = None,
-    encoding: Annotated[str | None, typer.Option(help="Source encoding (default: detect)")] = None,
-    chunk_rows: Annotated[int, typer.Option(help="Rows per committed chunk")] = 100_000,
+    path: FileArg,
+    standard: StandardOpt,
+    system: SystemOpt,
+    mapping: MappingOpt = None,
+    format: FormatOpt = None,
+    encoding: EncodingOpt = None,
+    chunk_rows: ChunkRowsOpt = 100_000,
     json: Json = False,
 ) -> None:
     """Validate a file against a standard and load it (resumes an interrupted run)."""
@@ -114,11 +121,11 @@ def ingest_file(
 
 @ingest_app.command("check")
 def check_command(
-    path: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file")],
-    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
-    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
-    format: Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")] = None,
-    encoding: Annotated[str | None, typer.Option(help="Source encoding (default: detect)")] = None,
+    path: FileArg,
+    standard: StandardOpt,
+    mapping: MappingOpt = None,
+    format: FormatOpt = None,
+    encoding: EncodingOpt = None,
     findings_out: Annotated[
         Path | None, typer.Option(help="Write every finding to this CSV file")
     ] = None,
@@ -159,14 +166,14 @@ def check_command(
 @ingest_app.command("pull")
 def pull_command(
     url: Annotated[str, typer.Argument(help="SQLAlchemy URL of the source database")],
-    standard: Annotated[str, typer.Option(help="Standard name, e.g. citizen")],
-    system: Annotated[str, typer.Option(help="Source system as ORGANISATION/SYSTEM")],
+    standard: StandardOpt,
+    system: SystemOpt,
     table: Annotated[str | None, typer.Option(help="Table to read")] = None,
     query: Annotated[str | None, typer.Option(help="SELECT to read instead of a table")] = None,
     watermark: Annotated[str | None, typer.Option(help="Column for incremental pulls")] = None,
     since: Annotated[str | None, typer.Option(help="Start after this watermark value")] = None,
-    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON file")] = None,
-    chunk_rows: Annotated[int, typer.Option(help="Rows per committed chunk")] = 100_000,
+    mapping: MappingOpt = None,
+    chunk_rows: ChunkRowsOpt = 100_000,
     json: Json = False,
 ) -> None:
     """Pull rows from a database (new ones only, with --watermark) into a standard."""

@@ -30,6 +30,9 @@ from lienthong.web.deps import Operator, SessionDep
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=1000)]
+FileName = Annotated[str, Query(description="Original file name (its extension)")]
+Format = Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")]
+MappingDoc = Annotated[str | None, Query(description="A mapping document (JSON)")]
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".parquet"}
 
 
@@ -67,10 +70,10 @@ async def _receive(
 async def check_upload(
     request: Request,
     standard: str,
-    filename: Annotated[str, Query(description="Original file name (its extension)")] = "upload",
-    format: Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")] = None,
+    filename: FileName = "upload",
+    format: Format = None,
     encoding: str | None = None,
-    mapping: Annotated[str | None, Query(description="A mapping document (JSON)")] = None,
+    mapping: MappingDoc = None,
 ) -> CheckReport:
     """Check the request body (the file) against a standard; nothing is written."""
     await run_in_threadpool(_check_standard, request, standard)
@@ -102,10 +105,10 @@ async def upload(
     request: Request,
     standard: str,
     system: Annotated[str, Query(description="Source system as ORGANISATION/SYSTEM")],
-    filename: Annotated[str, Query(description="Original file name (its extension)")] = "upload",
-    format: Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")] = None,
+    filename: FileName = "upload",
+    format: Format = None,
     encoding: str | None = None,
-    mapping: Annotated[str | None, Query(description="A mapping document (JSON)")] = None,
+    mapping: MappingDoc = None,
 ) -> BatchReport:
     """Ingest the request body (the file) into a standard; returns the batch report."""
     await run_in_threadpool(_check_standard, request, standard)
