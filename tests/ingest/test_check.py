@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from lienthong.ingest.check import CheckRequest, check_file
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
+from tests.cli import run_cli
 from tests.ingest.factories import citizen_row, register_system, write_citizens
 
 
@@ -96,27 +94,20 @@ def test_check_agrees_with_ingest_across_chunks(
     assert sorted(q.row for q in quarantined) == [7, 30, 31, 32]
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
-        "LIENTHONG_DATA_DIR": str(settings.data_dir),
-        "LIENTHONG_ENVIRONMENT": "test",
-        "LIENTHONG_AUTO_UPGRADE": "false",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "lienthong.cli", "ingest", "check", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_check_command(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     path = write_citizens(tmp_path / "dan_cu.csv", _rows())
     out = tmp_path / "findings.csv"
-    run = _cli(settings, str(path), "--standard", "citizen", "--findings-out", str(out), "--json")
+    run = run_cli(
+        settings,
+        "ingest",
+        "check",
+        str(path),
+        "--standard",
+        "citizen",
+        "--findings-out",
+        str(out),
+        "--json",
+    )
     assert run.returncode == 2, run.stderr  # some rows are invalid
     report = json.loads(run.stdout)
     assert (report["rows_valid"], report["rows_invalid"]) == (18, 3)
@@ -127,10 +118,10 @@ def test_check_command(engine: Engine, settings: Settings, tmp_path: Path) -> No
         ("21", "duplicate-key"),
     ]
     clean = write_citizens(tmp_path / "clean.csv", [citizen_row(i) for i in range(1, 6)])
-    run = _cli(settings, str(clean), "--standard", "citizen")
+    run = run_cli(settings, "ingest", "check", str(clean), "--standard", "citizen")
     assert run.returncode == 0, run.stderr
     assert "Nothing was written" in run.stdout
-    run = _cli(settings, str(clean), "--standard", "nope")
+    run = run_cli(settings, "ingest", "check", str(clean), "--standard", "nope")
     assert run.returncode == 1
     assert json.loads(run.stderr)["error"]["code"] == "unknown-standard"
     _nothing_written(engine)

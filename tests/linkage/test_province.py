@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from lienthong.linkage import service
 from lienthong.linkage.models import Link
 from lienthong.linkage.truth import entity_of, read_sample, score_against
 from lienthong.sample import generate_province
+from tests.cli import run_cli
 from tests.ingest.factories import register_system
 
 
@@ -53,19 +51,7 @@ def test_default_province_reaches_the_accuracy_target(engine: Engine, province: 
 
 
 def _cli(settings: Settings, *args: str) -> dict:
-    env = os.environ | {
-        "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
-        "LIENTHONG_DATA_DIR": str(settings.data_dir),
-        "LIENTHONG_AUTO_UPGRADE": "false",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "lienthong.cli", "linkage", *args, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_cli(settings, "linkage", *args, "--json")
     assert done.returncode == 0, done.stderr
     result: dict = json.loads(done.stdout)
     return result
