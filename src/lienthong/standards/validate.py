@@ -307,10 +307,9 @@ class Checked:
     """One chunk checked on its own: the verdict within the chunk, and what :func:`settle`
     needs to add repeats of earlier chunks."""
 
-    spec: StandardSpec
+    plan: CheckPlan
     frame: pl.DataFrame  # cleaned and typed values, one flag column per check, ``__bad``
     local: Validation
-    repeats: list[Repeat]
 
 
 @dataclass(frozen=True)
@@ -430,7 +429,7 @@ def check_frame(
         findings=_findings(df, list(zip(names, plan.checks, strict=True))),
         keys=pl.concat(tags) if len(tags) > 1 else tags[0],
     )
-    return Checked(spec=spec, frame=df, local=local, repeats=plan.repeats)
+    return Checked(plan=plan, frame=df, local=local)
 
 
 def settle(checked: Checked, seen: Seen | None) -> Settled | None:
@@ -443,11 +442,11 @@ def settle(checked: Checked, seen: Seen | None) -> Settled | None:
     found = hits.implode()
     df = checked.frame.with_columns(
         (r.tag.is_in(found).fill_null(False) & ~pl.col(r.flag)).alias(f"__r{i}")
-        for i, r in enumerate(checked.repeats)
+        for i, r in enumerate(checked.plan.repeats)
     )
-    added = [f"__r{i}" for i in range(len(checked.repeats))]
-    valid, invalid = _split(df, checked.spec, pl.col("__bad") | pl.any_horizontal(added))
-    flagged = [(a, r.check) for a, r in zip(added, checked.repeats, strict=True)]
+    added = [f"__r{i}" for i in range(len(checked.plan.repeats))]
+    valid, invalid = _split(df, checked.plan.spec, pl.col("__bad") | pl.any_horizontal(added))
+    flagged = [(a, r.check) for a, r in zip(added, checked.plan.repeats, strict=True)]
     return Settled(valid=valid, invalid=invalid, added=_findings(df, flagged))
 
 
