@@ -38,11 +38,11 @@ class Prepared:
             for bind, name in compiled.bind_names.items()
         }
         self.columns: list[str] = [c.key for c in stmt.selected_columns]
-        self.results: list[tuple[int, Processor]] = [
-            (i, p)
-            for i, c in enumerate(stmt.selected_columns)
-            if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
-        ]
+        self.dialect = dialect
+        self.types = [c.type.dialect_impl(dialect) for c in stmt.selected_columns]
+        # Built from the first result's description: some processors depend on the type the
+        # driver reports (a reflected float column on PostgreSQL), as in SQLAlchemy itself.
+        self.results: list[tuple[int, Processor]] | None = None
 
     def args(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         bound = {}
@@ -53,7 +53,13 @@ class Prepared:
             return bound
         return [bound[name] for name in self.order]
 
-    def convert(self, row: Sequence[Any]) -> list[Any]:
+    def convert(self, row: Sequence[Any], description: Sequence[Sequence[Any]]) -> list[Any]:
+        if self.results is None:
+            self.results = [
+                (i, p)
+                for i, (kind, column) in enumerate(zip(self.types, description, strict=True))
+                if (p := kind.result_processor(self.dialect, column[1])) is not None
+            ]
         out = list(row)
         for i, processor in self.results:
             out[i] = processor(out[i])
@@ -87,9 +93,10 @@ class HotPath:
                 try:
                     cursor.execute(prepared.sql, prepared.args(values))
                     row = cursor.fetchone()
+                    description = cursor.description
                 finally:
                     cursor.close()
-                return None if row is None else prepared.convert(row)
+                return None if row is None else prepared.convert(row, description)
             except self.dialect.loaded_dbapi.OperationalError:
                 self.close()
                 if attempt == 2:

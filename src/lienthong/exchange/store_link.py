@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select, true
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from lienthong.errors import NotFound
 from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.security.state import LIVE_STATE
-from lienthong.store.service import KEY_SEPARATOR, DatasetInfo, dataset_info
+from lienthong.store.service import KEY_SEPARATOR, DatasetInfo, dataset_info, parse_value
 
 PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
 RECHECK_SECONDS = 5.0
@@ -100,16 +99,6 @@ def describe(conn: Connection, dataset: str) -> Dataset:
     return _described.get(dataset) or _described.load(conn, dataset)
 
 
-def _typed(kind: str, value: str) -> Any:
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        return float(value)
-    if kind == "date":
-        return date.fromisoformat(value)
-    return value
-
-
 def key_values(ds: Dataset, key: str) -> dict[str, Any] | None:
     """Bind values for the key (composite keys joined with ``~``); None if it cannot match."""
     parts = key.split(KEY_SEPARATOR)
@@ -117,7 +106,8 @@ def key_values(ds: Dataset, key: str) -> dict[str, Any] | None:
         return None
     try:
         return {
-            f"k_{f}": _typed(ds.types[f], v) for f, v in zip(ds.info.key_fields, parts, strict=True)
+            f"k_{f}": parse_value(ds.types[f], v)
+            for f, v in zip(ds.info.key_fields, parts, strict=True)
         }
     except ValueError:
         return None

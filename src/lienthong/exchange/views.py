@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 
+from lienthong.bounds import Id
 from lienthong.errors import Forbidden, ValidationFailed
 from lienthong.exchange import grants
 from lienthong.exchange.schemas import (
@@ -84,7 +85,7 @@ def list_grants(
 
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
-def show_grant(request: Request, session: SessionDep, grant_id: int) -> GrantRead:
+def show_grant(request: Request, session: SessionDep, grant_id: Id) -> GrantRead:
     who = caller(request, session)
     grant, system = grants.get_grant(session=session, grant_id=grant_id)
     if who.claims is not None and who.claims.system_id != grant.system_id:
@@ -93,7 +94,7 @@ def show_grant(request: Request, session: SessionDep, grant_id: int) -> GrantRea
 
 
 def _decide(
-    request: Request, session: Session, grant_id: int, body: GrantDecision, *, approve: bool
+    request: Request, session: Session, grant_id: Id, body: GrantDecision, *, approve: bool
 ) -> GrantRead:
     grant = grants.decide(
         session=session,
@@ -107,18 +108,18 @@ def _decide(
 
 
 @router.post("/grants/{grant_id}/approve", response_model=GrantRead, dependencies=[Operator])
-def approve(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+def approve(request: Request, session: SessionDep, grant_id: Id, body: GrantDecision) -> GrantRead:
     return _decide(request, session, grant_id, body, approve=True)
 
 
 @router.post("/grants/{grant_id}/reject", response_model=GrantRead, dependencies=[Operator])
-def reject(request: Request, session: SessionDep, grant_id: int, body: GrantDecision) -> GrantRead:
+def reject(request: Request, session: SessionDep, grant_id: Id, body: GrantDecision) -> GrantRead:
     return _decide(request, session, grant_id, body, approve=False)
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantRead, dependencies=[Operator])
 def revoke(
-    request: Request, session: SessionDep, grant_id: int, body: GrantRevoke | None = None
+    request: Request, session: SessionDep, grant_id: Id, body: GrantRevoke | None = None
 ) -> GrantRead:
     grant = grants.revoke(
         session=session,

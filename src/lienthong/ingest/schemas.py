@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lienthong.bounds import Id
+
 
 class BatchRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -49,7 +51,7 @@ class QuarantineRead(BaseModel):
 class ReplayFix(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: int = Field(description="Quarantine entry id")
+    id: Id = Field(description="Quarantine entry id")
     values: dict[str, str | None] = Field(description="Corrected field values")
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from lienthong.audit.service import event, hashes, operator_actor
+from lienthong.bounds import Id
 from lienthong.errors import BadRequest, LienthongError
 from lienthong.exchange.reads import audit_refusal, request_id
 from lienthong.exchange.runtime import Runtime
@@ -75,11 +76,11 @@ def list_reviews(
 
 
 @router.get("/linkage/reviews/{review_id}", response_model=ReviewRead, dependencies=[Operator])
-def show_review(session: SessionDep, review_id: int) -> ReviewRead:
+def show_review(session: SessionDep, review_id: Id) -> ReviewRead:
     return _read(review.get_review(session=session, review_id=review_id))
 
 
-def _decide(request: Request, session: Any, review_id: int, decision: str, note: str | None):
+def _decide(request: Request, session: Any, review_id: Id, decision: str, note: str | None):
     item = review.decide(
         session=session,
         review_id=review_id,
@@ -95,7 +96,7 @@ def _decide(request: Request, session: Any, review_id: int, decision: str, note:
     "/linkage/reviews/{review_id}/accept", response_model=ReviewRead, dependencies=[Operator]
 )
 def accept(
-    request: Request, session: SessionDep, review_id: int, body: ReviewDecision | None = None
+    request: Request, session: SessionDep, review_id: Id, body: ReviewDecision | None = None
 ) -> ReviewRead:
     """Accept a pair: always linked from the next run on (audited)."""
     return _decide(request, session, review_id, "accepted", body.note if body else None)
@@ -105,7 +106,7 @@ def accept(
     "/linkage/reviews/{review_id}/reject", response_model=ReviewRead, dependencies=[Operator]
 )
 def reject(
-    request: Request, session: SessionDep, review_id: int, body: ReviewDecision | None = None
+    request: Request, session: SessionDep, review_id: Id, body: ReviewDecision | None = None
 ) -> ReviewRead:
     """Reject a pair: never linked, not even through other records (audited)."""
     return _decide(request, session, review_id, "rejected", body.note if body else None)

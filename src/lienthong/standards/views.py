@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, status
 
+from lienthong.bounds import Id
 from lienthong.paging import DEFAULT_LIMIT, Page
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
@@ -45,7 +46,7 @@ def create_standard(session: SessionDep, document: Document) -> StandardRead:
 
 
 @router.get("/standards/{name}", response_model=StandardRead, tags=["standards"])
-def get_standard(session: SessionDep, name: str, version: int | None = None) -> StandardRead:
+def get_standard(session: SessionDep, name: str, version: Id | None = None) -> StandardRead:
     """The given version, or the latest published one."""
     return _read(service.get_standard(session=session, name=name, version=version))
 
@@ -56,7 +57,7 @@ def get_standard(session: SessionDep, name: str, version: int | None = None) -> 
     tags=["standards"],
     dependencies=[Operator],
 )
-def update_draft(session: SessionDep, name: str, version: int, document: Document) -> StandardRead:
+def update_draft(session: SessionDep, name: str, version: Id, document: Document) -> StandardRead:
     return _read(
         service.update_draft(session=session, name=name, version=version, document=document)
     )
@@ -68,7 +69,7 @@ def update_draft(session: SessionDep, name: str, version: int, document: Documen
     tags=["standards"],
     dependencies=[Operator],
 )
-def publish(session: SessionDep, name: str, version: int) -> StandardRead:
+def publish(session: SessionDep, name: str, version: Id) -> StandardRead:
     """Publish a draft; ``breaking`` lists what changed incompatibly."""
     return _read(service.publish(session=session, name=name, version=version))
 
@@ -79,7 +80,7 @@ def publish(session: SessionDep, name: str, version: int) -> StandardRead:
     tags=["standards"],
     dependencies=[Operator],
 )
-def deprecate(session: SessionDep, name: str, version: int) -> StandardRead:
+def deprecate(session: SessionDep, name: str, version: Id) -> StandardRead:
     return _read(service.deprecate(session=session, name=name, version=version))
 
 

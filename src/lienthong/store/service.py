@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import Engine, Table, and_, inspect, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from lienthong.bounds import fits_bigint
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.paging import check_limit, decode_cursor, encode_cursor
 from lienthong.standards.models import Standard
@@ -82,20 +83,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def parse_value(kind: str, value: str) -> Any:
+    """A field's value from text (a key or a filter); ValueError when it cannot be one.
+
+    Integers outside a signed 64-bit column cannot be stored, so they cannot match either.
+    """
+    if kind == "integer":
+        number = int(value)
+        if not fits_bigint(number):
+            raise ValueError(f"{value!r} is out of range")
+        return number
+    if kind == "number":
+        return float(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "boolean":
+        return value.lower() in {"true", "1"}
+    return value
+
+
 def _typed(spec: StandardSpec, field: str, value: str) -> Any:
     kind = spec.field(field).type
     try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-        if kind == "date":
-            return date.fromisoformat(value)
-        if kind == "boolean":
-            return value.lower() in {"true", "1"}
+        return parse_value(kind, value)
     except ValueError as exc:
         raise ValidationFailed.on(field, "type-error", f"{value!r} is not a {kind}") from exc
-    return value
 
 
 def _table(session: Session, spec: StandardSpec) -> Table | None:

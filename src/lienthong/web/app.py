@@ -28,6 +28,7 @@ from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.middleware import BodyLimit, Metrics
+from lienthong.web.openapi import install_openapi
 from lienthong.web.operator import operator_token_digest
 
 API = "/api/v1"
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.metrics_registry = CollectorRegistry()
 
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(registry_router, prefix=API)
     app.include_router(standards_router, prefix=API)

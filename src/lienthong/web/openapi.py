@@ -1,0 +1,126 @@
+"""The OpenAPI document's error responses, generated in one place for every operation.
+
+FastAPI documents only its own 422 body (``HTTPValidationError``, with ``detail``), which is not
+what the API answers. Here every operation gets the one error shape
+(``{"error": {"code", "message", "details"}}``) for each status it can answer, derived from
+the operation's shape: parameters can be invalid (400, 422) or name something missing (404);
+a body can be too large (413) or conflict with what exists (409); everything that is not public
+can be refused (401, 403); everything can be over a rate (429) or meet an unreachable database
+(503).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+ERROR_SCHEMA = "Error"
+# Answered without authentication and without refusing anyone (docs/security.md, "What is
+# public"). Everything else documents 401 and 403.
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/.well-known/jwks.json"),
+        ("get", "/api/v1/units/versions"),
+        ("get", "/api/v1/units"),
+        ("get", "/api/v1/units/{code}"),
+        ("get", "/api/v1/units/{code}/children"),
+        ("get", "/api/v1/units/{code}/successors"),
+        ("get", "/api/v1/units/{code}/predecessors"),
+        ("get", "/api/v1/organisations"),
+        ("get", "/api/v1/organisations/{code}"),
+        ("get", "/api/v1/organisations/{org}/systems"),
+        ("get", "/api/v1/organisations/{org}/systems/{code}"),
+        ("get", "/api/v1/reports/connections"),
+        ("get", "/api/v1/standards"),
+        ("get", "/api/v1/standards/{name}"),
+        ("get", "/api/v1/codelists"),
+        ("get", "/api/v1/codelists/{name}"),
+        ("get", "/api/v1/purposes"),
+        ("get", "/api/v1/ingest/batches"),
+        ("get", "/api/v1/ingest/batches/{batch_id}"),
+        ("get", "/api/v1/ingest/batches/{batch_id}/quarantine"),
+    }
+)
+# Answered by the process alone: no database, no limit.
+PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
+WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
+class ErrorDetailBody(BaseModel):
+    field: str | None = Field(description="Dotted path of the offending field, if any")
+    code: str = Field(description="Stable kebab-case code of this detail")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable kebab-case error code (docs/errors.md)")
+    message: str
+    details: list[ErrorDetailBody]
+
+
+class Error(BaseModel):
+    """The one error shape of every failure."""
+
+    error: ErrorBody
+
+
+def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses this operation can answer."""
+    if path in PROCESS_ONLY:
+        return set()
+    statuses = {429, 503}
+    has_body = "requestBody" in operation
+    if operation.get("parameters") or has_body:
+        statuses |= {400, 404, 422}
+    if has_body:
+        statuses |= {413}
+    if method in WRITES:
+        statuses |= {409}
+    if (method, path) not in PUBLIC or operation.get("security"):
+        statuses |= {401, 403}
+    return statuses
+
+
+def _response(status: int) -> dict[str, Any]:
+    return {
+        "description": HTTPStatus(status).phrase,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
+        },
+    }
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Give every operation of ``document`` its error responses, all in the error shape."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    model = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(model.pop("$defs", {}))
+    schemas[ERROR_SCHEMA] = model
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status in list(responses):
+                if status.isdigit() and int(status) >= 400:
+                    del responses[status]
+            for status in sorted(error_statuses(method, path, operation)):
+                responses[str(status)] = _response(status)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return the document with the generated error responses."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
