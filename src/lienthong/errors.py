@@ -90,3 +90,14 @@ class ConfigurationError(LienthongError):
 
     code = "configuration-error"
     status = 500
+
+
+class DatabaseUnavailable(LienthongError):
+    """The database cannot be reached: answer 503 with ``Retry-After``, never a traceback."""
+
+    code = "database-unavailable"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

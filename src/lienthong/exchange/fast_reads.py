@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lienthong.errors import LienthongError, Unauthorized
+from lienthong.errors import DatabaseUnavailable, LienthongError, Unauthorized
 from lienthong.exchange.reads import (
     admit,
     audit_refusal,
@@ -31,6 +32,7 @@ from lienthong.exchange.reads import (
 )
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import fetch_one, fetch_with_live, key_values, not_found
+from lienthong.outage import database_unavailable, is_unreachable
 from lienthong.security.tokens import Claims
 
 log = logging.getLogger("lienthong")
@@ -64,7 +66,7 @@ def refused(
 ) -> dict[str, str]:
     """Audit the refusal (without waiting) and give the headers of the error answer."""
     audit_refusal(rt, claims, dataset, error, rid, headers.get("x-purpose"))
-    if error.status >= 500:
+    if error.status >= 500 and not isinstance(error, DatabaseUnavailable):
         log.error("%s: %s", error.code, error.message)
     return {**getattr(error, "headers", {}), "X-Request-Id": rid}
 
@@ -89,7 +91,11 @@ async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key
         if not rows:
             raise not_found(dataset, key)
         return Answer(200, encode(shape(ctx, rows[0])), {"X-Request-Id": rid})
-    except LienthongError as error:
+    except (LienthongError, DBAPIError) as caught:
+        # Outside the framework's handlers: a lost database is answered here, not as a 500.
+        if isinstance(caught, DBAPIError) and not is_unreachable(caught):
+            raise
+        error = caught if isinstance(caught, LienthongError) else database_unavailable(caught)
         extra = refused(rt, error, claims, dataset, headers, rid)
         return Answer(error.status, encode(error.as_dict()), extra)
 

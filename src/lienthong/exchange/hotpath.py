@@ -19,6 +19,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+from lienthong.outage import database_unavailable
 
 Processor = Callable[[Any], Any]
 
@@ -86,7 +89,9 @@ class HotPath:
         return self._raw.dbapi_connection
 
     def first(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Any] | None:
-        """The first row (converted), or None. A broken connection is replaced once."""
+        """The first row (converted), or None. A broken connection is replaced once; a database
+        that cannot be reached is ``database-unavailable`` (503)."""
+        dbapi = self.dialect.loaded_dbapi
         for attempt in (1, 2):
             try:
                 cursor = self._connection().cursor()
@@ -97,10 +102,10 @@ class HotPath:
                 finally:
                     cursor.close()
                 return None if row is None else prepared.convert(row, description)
-            except self.dialect.loaded_dbapi.OperationalError:
+            except (dbapi.OperationalError, dbapi.InterfaceError, DBAPIError) as exc:
                 self.close()
                 if attempt == 2:
-                    raise
+                    raise database_unavailable(exc) from exc
         return None  # pragma: no cover - the loop returns or raises
 
     def close(self) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lienthong.errors import ErrorDetail, LienthongError
+from lienthong.errors import DatabaseUnavailable, ErrorDetail, LienthongError
+from lienthong.outage import database_unavailable, is_unreachable
 
 log = logging.getLogger("lienthong")
 
@@ -56,9 +58,16 @@ def _validation(_request: Request, exc: Exception) -> JSONResponse:
 def _lienthong(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LienthongError)
     headers = getattr(exc, "headers", None)
-    if exc.status >= 500:
+    if exc.status >= 500 and not isinstance(exc, DatabaseUnavailable):  # the outage log has it
         log.error("%s: %s", exc.code, exc.message)
     return error_response(exc, headers)
+
+
+def _database(request: Request, exc: Exception) -> JSONResponse:
+    if not is_unreachable(exc):
+        return _unexpected(request, exc)
+    error = database_unavailable(exc)
+    return error_response(error, error.headers)
 
 
 def _http(_request: Request, exc: Exception) -> JSONResponse:
@@ -79,4 +88,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(LienthongError, _lienthong)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)
