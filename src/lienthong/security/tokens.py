@@ -75,6 +75,8 @@ def authenticate_client(*, session: Session, client_id: str, client_secret: str)
     system = session.get(InformationSystem, credential.system_id)
     if system is None or system.status == SystemStatus.suspended.value:
         raise Unauthorized("the system is suspended", code="system-suspended")
+    if not system.organisation.active:
+        raise Unauthorized("the system's organisation is deactivated", code="organisation-inactive")
     return credential
 
 
