@@ -8,15 +8,17 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from lienthong.audit.cli import audit_app
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine
-from lienthong.errors import LienthongError
+from lienthong.errors import ConfigurationError, LienthongError
 from lienthong.exchange.cli import grants_app
 from lienthong.ingest.cli import ingest_app
 from lienthong.ingest.demo import populate_sample
 from lienthong.linkage.cli import linkage_app
+from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
@@ -66,7 +68,8 @@ def serve(
 ) -> None:
     """Run the API and console."""
     settings = get_settings()
-    operator_token_digest(settings)  # refuse to start with an unsafe token, before anything else
+    refuse_unsafe(settings)  # before anything (database, keys, data folder) is created
+    operator_token_digest(settings)
     if settings.should_auto_upgrade:
         engine = make_engine(settings)
         try:
@@ -94,7 +97,18 @@ def serve(
 
 def main() -> None:
     try:
+        get_settings()  # a malformed setting is a refused start, not a traceback
         app()
+    except ConfigurationError as error:
+        # A refused start: one line, no traceback, its own exit status.
+        sys.stderr.write(f"lienthong: refusing to start ({error.code}): {error.message}\n")
+        sys.exit(STARTUP_REFUSED)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        sys.stderr.write(f"lienthong: refusing to start (invalid-setting): {problems}\n")
+        sys.exit(STARTUP_REFUSED)
     except LienthongError as error:
         fail(error)
         sys.exit(1)

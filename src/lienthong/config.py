@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_TOKENS = frozenset(
     {"", "changeme", "change-me", "secret", "token", "operator", "admin"}
 )
-MIN_TOKEN_LENGTH = 24
 
 
 class Environment(StrEnum):
@@ -39,7 +38,8 @@ class Settings(BaseSettings):
         description="Apply migrations on start; unset means yes for SQLite, no for other engines.",
     )
     operator_token: SecretStr | None = Field(
-        None, description="Bearer token for management endpoints (at least 24 characters)."
+        None,
+        description="Bearer token for management endpoints (random, at least 128 bits).",
     )
     host: str = Field("127.0.0.1", description="Address `lienthong serve` listens on.")
     port: int = Field(8000, description="Port `lienthong serve` listens on.")
@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     token_signing_kid: str | None = Field(
         None, description="Key id that signs new tokens; unset means the newest key."
     )
-    token_ttl_seconds: int = Field(300, description="Lifetime of an access token in seconds.")
+    token_ttl_seconds: int = Field(
+        300, description="Lifetime of an access token in seconds (at most 3600)."
+    )
     rate_limit_per_second: float = Field(
         100.0, description="Data requests per second allowed to one system (token bucket)."
     )

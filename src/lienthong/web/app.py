@@ -20,6 +20,7 @@ from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
+from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
@@ -40,7 +41,8 @@ log = logging.getLogger("lienthong")
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    digest = operator_token_digest(settings)  # refuses to build with an unsafe token
+    refuse_unsafe(settings)  # before anything is created
+    digest = operator_token_digest(settings)
     owns_engine = engine is None
     engine = engine or make_engine(settings)
 

@@ -8,8 +8,8 @@ import logging
 import os
 import secrets
 
-from lienthong.config import MIN_TOKEN_LENGTH, PLACEHOLDER_TOKENS, Environment, Settings
-from lienthong.errors import ConfigurationError
+from lienthong.config import Environment, Settings
+from lienthong.preflight import operator_token_is_safe, refuse_unsafe
 
 log = logging.getLogger("lienthong")
 
@@ -19,22 +19,16 @@ def _digest(token: str) -> bytes:
 
 
 def operator_token_digest(settings: Settings) -> bytes:
-    """SHA-256 of the operator token; refuse unsafe tokens outside development.
+    """SHA-256 of the operator token; an unsafe token refuses the start in production.
 
     In development with no token set, one is generated once into ``data_dir/operator-token``
     (mode 0600) so that ``make run`` needs no set-up; the token itself is never logged.
     """
     token = settings.operator_token.get_secret_value() if settings.operator_token else ""
-    unsafe = token.strip().lower() in PLACEHOLDER_TOKENS or len(token) < MIN_TOKEN_LENGTH
-    if not unsafe:
+    if operator_token_is_safe(token):
         return _digest(token)
     if settings.environment is Environment.production:
-        raise ConfigurationError(
-            "LIENTHONG_OPERATOR_TOKEN is missing or a placeholder; set a random value of at "
-            f"least {MIN_TOKEN_LENGTH} characters (e.g. `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))'`)",
-            code="unsafe-operator-token",
-        )
+        refuse_unsafe(settings)  # raises unsafe-operator-token
     if token:
         log.warning("operator token is weak; acceptable only in %s mode", settings.environment)
         return _digest(token)

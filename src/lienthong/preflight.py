@@ -1,0 +1,66 @@
+"""What the platform checks before it creates anything: unsafe settings refuse the start.
+
+``lienthong serve`` (and ``create_app``) call ``refuse_unsafe`` first, so a refused start leaves
+no database file, key or data folder behind; the CLI prints one line and exits with
+``STARTUP_REFUSED`` (docs/cli.md). In production: a strong operator token and audit subject
+key, provisioned token and audit signing keys; everywhere: a capped token lifetime.
+"""
+
+from __future__ import annotations
+
+from lienthong.config import PLACEHOLDER_TOKENS, Environment, Settings
+from lienthong.errors import ConfigurationError
+from lienthong.security.entropy import HOW_TO_MAKE_ONE, MIN_SECRET_BITS, strong_enough
+from lienthong.security.keys import tokens_dir
+
+STARTUP_REFUSED = 78  # EX_CONFIG (sysexits.h): a configuration error
+MAX_TOKEN_TTL_SECONDS = 3600
+
+
+def operator_token_is_safe(token: str) -> bool:
+    return token.strip().lower() not in PLACEHOLDER_TOKENS and strong_enough(token)
+
+
+def refuse_unsafe(settings: Settings) -> None:
+    """Raise ConfigurationError (with a specific code) for the first unsafe setting."""
+    if not 1 <= settings.token_ttl_seconds <= MAX_TOKEN_TTL_SECONDS:
+        raise ConfigurationError(
+            f"LIENTHONG_TOKEN_TTL_SECONDS must be between 1 and {MAX_TOKEN_TTL_SECONDS}",
+            code="invalid-token-ttl",
+        )
+    if settings.environment is not Environment.production:
+        return
+    token = settings.operator_token.get_secret_value() if settings.operator_token else ""
+    if not operator_token_is_safe(token):
+        raise ConfigurationError(
+            "LIENTHONG_OPERATOR_TOKEN is missing, a placeholder or guessable (under "
+            f"{MIN_SECRET_BITS} bits); set a random value, e.g. `{HOW_TO_MAKE_ONE}`",
+            code="unsafe-operator-token",
+        )
+    subject = settings.audit_subject_key
+    if subject is not None and not strong_enough(subject.get_secret_value()):
+        raise ConfigurationError(
+            f"LIENTHONG_AUDIT_SUBJECT_KEY is guessable (under {MIN_SECRET_BITS} bits); set a "
+            f"random value, e.g. `{HOW_TO_MAKE_ONE}`",
+            code="unsafe-audit-subject-key",
+        )
+    if subject is None and not (settings.data_dir / "keys" / "audit-subject.key").is_file():
+        raise ConfigurationError(
+            "LIENTHONG_AUDIT_SUBJECT_KEY is not set (nor DATA_DIR/keys/audit-subject.key)",
+            code="missing-secret",
+        )
+    folder = tokens_dir(settings)
+    if not folder.is_dir() or not any(
+        not p.name.endswith(".pub.pem") for p in folder.glob("*.pem")
+    ):
+        raise ConfigurationError(
+            f"no token signing key in {folder}; run `lienthong security rotate-key` or set "
+            "LIENTHONG_TOKEN_KEYS_DIR",
+            code="missing-signing-key",
+        )
+    audit_key = settings.audit_signing_key_file or settings.data_dir / "keys" / "audit-signing.pem"
+    if not audit_key.is_file():
+        raise ConfigurationError(
+            f"audit signing key {audit_key} is missing (LIENTHONG_AUDIT_SIGNING_KEY_FILE)",
+            code="missing-signing-key",
+        )
