@@ -92,6 +92,7 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        server_header=False,  # the server software is nobody's business
     )
 
 

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(10, description="Connections kept open per process (not SQLite).")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    open_docs: bool | None = Field(
+        None, description="Serve /docs and /openapi.json; unset means yes except in production."
+    )
+    open_metrics: bool | None = Field(
+        None,
+        description="Serve /metrics without the operator token; unset means yes except in "
+        "production.",
+    )
     token_keys_dir: Path | None = Field(
         None, description="Ed25519 token keys (<kid>.pem); unset means data_dir/keys/tokens."
     )
@@ -88,6 +96,18 @@ class Settings(BaseSettings):
     @property
     def should_auto_upgrade(self) -> bool:
         return self.is_sqlite if self.auto_upgrade is None else self.auto_upgrade
+
+    @property
+    def docs_are_open(self) -> bool:
+        if self.open_docs is None:
+            return self.environment is not Environment.production
+        return self.open_docs
+
+    @property
+    def metrics_are_open(self) -> bool:
+        if self.open_metrics is None:
+            return self.environment is not Environment.production
+        return self.open_metrics
 
     @property
     def operator_token_file(self) -> Path:

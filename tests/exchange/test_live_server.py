@@ -129,6 +129,9 @@ def test_token_grant_and_read_through_a_real_server(server: str, tmp_path: Path)
         assert read.json() == {"personal_id": personal_id(1), "full_name": "Nguyễn Văn 1"}
         assert read.headers["x-request-id"] == "live-1"
         assert read.headers["content-type"] == "application/json"
+        assert "server" not in read.headers  # no `server: uvicorn`
+        assert read.headers["cache-control"] == "no-store"
+        assert read.headers["x-content-type-options"] == "nosniff"
         missing = http.get("/api/v1/data/citizen/033090999999", headers=consumer)
         assert missing.status_code == 404
         assert missing.json()["error"]["code"] == "record-not-found"

@@ -28,6 +28,7 @@ from lienthong.security.views import router as security_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
+from lienthong.web.headers import SecurityHeaders
 from lienthong.web.middleware import BodyLimit, Metrics
 from lienthong.web.openapi import install_openapi
 from lienthong.web.operator import operator_token_digest
@@ -62,8 +63,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         summary="Provincial data integration and sharing platform",
         lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        docs_url="/docs" if settings.docs_are_open else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_are_open else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -92,4 +94,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(FastReads, prefix=API)  # innermost: the single-record read, unrouted
     app.add_middleware(BodyLimit, limit_for=limit_for)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, refusals included
     return app

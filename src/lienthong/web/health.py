@@ -9,6 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import migrate
 from lienthong.db import ping
+from lienthong.errors import Unauthorized
+from lienthong.web.deps import bearer_token
+from lienthong.web.operator import token_matches
 
 router = APIRouter(tags=["health"])
 
@@ -50,6 +53,11 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
+    """Open outside production; there, the operator token unless ``open_metrics`` is set."""
+    if not request.app.state.settings.metrics_are_open:
+        token = bearer_token(request)
+        if token is None or not token_matches(token, request.app.state.operator_digest):
+            raise Unauthorized("the metrics need the operator token", code="invalid-token")
     return Response(
         generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST
     )
