@@ -9,13 +9,19 @@ import sys
 from lienthong.config import Settings
 
 
-def run_cli(settings: Settings, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
-        "LIENTHONG_DATA_DIR": str(settings.data_dir),
-        "LIENTHONG_ENVIRONMENT": "test",  # keys (the audit's among them) generated in data_dir
-        "LIENTHONG_AUTO_UPGRADE": "false",
-    }
+def run_cli(
+    settings: Settings, *args: str, timeout: int = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = (
+        os.environ
+        | (env or {})
+        | {
+            "LIENTHONG_DATABASE_URL": settings.resolved_database_url,
+            "LIENTHONG_DATA_DIR": str(settings.data_dir),
+            "LIENTHONG_ENVIRONMENT": "test",  # keys (the audit's among them) generated in data_dir
+            "LIENTHONG_AUTO_UPGRADE": "false",
+        }
+    )
     return subprocess.run(
         [sys.executable, "-m", "lienthong.cli", *args],
         env=env,

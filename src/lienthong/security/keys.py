@@ -11,7 +11,8 @@ import contextlib
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,11 +25,25 @@ from lienthong.errors import ConfigurationError
 
 @dataclass(frozen=True)
 class KeyRing:
-    """One signing key and every key that may still verify (published in the JWKS)."""
+    """One signing key and every key that may still verify (published in the JWKS).
+
+    A retired key (``<kid>.pub.pem``) verifies only until ``retiring[kid]`` (epoch seconds):
+    its retirement time plus one token lifetime, when the last token it signed has expired.
+    """
 
     signing_kid: str
     signing_key: Ed25519PrivateKey
     verification: dict[str, Ed25519PublicKey]
+    retiring: dict[str, float] = field(default_factory=dict)
+
+    def verifying(self, now: float | None = None) -> dict[str, Ed25519PublicKey]:
+        """The keys that verify at ``now``: retired keys past their deadline are left out."""
+        moment = time.time() if now is None else now
+        return {
+            kid: key
+            for kid, key in self.verification.items()
+            if self.retiring.get(kid, moment) >= moment
+        }
 
 
 def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
@@ -79,8 +94,46 @@ def new_token_key(settings: Settings) -> str:
     return kid
 
 
+RETIRED_SUFFIX = ".retired"
+
+
+def retired_at(public_file: Path) -> float:
+    """When a ``<kid>.pub.pem`` was retired: its ``<kid>.retired`` sidecar (ISO 8601 time,
+    written by ``lienthong security retire-key``), else the file's modification time."""
+    sidecar = public_file.with_name(public_file.name.removesuffix(".pub.pem") + RETIRED_SUFFIX)
+    if sidecar.is_file():
+        try:
+            return datetime.fromisoformat(sidecar.read_text().strip()).timestamp()
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{sidecar} does not hold an ISO 8601 time", code="invalid-key"
+            ) from exc
+    return public_file.stat().st_mtime
+
+
+def retire_token_key(settings: Settings, kid: str) -> Path:
+    """Keep only the public part of ``kid`` (``<kid>.pub.pem``) and record the retirement
+    time beside it; it verifies for one more token lifetime, then nothing."""
+    folder = tokens_dir(settings)
+    private = folder / f"{kid}.pem"
+    if not private.is_file():
+        raise ConfigurationError(f"no signing key {kid!r} in {folder}", code="invalid-key")
+    others = [p for p in folder.glob("*.pem") if not p.name.endswith(".pub.pem") and p != private]
+    if not others:
+        raise ConfigurationError(
+            f"{kid} is the only signing key; run `lienthong security rotate-key` first",
+            code="invalid-key",
+        )
+    public = folder / f"{kid}.pub.pem"
+    public.write_bytes(public_pem(load_private(private).public_key()))
+    (folder / f"{kid}{RETIRED_SUFFIX}").write_text(datetime.now(UTC).isoformat() + "\n")
+    private.unlink()
+    return public
+
+
 def load_token_keys(settings: Settings) -> KeyRing:
-    """Private keys ``<kid>.pem`` sign and verify; ``<kid>.pub.pem`` only verify (retiring)."""
+    """Private keys ``<kid>.pem`` sign and verify; ``<kid>.pub.pem`` only verify (retiring),
+    until their retirement time plus the token lifetime."""
     folder = tokens_dir(settings)
     private = (
         sorted(p for p in folder.glob("*.pem") if not p.name.endswith(".pub.pem"))
@@ -98,14 +151,19 @@ def load_token_keys(settings: Settings) -> KeyRing:
         private = sorted(p for p in folder.glob("*.pem") if not p.name.endswith(".pub.pem"))
     keys = {p.name.removesuffix(".pem"): load_private(p) for p in private}
     verification = {kid: k.public_key() for kid, k in keys.items()}
+    retiring: dict[str, float] = {}
     for path in folder.glob("*.pub.pem"):
         public = serialization.load_pem_public_key(path.read_bytes())
-        if isinstance(public, Ed25519PublicKey):
-            verification[path.name.removesuffix(".pub.pem")] = public
+        retired = path.name.removesuffix(".pub.pem")
+        if isinstance(public, Ed25519PublicKey) and retired not in keys:
+            verification[retired] = public
+            retiring[retired] = retired_at(path) + settings.token_ttl_seconds
     kid = settings.token_signing_kid or max(keys)
     if kid not in keys:
         raise ConfigurationError(f"signing key {kid!r} not found in {folder}", code="invalid-key")
-    return KeyRing(signing_kid=kid, signing_key=keys[kid], verification=verification)
+    return KeyRing(
+        signing_kid=kid, signing_key=keys[kid], verification=verification, retiring=retiring
+    )
 
 
 def single_key(settings: Settings, configured: Path | None, name: str) -> Ed25519PrivateKey:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lienthong.errors import Unauthorized
+from lienthong.preflight import MAX_TOKEN_TTL_SECONDS
 from lienthong.registry.models import Credential, InformationSystem
 from lienthong.registry.schemas import SystemStatus
 from lienthong.registry.systems import touch, verify_secret
@@ -58,7 +59,7 @@ def jwks(ring: KeyRing) -> dict[str, Any]:
                 "kid": kid,
                 "x": raw_b64url(key),
             }
-            for kid, key in sorted(ring.verification.items())
+            for kid, key in sorted(ring.verifying().items())
         ]
     }
 
@@ -116,31 +117,36 @@ def issue_token(
 
 
 class TokenVerifier:
-    """Verify signatures once per token, then answer from a bounded cache until expiry."""
+    """Verify signatures once per token, then answer from a bounded cache until expiry.
+
+    A token lives at most ``MAX_TOKEN_TTL_SECONDS`` from its issue, and no longer than its
+    key: one signed by a retired key is refused once that key's deadline has passed.
+    """
 
     def __init__(self, ring: KeyRing, max_cached: int = 50_000) -> None:
         self.ring = ring
         self.max_cached = max_cached
-        self._cache: dict[str, Claims] = {}
+        self._cache: dict[str, tuple[Claims, float]] = {}
 
     def verify(self, token: str) -> Claims:
-        claims = self._cache.get(token)
+        cached = self._cache.get(token)
         now = time.time()
-        if claims is not None:
-            if claims.exp <= now:
+        if cached is not None:
+            claims, until = cached
+            if until <= now:
                 self._cache.pop(token, None)
                 raise Unauthorized("the access token has expired", code="token-expired")
             return claims
-        claims = self._decode(token)
+        claims, until = self._decode(token, now)
         if len(self._cache) >= self.max_cached:
             self._cache.clear()
-        self._cache[token] = claims
+        self._cache[token] = (claims, until)
         return claims
 
-    def _decode(self, token: str) -> Claims:
+    def _decode(self, token: str, now: float) -> tuple[Claims, float]:
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = self.ring.verification.get(str(kid))
+            kid = str(jwt.get_unverified_header(token).get("kid"))
+            key = self.ring.verifying(now).get(kid)
             if key is None:
                 raise Unauthorized("the access token is not valid", code="invalid-token")
             data = jwt.decode(
@@ -148,8 +154,11 @@ class TokenVerifier:
                 key,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "sub", "jti", "iss"]},
+                options={"require": ["exp", "iat", "sub", "jti", "iss"]},
             )
+            if int(data["exp"]) - int(data["iat"]) > MAX_TOKEN_TTL_SECONDS:
+                raise Unauthorized("the access token lives too long", code="invalid-token")
+            until = min(float(data["exp"]), self.ring.retiring.get(kid, float(data["exp"])))
             return Claims(
                 int(data["sub"]),
                 int(data["cid"]),
@@ -158,7 +167,7 @@ class TokenVerifier:
                 str(data["client_id"]),
                 str(data["jti"]),
                 int(data["exp"]),
-            )
+            ), until
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the access token has expired", code="token-expired") from exc
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
