@@ -30,6 +30,7 @@ from lienthong.ingest.pipeline import (
 )
 from lienthong.ingest.schemas import CheckReport
 from lienthong.ingest.sources import Source, open_source
+from lienthong.spreadsheet import safe_frame
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
@@ -134,6 +135,7 @@ def _reference(engine: Engine, standard: str) -> tuple[StandardSpec, CodeBook, p
 
 
 def _write_findings(out: IO[bytes], findings: pl.DataFrame, *, header: bool) -> None:
-    findings.select("row", "field", "code", "severity", "message").write_csv(
+    # Fields and messages quote the sector's file: neutralised before a person opens them.
+    safe_frame(findings.select("row", "field", "code", "severity", "message")).write_csv(
         out, include_header=header
     )

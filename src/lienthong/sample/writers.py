@@ -19,6 +19,7 @@ import openpyxl
 import polars as pl
 
 from lienthong.sample.truth import SourceFile
+from lienthong.spreadsheet import safe_cell, safe_frame
 
 # Vietnamese tone marks: Windows-1258 writes them as combining characters after the letter.
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -54,7 +55,7 @@ def _frame(file: SourceFile) -> pl.DataFrame:
 
 def write_csv(file: SourceFile, path: Path) -> None:
     """UTF-8 CSV, header of standard field names; a missing value is an empty cell."""
-    _frame(file).write_csv(path, line_terminator="\n")
+    safe_frame(_frame(file)).write_csv(path, line_terminator="\n")
 
 
 def write_legacy_csv(file: SourceFile, path: Path, headers: dict[str, str]) -> None:
@@ -65,7 +66,7 @@ def write_legacy_csv(file: SourceFile, path: Path, headers: dict[str, str]) -> N
     writer.writerow([headers[n] for n in names])
     columns = [file.columns[n] for n in names]
     for row in zip(*columns, strict=True):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     path.write_bytes(to_cp1258(buffer.getvalue()))
 
 
@@ -81,7 +82,7 @@ def _cell(name: str, value: Any, date_fields: set[str], bool_fields: set[str]) -
         return date.fromisoformat(value)
     if name in bool_fields:
         return value == "true"
-    return value
+    return safe_cell(value)
 
 
 def write_xlsx(
