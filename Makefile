@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The suite spreads over the machine's cores (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test fuzz lint bench venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The API fuzzing alone, longer than in `make test`: FUZZ_EXAMPLES, FUZZ_STEPS, FUZZ_SEED.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_STEPS=$${FUZZ_STEPS:-40} $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m fuzz -s $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
