@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, delete, select, text
 
 from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import runs
-from lienthong.linkage.models import Link, Review
+from lienthong.linkage.ids import master_id_key
+from lienthong.linkage.models import Link, Master, Pair, Review
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
 from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
 from tests.registry.factories import make_org
@@ -54,7 +56,7 @@ def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
         request=IngestRequest(path=cards, standard="health_insurance", system=system),
     )
     with transaction(engine) as session:
-        runs.run(session=session)
+        runs.run(session=session, id_key=master_id_key(settings))
         link = session.scalar(select(Link).where(Link.record_key == personal_id(1)))
         assert link is not None
         members = session.scalars(select(Link).where(Link.master_id == link.master_id)).all()
@@ -129,3 +131,42 @@ def test_review_queue_over_http_is_operator_only_and_audited(
     assert bad.status_code == 422
     decisions = [e for e in _audit(engine) if e["action"] == "linkage.review"]
     assert [(d["review_id"], d["decision"]) for d in decisions] == [(review_id, "rejected")]
+
+
+def _unkeyed(dataset: str, key: str) -> str:
+    """The id earlier versions derived: anyone knowing the personal ID could compute it."""
+    return "MP" + hashlib.sha256(f"{dataset}\x1f{key}".encode()).hexdigest()[:20]
+
+
+def _master_of(engine: Engine, dataset: str, key: str) -> str:
+    with transaction(engine) as session:
+        found = session.scalar(
+            select(Link.master_id).where(Link.dataset == dataset, Link.record_key == key)
+        )
+        assert found is not None
+        return found
+
+
+def _relink(engine: Engine, key: bytes, *, full: bool = False, fresh: bool = False) -> None:
+    with transaction(engine) as session:
+        if fresh:
+            for table in (Link, Master, Pair):
+                session.execute(delete(table))
+        runs.run(session=session, id_key=key, full=full)
+
+
+def test_master_ids_are_keyed_and_stable(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    master_id = _linked_store(engine, settings, tmp_path)
+    with transaction(engine) as session:
+        links = session.scalars(select(Link)).all()
+    assert links and all(lk.master_id != _unkeyed(lk.dataset, lk.record_key) for lk in links)
+    assert personal_id(1) not in master_id
+    key = master_id_key(settings)
+    _relink(engine, key, full=True)
+    assert _master_of(engine, "citizen", personal_id(1)) == master_id
+    _relink(engine, key, fresh=True)  # linked again from nothing with the same key: the same id
+    assert _master_of(engine, "citizen", personal_id(1)) == master_id
+    _relink(engine, b"another deployment's key", fresh=True)  # another key: another id
+    assert _master_of(engine, "citizen", personal_id(1)) != master_id

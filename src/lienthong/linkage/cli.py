@@ -14,6 +14,7 @@ from lienthong.config import get_settings
 from lienthong.errors import NotFound
 from lienthong.linkage import review, runs
 from lienthong.linkage.evaluate import febrl4
+from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
@@ -33,7 +34,13 @@ KindOpt = Annotated[
 
 def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
     with cli_session() as session:
-        summaries = [asdict(s) for s in runs.run(session=session, kinds=kinds or KINDS, full=full)]
+        found = runs.run(
+            session=session,
+            id_key=master_id_key(get_settings()),
+            kinds=kinds or KINDS,
+            full=full,
+        )
+        summaries = [asdict(s) for s in found]
     if as_json:
         print_json({"runs": summaries})
         return
