@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     audit_subject_key: SecretStr | None = Field(
         None, description="HMAC key for personal IDs in the audit log; unset means a key file."
     )
+    cursor_key: SecretStr | None = Field(
+        None, description="Secret sealing pagination cursors; unset means a key file."
+    )
     master_id_key: SecretStr | None = Field(
         None, description="HMAC key naming master records; unset means a key file."
     )

@@ -18,7 +18,7 @@ from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
-from lienthong.terminal import cli_session, print_json, print_table
+from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
 linkage_app = typer.Typer(help="Master persons and businesses.", no_args_is_help=True)
 review_app = typer.Typer(help="Pairs waiting for a decision.", no_args_is_help=True)
@@ -92,7 +92,7 @@ def review_list(
     """List review items."""
     with cli_session() as session:
         items, next_cursor = review.list_reviews(
-            session=session, status=status, kind=kind, limit=limit, cursor=cursor
+            session=session, status=status, kind=kind, page=cli_page(limit, cursor)
         )
         rows = [_review_dict(i) for i in items]
     if as_json:
