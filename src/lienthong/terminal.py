@@ -45,7 +45,7 @@ def cli_session() -> Iterator[Session]:
 
 
 def cli_page(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> PageRequest:
-    """A page for a listing command; its cursors open in the API too (the same key)."""
+    """A page for a listing command, its cursors sealed with the deployment's key."""
     return PageRequest(seal=cursor_seal(get_settings()), limit=limit, cursor=cursor)
 
 
