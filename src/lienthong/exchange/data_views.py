@@ -75,7 +75,7 @@ async def list_data(request: Request, dataset: str) -> Response:
     rt: Runtime = request.app.state.exchange
     query = request.query_params
 
-    async def work(gate: Gate) -> Released:
+    def work(gate: Gate) -> Released:
         ctx = gate.context(dataset)
         filters = {k: v for k, v in query.items() if k not in PAGING}
         for name in filters:
@@ -115,7 +115,7 @@ async def lookup(request: Request, dataset: str) -> Response:
     rt: Runtime = request.app.state.exchange
     raw = await request.body()
 
-    async def work(gate: Gate) -> Released:
+    def work(gate: Gate) -> Released:
         ctx = gate.context(dataset)
         try:
             keys = LookupRequest.model_validate_json(raw).keys

@@ -43,7 +43,7 @@ async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key
         prefetched.append(row)
         return live
 
-    async def work(gate: Gate) -> Released:
+    def work(gate: Gate) -> Released:
         ctx = gate.context(dataset)
         row = prefetched[0] if prefetched else fetch_one(rt.hot, ctx.dataset, key)
         return Released(

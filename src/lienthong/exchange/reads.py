@@ -82,7 +82,7 @@ class Gate:
         if described is None:
             with rt.engine.connect() as conn:
                 described = rt.datasets.load(conn, dataset)
-        key_granted = all(f in access.fields for f in described.info.key_fields)
+        key_granted = set(described.info.key_fields).issubset(access.fields)
         return ReadContext(
             self.claims,
             described,
@@ -145,7 +145,7 @@ def read_event(
         actor=gate.claims.actor(),
         dataset=target,
         count=len(shown),
-        fields=sorted(fields),
+        fields=list(fields),
         purpose=gate.purpose,
         on_behalf_of=gate.on_behalf_of,
         request_id=gate.request_id,

@@ -100,7 +100,7 @@ def granted_master(*, gate: Gate, session: Session, kind: str, master_id: str) -
         attributes = _attributes(kind, visible_records)
         return {"id": master.id, "kind": master.kind, "attributes": attributes, "records": out}
 
-    granted = {f for ctx in contexts.values() for f in ctx.access.fields}
+    granted = sorted({f for ctx in contexts.values() for f in ctx.access.fields})
     shown_datasets = sorted({ctx.dataset.info.name for ctx, _ in records})
     return Released(
         "data.read",

@@ -113,7 +113,7 @@ async def read_master(request: Request, kind: str, master_id: str) -> Response:
     """Linked source records the caller's grants allow, granted fields only; audited."""
     rt: Runtime = request.app.state.exchange
 
-    async def work(gate: Gate) -> Released:
+    def work(gate: Gate) -> Released:
         with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
             return granted_master(gate=gate, session=session, kind=kind, master_id=master_id)
 
