@@ -59,3 +59,18 @@ def test_production_refuses_to_run_without_the_keys(tmp_path: Path) -> None:
         cursor_seal(configured).open(cursor_seal(configured).seal([1], ()), (), 1) == [1]
         and master_id_key(configured) == b"m" * 32
     )
+
+
+def test_a_cursor_has_one_text_only() -> None:
+    """Base64 leaves spare bits in the last character: every other spelling is refused."""
+    seal = CursorSeal(b"one deployment")
+    for n in range(40):  # lengths and last characters of every kind
+        cursor = seal.seal(["x" * n], ())
+        assert seal.open(cursor, (), 1) == ["x" * n]
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        for other in alphabet.replace(cursor[-1], ""):
+            with pytest.raises(ValidationFailed):
+                seal.open(cursor[:-1] + other, (), 1)
+        for noise in ("=", "==", "\n", " ", "!"):
+            with pytest.raises(ValidationFailed):
+                seal.open(cursor + noise, (), 1)

@@ -59,6 +59,10 @@ def _bound(context: Sequence[Any]) -> bytes:
     return json.dumps(list(context), separators=(",", ":"), default=_canonical).encode()
 
 
+def _text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 class CursorSeal:
     """Seals positions into cursors and opens them again, for one context each."""
 
@@ -71,8 +75,7 @@ class CursorSeal:
     def seal(self, position: Sequence[Any], context: Sequence[Any]) -> str:
         nonce = os.urandom(NONCE_BYTES)
         plain = json.dumps(list(position), separators=(",", ":"), default=str).encode()
-        sealed = nonce + self._aead.encrypt(nonce, plain, _bound(context))
-        return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+        return _text(nonce + self._aead.encrypt(nonce, plain, _bound(context)))
 
     def open(self, cursor: str, context: Sequence[Any], width: int) -> list[Any]:
         """The position sealed in ``cursor`` for this context; else 422 ``invalid-cursor``."""
@@ -80,7 +83,9 @@ class CursorSeal:
             raise invalid_cursor()
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            if len(raw) <= NONCE_BYTES:
+            # One text per cursor: base64 ignores stray characters and the spare bits of
+            # the last one, so an edited text could still decode to the same bytes.
+            if len(raw) <= NONCE_BYTES or _text(raw) != cursor:
                 raise invalid_cursor()
             plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound(context))
             position = json.loads(plain)
