@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ from lienthong.linkage.models import Link
 from lienthong.linkage.truth import entity_of, read_sample, score_against
 from lienthong.prepare import prepare_database
 from lienthong.sample import generate_province
+
+ID_KEY = secrets.token_bytes(32)  # a throwaway deployment's LIENTHONG_MASTER_ID_KEY
 
 
 def main() -> None:
@@ -51,7 +54,9 @@ def main() -> None:
         with transaction(engine) as session:
             for kind in ("person", "business"):
                 t = time.perf_counter()
-                summaries[kind] = service.link(session=session, kind=kind, frames=sample.frames)
+                summaries[kind] = service.link(
+                    session=session, kind=kind, frames=sample.frames, id_key=ID_KEY
+                )
                 print(f"{kind}: {summaries[kind]} in {time.perf_counter() - t:.1f} s")
         seconds = time.perf_counter() - started
         with transaction(engine) as session:

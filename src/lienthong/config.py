@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     audit_subject_key: SecretStr | None = Field(
         None, description="HMAC key for personal IDs in the audit log; unset means a key file."
     )
+    cursor_key: SecretStr | None = Field(
+        None, description="Secret sealing pagination cursors; unset means a key file."
+    )
+    master_id_key: SecretStr | None = Field(
+        None, description="HMAC key naming master records; unset means a key file."
+    )
     audit_checkpoint_every: int = Field(1000, description="Audit entries between checkpoints.")
     audit_checkpoint_seconds: float = Field(
         60.0, description="Longest time between audit checkpoints while entries arrive."

@@ -6,8 +6,12 @@ Each class carries a stable kebab-case ``code`` (documented in docs/errors.md), 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+# Where a request parser says a problem lies; the field path follows it.
+_LOCATIONS = frozenset({"body", "query", "path", "header"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,20 @@ class ValidationFailed(LienthongError):
     def on(cls, field: str, code: str, message: str) -> ValidationFailed:
         """A validation error about a single field."""
         return cls(message, details=[ErrorDetail(field, code, message)])
+
+    @classmethod
+    def of_parser(cls, errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
+        """From a request parser's errors (``loc``, ``type``, ``msg``: pydantic, FastAPI)."""
+        details = [
+            ErrorDetail(_field(tuple(e.get("loc", ()))), e["type"].replace("_", "-"), e["msg"])
+            for e in errors
+        ]
+        return cls("the request is not valid", details=details)
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in _LOCATIONS else loc)]
+    return ".".join(parts) or (str(loc[0]) if loc else None)
 
 
 class Unauthorized(LienthongError):

@@ -8,6 +8,8 @@ key, provisioned token and audit signing keys; everywhere: a capped token lifeti
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from lienthong.config import PLACEHOLDER_TOKENS, Environment, Settings
 from lienthong.errors import ConfigurationError
 from lienthong.security.entropy import HOW_TO_MAKE_ONE, MIN_SECRET_BITS, strong_enough
@@ -15,6 +17,13 @@ from lienthong.security.keys import tokens_dir
 
 STARTUP_REFUSED = 78  # EX_CONFIG (sysexits.h): a configuration error
 MAX_TOKEN_TTL_SECONDS = 3600
+# Secret settings checked in production: (setting, its key file under DATA_DIR/keys, required to
+# start). The master-id key is needed only by linking, which refuses to run without it.
+SECRETS = (
+    ("audit_subject_key", "audit-subject.key", True),
+    ("cursor_key", "cursor.key", True),
+    ("master_id_key", "master-id.key", False),
+)
 
 
 def operator_token_is_safe(token: str) -> bool:
@@ -37,18 +46,19 @@ def refuse_unsafe(settings: Settings) -> None:
             f"{MIN_SECRET_BITS} bits); set a random value, e.g. `{HOW_TO_MAKE_ONE}`",
             code="unsafe-operator-token",
         )
-    subject = settings.audit_subject_key
-    if subject is not None and not strong_enough(subject.get_secret_value()):
-        raise ConfigurationError(
-            f"LIENTHONG_AUDIT_SUBJECT_KEY is guessable (under {MIN_SECRET_BITS} bits); set a "
-            f"random value, e.g. `{HOW_TO_MAKE_ONE}`",
-            code="unsafe-audit-subject-key",
-        )
-    if subject is None and not (settings.data_dir / "keys" / "audit-subject.key").is_file():
-        raise ConfigurationError(
-            "LIENTHONG_AUDIT_SUBJECT_KEY is not set (nor DATA_DIR/keys/audit-subject.key)",
-            code="missing-secret",
-        )
+    for setting, file, required in SECRETS:
+        value: SecretStr | None = getattr(settings, setting)
+        name = f"LIENTHONG_{setting.upper()}"
+        if value is not None and not strong_enough(value.get_secret_value()):
+            raise ConfigurationError(
+                f"{name} is guessable (under {MIN_SECRET_BITS} bits); set a random value, "
+                f"e.g. `{HOW_TO_MAKE_ONE}`",
+                code=f"unsafe-{setting.replace('_', '-')}",
+            )
+        if required and value is None and not (settings.data_dir / "keys" / file).is_file():
+            raise ConfigurationError(
+                f"{name} is not set (nor DATA_DIR/keys/{file})", code="missing-secret"
+            )
     folder = tokens_dir(settings)
     if not folder.is_dir() or not any(
         not p.name.endswith(".pub.pem") for p in folder.glob("*.pem")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lienthong.config import get_settings
 from lienthong.db import make_engine, transaction
 from lienthong.errors import LienthongError
+from lienthong.paging import DEFAULT_LIMIT, PageRequest, cursor_seal
 from lienthong.prepare import prepare_database
 
 console = Console()
@@ -41,6 +42,11 @@ def cli_session() -> Iterator[Session]:
     """One transaction for one command, on the configured database."""
     with cli_engine() as engine, transaction(engine) as session:
         yield session
+
+
+def cli_page(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> PageRequest:
+    """A page for a listing command, its cursors sealed with the deployment's key."""
+    return PageRequest(seal=cursor_seal(get_settings()), limit=limit, cursor=cursor)
 
 
 def _plain(value: Any) -> Any:

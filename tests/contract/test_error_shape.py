@@ -89,8 +89,15 @@ def _cases(operator: dict[str, str]) -> list[tuple[str, str, dict[str, Any], int
             "missing-token",
             None,
         ),
-        ("GET", "/api/v1/organisations/NOPE", {}, 404, "not-found", None),
-        ("GET", "/api/v1/organisations/H33/systems/nope", {}, 404, "not-found", None),
+        ("GET", "/api/v1/organisations/NOPE", {"headers": operator}, 404, "not-found", None),
+        (
+            "GET",
+            "/api/v1/organisations/H33/systems/nope",
+            {"headers": operator},
+            404,
+            "not-found",
+            None,
+        ),
         ("GET", "/api/v1/units/99999", {}, 404, "not-found", None),
         (
             "GET",
@@ -149,7 +156,7 @@ def _cases(operator: dict[str, str]) -> list[tuple[str, str, dict[str, Any], int
         (
             "GET",
             "/api/v1/reports/connections",
-            {"params": {"province": "99"}},
+            {"params": {"province": "99"}, "headers": operator},
             422,
             "validation-failed",
             "province",

@@ -65,6 +65,7 @@ def production(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[S
         database_url=settings.resolved_database_url,
         operator_token=STRONG,
         audit_subject_key=secrets.token_urlsafe(32),
+        cursor_key=secrets.token_urlsafe(32),
         auto_upgrade=False,
     )
     _provision(live)

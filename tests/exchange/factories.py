@@ -15,6 +15,13 @@ def make_consumer(
 ) -> dict[str, str]:
     make_org(client, operator, org)
     make_system(client, operator, org, code)
+    return issue_credential(client, operator, org, code)
+
+
+def issue_credential(
+    client: TestClient, operator: dict[str, str], org: str, code: str
+) -> dict[str, str]:
+    """A credential for a registered system (what get_token takes)."""
     response = client.post(
         f"/api/v1/organisations/{org}/systems/{code}/credentials", headers=operator
     )

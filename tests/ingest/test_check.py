@@ -20,6 +20,7 @@ from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
 from tests.cli import run_cli
 from tests.ingest.factories import citizen_row, register_system, write_citizens
+from tests.paging import a_page
 
 
 def _rows() -> list[dict[str, str]]:
@@ -34,7 +35,7 @@ def _nothing_written(engine: Engine) -> None:
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(Batch)) == 0
         assert session.scalar(select(func.count()).select_from(QuarantineRow)) == 0
-        records, _ = list_records(session=session, dataset="citizen", limit=10)
+        records, _ = list_records(session=session, dataset="citizen", page=a_page(10))
         assert records == []
 
 
@@ -90,7 +91,7 @@ def test_check_agrees_with_ingest_across_chunks(
     assert checked.rows_invalid == 4
     assert checked.finding_counts == batch.report["finding_counts"]
     with transaction(engine) as session:
-        quarantined, _ = list_quarantine(session=session, batch_id=batch.id)
+        quarantined, _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
     assert sorted(q.row for q in quarantined) == [7, 30, 31, 32]
 
 
@@ -154,10 +155,16 @@ def test_json_keys_first_met_mid_file_are_kept(
     )
     with transaction(engine) as session:
         late, _ = list_records(
-            session=session, dataset="citizen", filters={"personal_id": rows[1299]["personal_id"]}
+            session=session,
+            dataset="citizen",
+            filters={"personal_id": rows[1299]["personal_id"]},
+            page=a_page(),
         )
         early, _ = list_records(
-            session=session, dataset="citizen", filters={"personal_id": rows[9]["personal_id"]}
+            session=session,
+            dataset="citizen",
+            filters={"personal_id": rows[9]["personal_id"]},
+            page=a_page(),
         )
     assert late[0]["phone"] == rows[1299]["phone"]
     assert early[0]["phone"] is None

@@ -10,13 +10,14 @@ from lienthong.ingest.demo import populate_sample
 from lienthong.ingest.models import Batch
 from lienthong.registry.report import connection_report
 from lienthong.store.service import list_records
+from tests.paging import a_page
 
 
 def test_populate_sample_once(engine: Engine, settings: Settings) -> None:
     assert populate_sample(engine=engine, settings=settings, persons=150) >= 4
     with transaction(engine) as session:
-        citizens, _ = list_records(session=session, dataset="citizen", limit=1000)
-        land, _ = list_records(session=session, dataset="land_parcel", limit=10)
+        citizens, _ = list_records(session=session, dataset="citizen", page=a_page(1000))
+        land, _ = list_records(session=session, dataset="land_parcel", page=a_page(10))
     assert len(citizens) > 100 and land
     assert populate_sample(engine=engine, settings=settings, persons=150) == 0
 

@@ -20,6 +20,7 @@ from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
 from lienthong.web.app import create_app
 from tests.ingest.factories import citizen_row, register_system, write_citizens
+from tests.paging import a_page
 
 URL = "/api/v1/ingest/citizen"
 
@@ -62,7 +63,9 @@ def test_upload_quarantine_replay(
     assert batch["inserted"] == 18
     assert batch["report"]["finding_counts"]["duplicate-key:personal_id"] == 1
 
-    quarantine = client.get(f"/api/v1/ingest/batches/{batch['id']}/quarantine").json()["items"]
+    quarantine = client.get(
+        f"/api/v1/ingest/batches/{batch['id']}/quarantine", headers=operator
+    ).json()["items"]
     by_row = {q["row"]: q for q in quarantine}
     assert set(by_row) == {5, 10, 21}
     assert [f["code"] for f in by_row[10]["findings"]] == ["invalid-date"]
@@ -76,19 +79,21 @@ def test_upload_quarantine_replay(
     assert replayed.status_code == 200, replayed.text
     assert replayed.json()["replay_of"] == batch["id"]
     assert replayed.json()["rows_loaded"] == 2  # row 10 fixed; row 21 repeats a stored key
-    still = client.get(f"/api/v1/ingest/batches/{batch['id']}/quarantine").json()["items"]
+    still = client.get(f"/api/v1/ingest/batches/{batch['id']}/quarantine", headers=operator).json()[
+        "items"
+    ]
     assert [q["row"] for q in still] == [5]
 
     again = _upload(client, operator, path).json()
     assert (again["inserted"], again["updated"]) == (0, 0)
     assert again["unchanged"] == again["rows_loaded"] == 18
     with transaction(engine) as session:
-        records, _ = list_records(session=session, dataset="citizen", limit=100)
+        records, _ = list_records(session=session, dataset="citizen", page=a_page(100))
     assert len(records) == 19
 
-    listed = client.get("/api/v1/ingest/batches").json()["items"]
+    listed = client.get("/api/v1/ingest/batches", headers=operator).json()["items"]
     assert len(listed) == 3
-    report = client.get(f"/api/v1/ingest/batches/{batch['id']}").json()
+    report = client.get(f"/api/v1/ingest/batches/{batch['id']}", headers=operator).json()
     assert report["report"]["timings"]["total"] >= 0
 
     # Every ingest and replay is in the audit log: who, what, from where — counts, no values.
@@ -177,7 +182,7 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(
     )
     assert (batch.rows_loaded, batch.rows_quarantined) == (2, 1)
     with transaction(engine) as session:
-        (entry,), _ = list_quarantine(session=session, batch_id=batch.id)
+        (entry,), _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
         assert entry.row == 2
         assert entry.values["_source"] == lines[2]
         assert [f["code"] for f in entry.findings] == ["malformed-row"]
@@ -186,5 +191,5 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(
             session=session, settings=settings, batch_id=batch.id, fixes={entry.id: {"sex": "9"}}
         )
     with transaction(engine) as session:
-        (again,), _ = list_quarantine(session=session, batch_id=batch.id)
+        (again,), _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
         assert again.values["sex"] == "9" and again.values["_source"] == lines[2]

@@ -71,6 +71,7 @@ GIVEN_F = [
     "Hương",
     "Nhung",
 ]
+ID_KEY = b"linkage tests' master id key"  # what LIENTHONG_MASTER_ID_KEY is in production
 COMMUNES = [f"{n:05d}" for n in range(12000, 12040)]
 OLD_COMMUNES = {f"{n:05d}": [f"{12000 + (n - 9000) % 40:05d}"] for n in range(9000, 9040)}
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, delete, select, text, update
 
 from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import runs
-from lienthong.linkage.models import Link, Review
+from lienthong.linkage.ids import master_id_key
+from lienthong.linkage.models import Link, Master, Pair, Review
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
 from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
 from tests.registry.factories import make_org
@@ -54,7 +56,7 @@ def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
         request=IngestRequest(path=cards, standard="health_insurance", system=system),
     )
     with transaction(engine) as session:
-        runs.run(session=session)
+        runs.run(session=session, id_key=master_id_key(settings))
         link = session.scalar(select(Link).where(Link.record_key == personal_id(1)))
         assert link is not None
         members = session.scalars(select(Link).where(Link.master_id == link.master_id)).all()
@@ -92,8 +94,10 @@ def test_master_serves_only_granted_datasets_and_fields(
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-master"
     entries = [e for e in _audit(engine) if e.get("dataset") == "masters/person"]
     reads = [e for e in entries if e["action"] == "data.read"]
-    assert [(e["outcome"], e["count"]) for e in reads] == [("ok", 1)]
-    assert reads[0]["request_id"] == "m-1" and reads[0]["datasets"] == ["citizen"]
+    # A read that shows nothing (no grant yet, no such master) is audited as the read it is,
+    # like a single-record read answered 404.
+    assert [(e["outcome"], e["count"]) for e in reads] == [("ok", 0), ("ok", 1), ("ok", 0)]
+    assert reads[1]["request_id"] == "m-1" and reads[1]["datasets"] == ["citizen"]
     assert personal_id(1) not in json.dumps(reads)
 
 
@@ -129,3 +133,112 @@ def test_review_queue_over_http_is_operator_only_and_audited(
     assert bad.status_code == 422
     decisions = [e for e in _audit(engine) if e["action"] == "linkage.review"]
     assert [(d["review_id"], d["decision"]) for d in decisions] == [(review_id, "rejected")]
+
+
+def _portal(client: TestClient, operator: dict[str, str], **grant: Any) -> dict[str, str]:
+    """The token of a consumer system with an approved grant on citizens."""
+    make_org(client, operator, "H33.01")
+    token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
+    approve(client, operator, request_grant(client, token, **grant)["id"])
+    return token
+
+
+def _unkeyed(dataset: str, key: str) -> str:
+    """The id earlier versions derived: anyone knowing the personal ID could compute it."""
+    return "MP" + hashlib.sha256(f"{dataset}\x1f{key}".encode()).hexdigest()[:20]
+
+
+def _master_of(engine: Engine, dataset: str, key: str) -> str:
+    with transaction(engine) as session:
+        found = session.scalar(
+            select(Link.master_id).where(Link.dataset == dataset, Link.record_key == key)
+        )
+        assert found is not None
+        return found
+
+
+def _relink(engine: Engine, key: bytes, *, full: bool = False, fresh: bool = False) -> None:
+    with transaction(engine) as session:
+        if fresh:
+            for table in (Link, Master, Pair):
+                session.execute(delete(table))
+        runs.run(session=session, id_key=key, full=full)
+
+
+def test_master_ids_are_keyed_and_stable(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    master_id = _linked_store(engine, settings, tmp_path)
+    with transaction(engine) as session:
+        links = session.scalars(select(Link)).all()
+    assert links and all(lk.master_id != _unkeyed(lk.dataset, lk.record_key) for lk in links)
+    assert personal_id(1) not in master_id
+    key = master_id_key(settings)
+    _relink(engine, key, full=True)
+    assert _master_of(engine, "citizen", personal_id(1)) == master_id
+    _relink(engine, key, fresh=True)  # linked again from nothing with the same key: the same id
+    assert _master_of(engine, "citizen", personal_id(1)) == master_id
+    _relink(engine, b"another deployment's key", fresh=True)  # another key: another id
+    assert _master_of(engine, "citizen", personal_id(1)) != master_id
+
+
+def test_legacy_master_ids_are_refused_then_replaced(
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    master_id = _linked_store(engine, settings, tmp_path)
+    legacy = _unkeyed("citizen", personal_id(1))
+    with transaction(engine) as session:  # as an earlier version stored it
+        session.execute(update(Link).where(Link.master_id == master_id).values(master_id=legacy))
+        session.execute(update(Master).where(Master.id == master_id).values(id=legacy))
+    token = _portal(client, operator)
+    old = client.get(f"/api/v1/masters/person/{legacy}", headers=token | PURPOSE)
+    assert old.status_code == 404 and old.json()["error"]["code"] == "unknown-master"
+    _relink(engine, master_id_key(settings))
+    renamed = _master_of(engine, "citizen", personal_id(1))
+    assert renamed == master_id
+    with transaction(engine) as session:
+        assert session.get(Master, legacy) is None
+    assert client.get(f"/api/v1/masters/person/{renamed}", headers=token | PURPOSE).is_success
+
+
+def test_linked_record_key_leaves_only_when_every_key_field_is_granted(
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    master_id = _linked_store(engine, settings, tmp_path)
+    token = _portal(client, operator, fields=["full_name"])
+    health = request_grant(
+        client, token, dataset="health_insurance", fields=["full_name", "card_number"]
+    )
+    approve(client, operator, health["id"])
+    ok = client.get(f"/api/v1/masters/person/{master_id}", headers=token | PURPOSE)
+    assert ok.status_code == 200, ok.text
+    records = {r["dataset"]: r for r in ok.json()["records"]}
+    assert records["citizen"]["key"] is None
+    assert records["citizen"]["fields"] == {"full_name": "Nguyễn Văn 1"}
+    assert records["health_insurance"]["key"] == "HN4330000000001"
+    assert personal_id(1) not in ok.text
+
+
+def test_master_reads_are_in_the_subject_report(
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    master_id = _linked_store(engine, settings, tmp_path)
+    token = _portal(client, operator, fields=["full_name"])
+    url = f"/api/v1/masters/person/{master_id}"
+    assert client.get(url, headers=token | PURPOSE | {"X-Request-Id": "m-2"}).is_success
+    report = client.get(f"/api/v1/audit/subjects/{personal_id(1)}", headers=operator).json()
+    assert [(i["request_id"], i["dataset"]) for i in report["items"]] == [("m-2", "masters/person")]
+    other = client.get(f"/api/v1/audit/subjects/{personal_id(2)}", headers=operator).json()
+    assert other["items"] == []

@@ -17,6 +17,7 @@ from lienthong.linkage.truth import entity_of, read_sample, score_against
 from lienthong.sample import generate_province
 from tests.cli import run_cli
 from tests.ingest.factories import register_system
+from tests.linkage.factories import ID_KEY
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_default_province_reaches_the_accuracy_target(engine: Engine, province: 
     with transaction(engine) as session:
         truth, sample = read_sample(session=session, truth_path=province)
         for kind in ("person", "business"):
-            service.link(session=session, kind=kind, frames=sample.frames)
+            service.link(session=session, kind=kind, frames=sample.frames, id_key=ID_KEY)
     persons, unlinked = score_against(
         _links(engine, "person"), entity_of(truth, sample.rows, "person")
     )

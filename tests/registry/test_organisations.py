@@ -10,7 +10,7 @@ API = "/api/v1/organisations"
 def test_create_and_read(client: TestClient, operator: dict[str, str]) -> None:
     made = make_org(client, operator, "000.00.33.H33", name="Sở Y tế tỉnh Hưng Yên")
     assert made["unit_version"] == "2025"
-    got = client.get(f"{API}/000.00.33.H33").json()
+    got = client.get(f"{API}/000.00.33.H33", headers=operator).json()
     assert got["name"] == "Sở Y tế tỉnh Hưng Yên" and got["active"] is True
 
 
@@ -99,15 +99,17 @@ def test_update_parent_and_deactivate(client: TestClient, operator: dict[str, st
     assert cycle.json()["error"]["details"][0]["code"] == "invalid-parent"
     gone = client.post(f"{API}/H33/deactivate", headers=operator).json()
     assert gone["active"] is False
-    listed = client.get(API, params={"active": "true"}).json()["items"]
+    listed = client.get(API, params={"active": "true"}, headers=operator).json()["items"]
     assert [o["code"] for o in listed] == ["UB33"]
 
 
 def test_list_pages(client: TestClient, operator: dict[str, str]) -> None:
     for i in range(5):
         make_org(client, operator, f"P{i}")
-    first = client.get(API, params={"limit": 2}).json()
-    rest = client.get(API, params={"limit": 10, "cursor": first["next_cursor"]}).json()
+    first = client.get(API, params={"limit": 2}, headers=operator).json()
+    rest = client.get(
+        API, params={"limit": 10, "cursor": first["next_cursor"]}, headers=operator
+    ).json()
     assert [o["code"] for o in first["items"] + rest["items"]] == [f"P{i}" for i in range(5)]
     assert rest["next_cursor"] is None
 
@@ -135,7 +137,7 @@ def test_csv_import_reports_rejected_rows(client: TestClient, operator: dict[str
         (7, "unit_code", "unknown-unit"),
         (8, "level", "enum"),
     ]
-    assert client.get(f"{API}/SYT33").json()["parent_code"] == "UB33"
+    assert client.get(f"{API}/SYT33", headers=operator).json()["parent_code"] == "UB33"
 
 
 def test_csv_import_with_unknown_column_is_refused(
@@ -152,4 +154,4 @@ def test_csv_import_with_unknown_column_is_refused(
         "code": "unknown-column",
         "message": "column 'colour' is not known",
     }
-    assert client.get(API).json()["items"] == []
+    assert client.get(API, headers=operator).json()["items"] == []

@@ -22,7 +22,7 @@ def test_connection_report_by_level_and_province(
     client: TestClient, operator: dict[str, str]
 ) -> None:
     _populate(client, operator)
-    body = client.get("/api/v1/reports/connections").json()
+    body = client.get("/api/v1/reports/connections", headers=operator).json()
     assert (body["organisations"], body["connected"], body["percent"]) == (6, 3, 50.0)
     levels = {r["key"]: (r["organisations"], r["connected"]) for r in body["by_level"]}
     assert levels == {"province": (3, 2), "district": (1, 0), "commune": (2, 1)}
@@ -32,7 +32,9 @@ def test_connection_report_by_level_and_province(
 
 def test_connection_report_within_a_province(client: TestClient, operator: dict[str, str]) -> None:
     _populate(client, operator)
-    body = client.get("/api/v1/reports/connections", params={"province": "33"}).json()
+    body = client.get(
+        "/api/v1/reports/connections", params={"province": "33"}, headers=operator
+    ).json()
     rows = {r["key"]: (r["name"], r["organisations"], r["connected"]) for r in body["by_unit"]}
     assert rows == {
         "33": ("Tỉnh Hưng Yên", 2, 1),
@@ -47,5 +49,5 @@ def test_deactivated_organisations_are_not_counted(
 ) -> None:
     _populate(client, operator)
     client.post("/api/v1/organisations/UB01/deactivate", headers=operator)
-    body = client.get("/api/v1/reports/connections").json()
+    body = client.get("/api/v1/reports/connections", headers=operator).json()
     assert (body["organisations"], body["connected"]) == (5, 2)

@@ -68,5 +68,5 @@ def test_rotate_and_revoke(client: TestClient, operator: dict[str, str], engine:
 
 def test_unknown_system_is_404(client: TestClient, operator: dict[str, str]) -> None:
     make_org(client, operator, "H33")
-    assert client.get(f"{ORG}/systems/nope").status_code == 404
-    assert client.get("/api/v1/organisations/NOPE/systems").status_code == 404
+    assert client.get(f"{ORG}/systems/nope", headers=operator).status_code == 404
+    assert client.get("/api/v1/organisations/NOPE/systems", headers=operator).status_code == 404

@@ -36,7 +36,7 @@ def test_token_is_an_eddsa_jwt_verifiable_with_the_jwks(client, operator, engine
     assert claims["org"] == "H33.02" and claims["sys"] == "portal"
     assert claims["client_id"] == consumer["client_id"] and claims["jti"]
     assert claims["exp"] - claims["iat"] == 300
-    system = client.get("/api/v1/organisations/H33.02/systems/portal").json()
+    system = client.get("/api/v1/organisations/H33.02/systems/portal", headers=operator).json()
     assert system["last_seen_at"] is not None
 
 

@@ -16,6 +16,7 @@ from lienthong.store import service
 from lienthong.store.load import load_frame
 from lienthong.store.tables import history_table
 from tests.ingest.factories import citizen_row
+from tests.paging import a_page
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -78,17 +79,26 @@ def test_read_interface(engine: Engine) -> None:
         keys = [citizen_row(3)["personal_id"], "000000000000", citizen_row(1)["personal_id"]]
         found = service.get_records(session=session, dataset="citizen", keys=keys)
         assert [r["_key"] for r in found] == [keys[0], keys[2]]
-        page, cursor = service.list_records(session=session, dataset="citizen", limit=3)
+        page, cursor = service.list_records(session=session, dataset="citizen", page=a_page(3))
         assert len(page) == 3 and cursor
-        rest, end = service.list_records(session=session, dataset="citizen", cursor=cursor)
+        rest, end = service.list_records(
+            session=session, dataset="citizen", page=a_page(cursor=cursor)
+        )
         assert len(rest) == 4 and end is None
         assert [r["_key"] for r in page + rest] == sorted(r["_key"] for r in page + rest)
-        odd, _ = service.list_records(session=session, dataset="citizen", area_codes=["12166"])
+        odd, _ = service.list_records(
+            session=session, dataset="citizen", area_codes=["12166"], page=a_page()
+        )
         assert len(odd) == 4
-        none, _ = service.list_records(session=session, dataset="citizen", area_codes=[])
+        none, _ = service.list_records(
+            session=session, dataset="citizen", area_codes=[], page=a_page()
+        )
         assert none == []
         named, _ = service.list_records(
-            session=session, dataset="citizen", filters={"full_name": "Nguyễn Văn 2"}
+            session=session,
+            dataset="citizen",
+            filters={"full_name": "Nguyễn Văn 2"},
+            page=a_page(),
         )
         assert [r["full_name"] for r in named] == ["Nguyễn Văn 2"]
         with pytest.raises(NotFound) as caught:
@@ -121,16 +131,21 @@ def test_composite_keys(engine: Engine) -> None:
             session=session, dataset="land_parcel", keys=["12166~10~10", "12166~2~9"]
         )
         assert [r["_key"] for r in found] == ["12166~10~10", "12166~2~9"]
-        page, cursor = service.list_records(session=session, dataset="land_parcel", limit=2)
+        page, cursor = service.list_records(session=session, dataset="land_parcel", page=a_page(2))
         assert [r["_key"] for r in page] == ["12166~2~9", "12166~2~10"]
-        rest, _ = service.list_records(session=session, dataset="land_parcel", cursor=cursor)
+        rest, _ = service.list_records(
+            session=session, dataset="land_parcel", page=a_page(cursor=cursor)
+        )
         assert [r["_key"] for r in rest] == ["12166~10~10"]
 
 
 def test_empty_dataset_reads_nothing(engine: Engine) -> None:
     with transaction(engine) as session:
         assert service.get_records(session=session, dataset="business", keys=["0100109106"]) == []
-        assert service.list_records(session=session, dataset="business") == ([], None)
+        assert service.list_records(session=session, dataset="business", page=a_page()) == (
+            [],
+            None,
+        )
 
 
 def test_insert_fast_path_falls_back_to_merge(engine: Engine) -> None:
@@ -165,6 +180,6 @@ def test_insert_fast_path_falls_back_to_merge(engine: Engine) -> None:
             new_keys_only=True,
         )
         assert fresh.inserted == 1
-        records, _ = service.list_records(session=session, dataset="citizen")
+        records, _ = service.list_records(session=session, dataset="citizen", page=a_page())
         assert len(records) == 4
         assert session.scalar(select(func.count()).select_from(history_table(spec))) == 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from lienthong.audit.service import event, operator_actor, record, subject_reads
-from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.paging import Page
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["audit"])
 
@@ -20,12 +21,11 @@ def subject_report(
     request: Request,
     session: SessionDep,
     personal_id: str,
-    limit: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    paging: Paging,
 ) -> Page[dict[str, Any]]:
     settings = request.app.state.settings
     rows, nxt = subject_reads(
-        session=session, settings=settings, personal_id=personal_id, limit=limit, cursor=cursor
+        session=session, settings=settings, personal_id=personal_id, page=paging
     )
     record(
         session=session,

@@ -13,7 +13,7 @@ from lienthong.exchange import grants
 from lienthong.exchange.schemas import GrantRead, GrantRequest
 from lienthong.exchange.store_link import known_fields
 from lienthong.registry.systems import get_system
-from lienthong.terminal import cli_session, print_json, print_table
+from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
 grants_app = typer.Typer(help="Grants: who may read which data, for what.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
@@ -86,7 +86,9 @@ def list_(
 ) -> None:
     """List grants."""
     with cli_session() as session:
-        rows, _ = grants.list_grants(session=session, status=status, dataset=dataset, limit=limit)
+        rows, _ = grants.list_grants(
+            session=session, status=status, dataset=dataset, page=cli_page(limit)
+        )
         _show(
             [
                 grants.to_read(g, *grants.get_grant(session=session, grant_id=g.id)[1:])

@@ -1,100 +1,136 @@
-"""Data routes: one record, a filtered page, a bulk lookup (async: the audit commit is awaited).
+"""Data routes: one record, a filtered page, a bulk lookup — each through exchange.guard.
 
-Database work on this path is a handful of indexed lookups done inline (cheaper than a thread
-hop); the only wait is for the group commit of the audit entry. The single-record read is
-normally answered before routing by exchange.fast_reads (same function, same answers).
+The routes read their own input (page, filters, body) inside the guarded work, after the
+caller is authorised: a request without a token is 401 whatever else is wrong with it. Database
+work on this path is a handful of indexed lookups done inline (cheaper than a thread hop); the
+only wait is for the group commit of the audit entry. The single-record read is normally
+answered before routing by exchange.fast_reads (same function, same answers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
-from lienthong.errors import Forbidden, LienthongError
-from lienthong.exchange.fast_reads import claims_of, encode, read_record, refused
-from lienthong.exchange.reads import ReadContext, authorise, read_event, request_id, shape, visible
+from lienthong.errors import Forbidden, ValidationFailed
+from lienthong.exchange.fast_reads import read_record
+from lienthong.exchange.guard import Released, Shown, guarded
+from lienthong.exchange.reads import Gate, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.schemas import LookupRequest, LookupResult, RecordPage
-from lienthong.paging import DEFAULT_LIMIT
-from lienthong.security.tokens import Claims
+from lienthong.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, limit_from
+from lienthong.security.deps import SystemToken
 from lienthong.store.service import get_records, list_records
 
-router = APIRouter(tags=["data"])
-
-
-def _json(body: Any, rid: str) -> Response:
-    return Response(encode(body), media_type="application/json", headers={"X-Request-Id": rid})
-
-
-async def _guarded(
-    request: Request, dataset: str, work: Callable[[Runtime, ReadContext], Awaitable[Any]]
-) -> Response:
-    rt: Runtime = request.app.state.exchange
-    headers = request.headers
-    rid = request_id(headers)
-    claims: Claims | None = None
-    try:
-        claims = claims_of(rt, headers.get("authorization"))
-        ctx = authorise(rt, claims, dataset, headers, rid)
-        return _json(await work(rt, ctx), rid)
-    except LienthongError as error:
-        error.headers = refused(rt, error, claims, dataset, headers, rid)  # type: ignore[attr-defined]
-        raise
+router = APIRouter(tags=["data"], dependencies=[SystemToken])
+PAGING = frozenset({"limit", "cursor"})
+PAGE_PARAMETERS = {
+    "parameters": [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "default": DEFAULT_LIMIT,
+            },
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "next_cursor of the previous page (opaque; only for this query)",
+        },
+    ]
+}
+LOOKUP_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": LookupRequest.model_json_schema()}},
+    }
+}
 
 
 @router.get("/data/{dataset}/{key}", summary="One record, granted fields only")
 async def read_one(request: Request, dataset: str, key: str) -> Response:
     # Normally answered by exchange.fast_reads before routing; the same function either way.
     answer = await read_record(request.app.state.exchange, request.headers, dataset, key)
-    return Response(
-        answer.body, answer.status, headers=answer.headers, media_type="application/json"
-    )
+    return answer.response()
 
 
-@router.get("/data/{dataset}", response_model=RecordPage, summary="Filtered page of records")
-async def list_data(
-    request: Request,
-    dataset: str,
-    limit: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
-) -> Response:
-    filters = {k: v for k, v in request.query_params.items() if k not in {"limit", "cursor"}}
+@router.get(
+    "/data/{dataset}",
+    response_model=RecordPage,
+    summary="Filtered page of records",
+    openapi_extra=PAGE_PARAMETERS,
+)
+async def list_data(request: Request, dataset: str) -> Response:
+    """Query parameters other than ``limit`` and ``cursor`` filter on granted fields."""
+    rt: Runtime = request.app.state.exchange
+    query = request.query_params
 
-    async def work(rt: Runtime, ctx: ReadContext) -> Any:
+    def work(gate: Gate) -> Released:
+        ctx = gate.context(dataset)
+        filters = {k: v for k, v in query.items() if k not in PAGING}
         for name in filters:
             if name not in ctx.access.fields:
                 raise Forbidden(f"filtering on {name!r} is not granted", code="field-not-granted")
+        page = PageRequest(
+            seal=request.app.state.cursors,
+            limit=limit_from(query.get("limit")),
+            cursor=query.get("cursor"),
+            caller=("system", gate.claims.system_id, ctx.access.fields),
+        )
         with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
             rows, nxt = list_records(
                 session=session,
                 dataset=dataset,
                 filters=filters,
                 area_codes=ctx.access.communes,
-                limit=limit,
-                cursor=cursor,
+                page=page,
             )
-        await rt.writer.write(read_event(rt, ctx, "data.list", rows, None))
-        return {"items": [shape(ctx, r) for r in rows], "next_cursor": nxt}
 
-    return await _guarded(request, dataset, work)
+        def layout(shown: list[Shown]) -> dict[str, Any]:
+            return {"items": [s.fields for s in shown], "next_cursor": nxt}
+
+        return Released("data.list", [(ctx, r) for r in rows], layout, ctx.access.fields)
+
+    answer = await guarded(rt, request.headers, target=dataset, work=work)
+    return answer.response()
 
 
 @router.post(
-    "/data/{dataset}/lookup", response_model=LookupResult, summary="Up to 1,000 records by key"
+    "/data/{dataset}/lookup",
+    response_model=LookupResult,
+    summary="Up to 1,000 records by key",
+    openapi_extra=LOOKUP_BODY,
 )
-async def lookup(request: Request, dataset: str, body: LookupRequest) -> Response:
-    async def work(rt: Runtime, ctx: ReadContext) -> Any:
-        with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
-            found = get_records(session=session, dataset=dataset, keys=body.keys)
-        rows = [r for r in found if visible(ctx, r)]
-        await rt.writer.write(read_event(rt, ctx, "data.lookup", rows, body.keys))
-        seen = {r["_key"] for r in rows}
-        return {
-            "items": [shape(ctx, r) for r in rows],
-            "missing": [k for k in body.keys if k not in seen],
-        }
+async def lookup(request: Request, dataset: str) -> Response:
+    rt: Runtime = request.app.state.exchange
+    raw = await request.body()
 
-    return await _guarded(request, dataset, work)
+    def work(gate: Gate) -> Released:
+        ctx = gate.context(dataset)
+        try:
+            keys = LookupRequest.model_validate_json(raw).keys
+        except ValidationError as exc:
+            raise ValidationFailed.of_parser(exc.errors()) from exc
+        with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
+            found = get_records(session=session, dataset=dataset, keys=keys)
+        rows = [r for r in found if visible(ctx, r)]
+        seen = {r["_key"] for r in rows}
+        missing = [k for k in keys if k not in seen]
+
+        def layout(shown: list[Shown]) -> dict[str, Any]:
+            return {"items": [s.fields for s in shown], "missing": missing}
+
+        return Released("data.lookup", [(ctx, r) for r in rows], layout, ctx.access.fields, keys)
+
+    answer = await guarded(rt, request.headers, target=dataset, work=work)
+    return answer.response()

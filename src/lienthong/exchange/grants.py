@@ -19,7 +19,7 @@ from lienthong.db import utcnow
 from lienthong.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from lienthong.exchange.models import Counter, Grant, Purpose
 from lienthong.exchange.schemas import GrantRead, GrantRequest, GrantStatus
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
 from lienthong.registry.models import InformationSystem, Unit
 from lienthong.registry.organisations import get_organisation
@@ -172,8 +172,7 @@ def list_grants(
     system_id: int | None = None,
     status: str | None = None,
     dataset: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Grant], str | None]:
     stmt = select(Grant)
     if system_id is not None:
@@ -182,7 +181,8 @@ def list_grants(
         stmt = stmt.where(Grant.status == status)
     if dataset is not None:
         stmt = stmt.where(Grant.dataset == dataset)
-    return keyset_page(session, stmt, keys=[Grant.id], limit=limit, cursor=cursor)
+    scope = ("grants", system_id, status, dataset)
+    return keyset_page(session, stmt, keys=[Grant.id], page=page, scope=scope)
 
 
 def decide(

@@ -1,34 +1,42 @@
-"""The read path: authorise (token, limit, purpose, liveness, grant), shape, audit.
+"""The parts of a guarded read: admit the caller, resolve its grant per dataset, shape a record
+to the granted fields, and the audit entries of a read and of a refusal.
 
 Only granted fields leave; a record outside the grant's communes is answered exactly like a
-missing one. The response waits for its audit entry to be committed (group commit).
+missing one. exchange.guard runs these parts in their one order for every personal-data answer.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from lienthong.audit.service import event, hashes
-from lienthong.errors import BadRequest, LienthongError
+from lienthong.errors import BadRequest, Forbidden, LienthongError
 from lienthong.exchange.access import Access, resolve_access
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import Dataset
-from lienthong.security.state import judge
+from lienthong.security.state import LiveState
 from lienthong.security.tokens import Claims
 
+# The per-request objects below are plain slotted classes: a frozen dataclass costs several
+# times as much to build, and the single-record read builds one of each on every request.
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class ReadContext:
+    """What one caller may read of one dataset, for the purpose it declared."""
+
     claims: Claims
     dataset: Dataset
     access: Access
     purpose: str
     on_behalf_of: str | None
     request_id: str
+    key_granted: bool  # every field of the dataset's key is granted
 
 
 _PREFIX = secrets.token_hex(6)
@@ -50,43 +58,57 @@ def admit(rt: Runtime, claims: Claims, headers: Any) -> str:
     return str(purpose)
 
 
-def authorise(
-    rt: Runtime,
-    claims: Claims,
-    dataset: str,
-    headers: Any,
-    rid: str,
-    *,
-    purpose: str | None = None,
-    live: Any = None,
-) -> ReadContext:
-    """Rate, purpose, liveness (one primary-key select), grant, dataset; else the refusal.
+@dataclass(slots=True)
+class Gate:
+    """A caller admitted (token, rate, purpose) and live; its grants, dataset by dataset."""
 
-    ``purpose`` and ``live`` are given when the caller already ran ``admit`` and fetched the
-    liveness row together with the record (exchange.store_link.fetch_with_live).
-    """
-    if purpose is None:
-        purpose = admit(rt, claims, headers)
-    if live is None:
-        live = rt.hot.first(rt.live, {"cid": claims.credential_id})
-    state = judge(live)
-    found = rt.grants.cached(state.grants_version, claims.system_id, dataset)
-    if found is None:
-        with rt.engine.connect() as conn:
-            found = rt.grants.grants_for(conn, state.grants_version, claims.system_id, dataset)
-    access = resolve_access(found, purpose, date.today())
-    described = rt.datasets.get(dataset)
-    if described is None:
-        with rt.engine.connect() as conn:
-            described = rt.datasets.load(conn, dataset)
-    return ReadContext(claims, described, access, purpose, headers.get("x-on-behalf-of"), rid)
+    rt: Runtime
+    claims: Claims
+    purpose: str
+    state: LiveState
+    on_behalf_of: str | None
+    request_id: str
+
+    def context(self, dataset: str) -> ReadContext:
+        """The caller's access to ``dataset`` (403 ``no-grant`` / ``purpose-not-granted``)."""
+        rt = self.rt
+        version, system_id = self.state.grants_version, self.claims.system_id
+        found = rt.grants.cached(version, system_id, dataset)
+        if found is None:
+            with rt.engine.connect() as conn:
+                found = rt.grants.grants_for(conn, version, system_id, dataset)
+        access = resolve_access(found, self.purpose, date.today())
+        described = rt.datasets.get(dataset)
+        if described is None:
+            with rt.engine.connect() as conn:
+                described = rt.datasets.load(conn, dataset)
+        key_granted = set(described.info.key_fields).issubset(access.fields)
+        return ReadContext(
+            self.claims,
+            described,
+            access,
+            self.purpose,
+            self.on_behalf_of,
+            self.request_id,
+            key_granted,
+        )
+
+    def granted(self, datasets: Iterable[str]) -> dict[str, ReadContext]:
+        """A context for each dataset the caller may read for its purpose; others left out."""
+        out = {}
+        for dataset in datasets:
+            try:
+                out[dataset] = self.context(dataset)
+            except Forbidden:
+                continue
+        return out
 
 
-def visible(ctx: ReadContext, row: dict[str, Any] | None) -> bool:
+def visible(ctx: ReadContext, row: Mapping[str, Any] | None) -> bool:
     return row is not None and row.get(ctx.dataset.info.area_field) in ctx.access.communes
 
 
-def shape(ctx: ReadContext, row: dict[str, Any]) -> dict[str, Any]:
+def shape(ctx: ReadContext, row: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for name in ctx.access.fields:
         if name in row:
@@ -95,52 +117,68 @@ def shape(ctx: ReadContext, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def granted_key(ctx: ReadContext, row: Mapping[str, Any]) -> str | None:
+    """The record's key (``~``-joined) if every key field is granted, else None: a key is
+    as much the person's data as the field it is made of (a personal ID, a card number)."""
+    return str(row["_key"]) if ctx.key_granted and "_key" in row else None
+
+
+def subjects(rt: Runtime, shown: Iterable[tuple[ReadContext, Mapping[str, Any]]]) -> list[str]:
+    """Hashed personal IDs of the people whose records were returned (granted or not)."""
+    people = {str(r[f]) for ctx, r in shown for f in ctx.dataset.person_fields if r.get(f)}
+    return hashes(rt.audit, sorted(people))
+
+
 def read_event(
-    rt: Runtime, ctx: ReadContext, action: str, rows: list[dict[str, Any]], keys: list[str] | None
+    rt: Runtime,
+    gate: Gate,
+    *,
+    action: str,
+    target: str,
+    shown: list[tuple[ReadContext, Mapping[str, Any]]],
+    fields: Iterable[str],
+    keys: list[str] | None,
+    extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    people = {str(r[f]) for r in rows for f in ctx.dataset.person_fields if r.get(f)}
     return event(
         action,
-        actor=ctx.claims.actor(),
-        dataset=ctx.dataset.info.name,
-        count=len(rows),
-        fields=list(ctx.access.fields),
-        purpose=ctx.purpose,
-        on_behalf_of=ctx.on_behalf_of,
-        request_id=ctx.request_id,
+        actor=gate.claims.actor(),
+        dataset=target,
+        count=len(shown),
+        fields=list(fields),
+        purpose=gate.purpose,
+        on_behalf_of=gate.on_behalf_of,
+        request_id=gate.request_id,
         keys=hashes(rt.audit, keys) if keys is not None else None,
-        subjects=hashes(rt.audit, sorted(people)) or None,
+        subjects=subjects(rt, shown) or None,
+        **(extra or {}),
     )
-
-
-# A single-record read audits its (empty) read before answering 404: no second entry.
-_AUDITED_AS_READ = frozenset({"record-not-found"})
 
 
 def audit_refusal(
     rt: Runtime,
     claims: Claims | None,
-    dataset: str,
+    target: str,
     error: LienthongError,
     rid: str,
     purpose: str | None,
 ) -> None:
     """Every refused data request — bad or missing token, no grant, no purpose, unknown
-    dataset, over the rate — is a ``data.denied`` entry with the error code as its outcome,
-    written without making the answer wait (a server error is logged instead)."""
-    if error.status < 500 and error.code not in _AUDITED_AS_READ:
-        rt.writer.submit(denied_event(claims, dataset, error, rid, purpose))
+    dataset, bad input, over the rate — is a ``data.denied`` entry with the error code as its
+    outcome, written without making the answer wait (a server error is logged instead)."""
+    if error.status < 500:
+        rt.writer.submit(denied_event(claims, target, error, rid, purpose))
 
 
 def denied_event(
-    claims: Claims | None, dataset: str, error: LienthongError, rid: str, purpose: str | None
+    claims: Claims | None, target: str, error: LienthongError, rid: str, purpose: str | None
 ) -> dict[str, Any]:
     actor = claims.actor() if claims else {"kind": "anonymous"}
     return event(
         "data.denied",
         actor=actor,
         outcome=error.code,
-        dataset=dataset,
+        dataset=target,
         request_id=rid,
         purpose=purpose,
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from lienthong.bounds import Id
@@ -19,14 +17,14 @@ from lienthong.exchange.schemas import (
     PurposeRead,
 )
 from lienthong.exchange.store_link import known_fields
-from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.paging import Page
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
-from lienthong.security.deps import caller
+from lienthong.security.deps import AnyCaller
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["grants"])
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/purposes", response_model=list[PurposeRead])
@@ -35,8 +33,9 @@ def purposes(session: SessionDep) -> list[PurposeRead]:
 
 
 @router.post("/grants", response_model=GrantRead, status_code=status.HTTP_201_CREATED)
-def request_grant(request: Request, session: SessionDep, body: GrantRequest) -> GrantRead:
-    who = caller(request, session)
+def request_grant(
+    request: Request, session: SessionDep, who: AnyCaller, body: GrantRequest
+) -> GrantRead:
     settings = request.app.state.settings
     if who.claims is None:
         if not body.consumer_organisation or not body.consumer_system:
@@ -64,29 +63,26 @@ def request_grant(request: Request, session: SessionDep, body: GrantRequest) -> 
 
 @router.get("/grants", response_model=Page[GrantRead])
 def list_grants(
-    request: Request,
     session: SessionDep,
+    who: AnyCaller,
+    paging: Paging,
     status: GrantStatus | None = None,
     dataset: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> Page[GrantRead]:
-    who = caller(request, session)
+    """The operator sees every grant; a system only its own."""
     rows, nxt = grants.list_grants(
         session=session,
         system_id=None if who.claims is None else who.claims.system_id,
         status=status.value if status else None,
         dataset=dataset,
-        limit=limit,
-        cursor=cursor,
+        page=paging.for_caller(*who.identity),
     )
     items = [grants.to_read(g, grants.get_grant(session=session, grant_id=g.id)[1]) for g in rows]
     return Page(items=items, next_cursor=nxt)
 
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
-def show_grant(request: Request, session: SessionDep, grant_id: Id) -> GrantRead:
-    who = caller(request, session)
+def show_grant(session: SessionDep, who: AnyCaller, grant_id: Id) -> GrantRead:
     grant, system = grants.get_grant(session=session, grant_id=grant_id)
     if who.claims is not None and who.claims.system_id != grant.system_id:
         raise Forbidden("this grant belongs to another system", code="not-your-grant")

@@ -20,7 +20,14 @@ from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.ingest import check, pull, replay, service
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
-from lienthong.terminal import cli_engine, cli_session, console, print_json, print_table
+from lienthong.terminal import (
+    cli_engine,
+    cli_page,
+    cli_session,
+    console,
+    print_json,
+    print_table,
+)
 
 
 class FileFirst(TyperGroup):
@@ -206,7 +213,7 @@ def batches(
     """List ingest batches."""
     with cli_session() as session:
         rows, _ = service.list_batches(
-            session=session, standard=standard, status=status, limit=limit
+            session=session, standard=standard, status=status, page=cli_page(limit)
         )
         found = [BatchRead.model_validate(b) for b in rows]
     if json:
@@ -249,7 +256,7 @@ def quarantine(batch_id: str, status: str = "open", limit: int = 100, json: Json
             session=session,
             batch_id=batch_id,
             status=None if status == "all" else status,
-            limit=limit,
+            page=cli_page(limit),
         )
         found = [QuarantineRead.model_validate(r) for r in rows]
     if json:

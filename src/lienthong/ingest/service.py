@@ -39,7 +39,7 @@ from lienthong.ingest.pipeline import (
     with_bulk,
 )
 from lienthong.ingest.sources import Source
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry.systems import get_system
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
@@ -274,9 +274,11 @@ def _audit_batch(
     record(session=session, settings=settings, entry=entry)
 
 
-def get_batch(*, session: Session, batch_id: str) -> Batch:
+def get_batch(*, session: Session, batch_id: str, source_system: str | None = None) -> Batch:
+    """The batch; with ``source_system``, only if that system submitted it (else the same 404
+    as a missing batch: a system learns nothing of others' batches)."""
     batch = session.get(Batch, batch_id)
-    if batch is None:
+    if batch is None or source_system not in (None, batch.source_system):
         raise NotFound(f"no batch {batch_id!r}", code="unknown-batch")
     return batch
 
@@ -286,15 +288,19 @@ def list_batches(
     session: Session,
     standard: str | None = None,
     status: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    source_system: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Batch], str | None]:
+    """Batches, oldest id first; ``source_system`` (``ORG/SYSTEM``) keeps that system's."""
     stmt = select(Batch)
     if standard:
         stmt = stmt.where(Batch.standard == standard)
     if status:
         stmt = stmt.where(Batch.status == status)
-    return keyset_page(session, stmt, keys=[Batch.id], limit=limit, cursor=cursor)
+    if source_system is not None:
+        stmt = stmt.where(Batch.source_system == source_system)
+    scope = ("ingest.batches", standard, status, source_system)
+    return keyset_page(session, stmt, keys=[Batch.id], page=page, scope=scope)
 
 
 def list_quarantine(
@@ -302,11 +308,12 @@ def list_quarantine(
     session: Session,
     batch_id: str,
     status: str | None = "open",
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    source_system: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[QuarantineRow], str | None]:
-    get_batch(session=session, batch_id=batch_id)
+    get_batch(session=session, batch_id=batch_id, source_system=source_system)
     stmt = select(QuarantineRow).where(QuarantineRow.batch_id == batch_id)
     if status:
         stmt = stmt.where(QuarantineRow.status == status)
-    return keyset_page(session, stmt, keys=[QuarantineRow.id], limit=limit, cursor=cursor)
+    scope = ("ingest.quarantine", batch_id, status)
+    return keyset_page(session, stmt, keys=[QuarantineRow.id], page=page, scope=scope)

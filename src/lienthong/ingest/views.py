@@ -1,7 +1,9 @@
 """Ingest routes: streamed upload (or check), batches and reports, quarantine and replay.
 
 Uploading and replaying need the operator token (until systems sign in with their own
-credentials); the upload body is the file itself, streamed to a temporary file.
+credentials); the upload body is the file itself, streamed to a temporary file. Batches and
+their quarantine (people's rows as received) are shown to the operator and to the system
+that submitted the batch, to nobody else.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from lienthong.ingest.schemas import (
     QuarantineRead,
     ReplayRequest,
 )
-from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.paging import Page
+from lienthong.security.deps import AnyCaller
 from lienthong.standards.service import get_standard
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=1000)]
 FileName = Annotated[str, Query(description="Original file name (its extension)")]
 Format = Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")]
 MappingDoc = Annotated[str | None, Query(description="A mapping document (JSON)")]
@@ -135,21 +138,27 @@ async def upload(
 @router.get("/ingest/batches", response_model=Page[BatchRead], tags=["ingest"])
 def list_batches(
     session: SessionDep,
+    who: AnyCaller,
+    paging: Paging,
     standard: str | None = None,
     status: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> Page[BatchRead]:
+    """Every batch for the operator; a system's own batches for a system."""
     rows, nxt = service.list_batches(
-        session=session, standard=standard, status=status, limit=limit, cursor=cursor
+        session=session,
+        standard=standard,
+        status=status,
+        source_system=who.source_system,
+        page=paging.for_caller(*who.identity),
     )
     return Page(items=[BatchRead.model_validate(b) for b in rows], next_cursor=nxt)
 
 
 @router.get("/ingest/batches/{batch_id}", response_model=BatchReport, tags=["ingest"])
-def get_batch(session: SessionDep, batch_id: str) -> BatchReport:
+def get_batch(session: SessionDep, who: AnyCaller, batch_id: str) -> BatchReport:
     """Status, counts, timings and the findings summary of a batch."""
-    return BatchReport.model_validate(service.get_batch(session=session, batch_id=batch_id))
+    found = service.get_batch(session=session, batch_id=batch_id, source_system=who.source_system)
+    return BatchReport.model_validate(found)
 
 
 @router.get(
@@ -157,17 +166,17 @@ def get_batch(session: SessionDep, batch_id: str) -> BatchReport:
 )
 def list_quarantine(
     session: SessionDep,
+    who: AnyCaller,
+    paging: Paging,
     batch_id: str,
     status: Annotated[str | None, Query(description="open (default), replayed or all")] = "open",
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> Page[QuarantineRead]:
     rows, nxt = service.list_quarantine(
         session=session,
         batch_id=batch_id,
         status=None if status == "all" else status,
-        limit=limit,
-        cursor=cursor,
+        source_system=who.source_system,
+        page=paging.for_caller(*who.identity),
     )
     return Page(items=[QuarantineRead.model_validate(r) for r in rows], next_cursor=nxt)
 

@@ -14,10 +14,11 @@ from lienthong.config import get_settings
 from lienthong.errors import NotFound
 from lienthong.linkage import review, runs
 from lienthong.linkage.evaluate import febrl4
+from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
-from lienthong.terminal import cli_session, print_json, print_table
+from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
 linkage_app = typer.Typer(help="Master persons and businesses.", no_args_is_help=True)
 review_app = typer.Typer(help="Pairs waiting for a decision.", no_args_is_help=True)
@@ -33,7 +34,13 @@ KindOpt = Annotated[
 
 def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
     with cli_session() as session:
-        summaries = [asdict(s) for s in runs.run(session=session, kinds=kinds or KINDS, full=full)]
+        found = runs.run(
+            session=session,
+            id_key=master_id_key(get_settings()),
+            kinds=kinds or KINDS,
+            full=full,
+        )
+        summaries = [asdict(s) for s in found]
     if as_json:
         print_json({"runs": summaries})
         return
@@ -85,7 +92,7 @@ def review_list(
     """List review items."""
     with cli_session() as session:
         items, next_cursor = review.list_reviews(
-            session=session, status=status, kind=kind, limit=limit, cursor=cursor
+            session=session, status=status, kind=kind, page=cli_page(limit, cursor)
         )
         rows = [_review_dict(i) for i in items]
     if as_json:

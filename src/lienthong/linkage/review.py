@@ -16,7 +16,7 @@ from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.linkage.models import Review
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 
 STATUSES = ("pending", "accepted", "rejected")
 DECISIONS = ("accepted", "rejected")
@@ -27,8 +27,7 @@ def list_reviews(
     session: Session,
     status: str | None = "pending",
     kind: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Review], str | None]:
     if status is not None and status not in STATUSES:
         raise ValidationFailed.on("status", "invalid-review-status", f"unknown status {status!r}")
@@ -37,7 +36,8 @@ def list_reviews(
         stmt = stmt.where(Review.status == status)
     if kind is not None:
         stmt = stmt.where(Review.kind == kind)
-    return keyset_page(session, stmt, keys=[Review.id], limit=limit, cursor=cursor)
+    scope = ("linkage.reviews", status, kind)
+    return keyset_page(session, stmt, keys=[Review.id], page=page, scope=scope)
 
 
 def get_review(*, session: Session, review_id: int) -> Review:

@@ -35,9 +35,17 @@ def store_frames(*, session: Session, kind: str) -> dict[str, pl.DataFrame]:
     return frames
 
 
-def run(*, session: Session, kinds: Sequence[str] = KINDS, full: bool = False) -> list[RunSummary]:
+def run(
+    *, session: Session, id_key: bytes, kinds: Sequence[str] = KINDS, full: bool = False
+) -> list[RunSummary]:
     """Link the store's records of each kind (incrementally unless ``full``)."""
     return [
-        link(session=session, kind=kind, frames=store_frames(session=session, kind=kind), full=full)
+        link(
+            session=session,
+            kind=kind,
+            frames=store_frames(session=session, kind=kind),
+            id_key=id_key,
+            full=full,
+        )
         for kind in check_kinds(kinds)
     ]

@@ -7,7 +7,6 @@ pair is clustered again (cheap), so the result equals a full relink. ``full=True
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -22,12 +21,11 @@ from lienthong.linkage.cluster import cluster
 from lienthong.linkage.engine import PAIR_SCHEMA, score, unique_name_pairs
 from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
+from lienthong.linkage.ids import derive_id, is_legacy
 from lienthong.linkage.models import Link, Master, Pair, Review
 from lienthong.linkage.spec import load_spec
 from lienthong.linkage.survive import survive
 from lienthong.registry.models import UnitSuccession
-
-PREFIX = {"person": "MP", "business": "MB"}
 
 
 @dataclass
@@ -59,11 +57,6 @@ def _features(kind: str, records: pl.DataFrame, succ: Mapping[str, Sequence[str]
         .with_row_index("uid")
         .with_columns(pl.col("uid").cast(pl.Int64))
     )
-
-
-def _derived_id(kind: str, dataset: str, key: str) -> str:
-    digest = hashlib.sha256(f"{dataset}\x1f{key}".encode()).hexdigest()[:20]
-    return f"{PREFIX[kind]}{digest}"
 
 
 def _pair_rows(session: Session, kind: str) -> pl.DataFrame:
@@ -103,9 +96,15 @@ def _decisions(session: Session, kind: str, index: Mapping[tuple[str, str], int]
 
 
 def link(
-    *, session: Session, kind: str, frames: Mapping[str, pl.DataFrame], full: bool = False
+    *,
+    session: Session,
+    kind: str,
+    frames: Mapping[str, pl.DataFrame],
+    id_key: bytes,
+    full: bool = False,
 ) -> RunSummary:
-    """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters."""
+    """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters;
+    new masters are named with ``id_key`` (linkage.ids)."""
     spec = load_spec(kind)
     features = _features(kind, records_of(kind, frames), successions(session=session))
     keys = list(zip(features["dataset"].to_list(), features["key"].to_list(), strict=True))
@@ -219,7 +218,8 @@ def link(
         rejected=rejected,
     )
     pending = _queue_reviews(session, kind, keys, all_pairs, spec.accept_weight)
-    masters = _write_masters(session, kind, features, keys, labels, all_pairs, old_links)
+    ids = _assign_ids(id_key, kind, keys, labels, old_links)
+    masters = _write_masters(session, kind, features, keys, ids, all_pairs, old_links)
     return RunSummary(
         kind=kind,
         mode="full" if full else "incremental",
@@ -272,7 +272,7 @@ def _count_pending(session: Session, kind: str) -> int:
     )
 
 
-def _assign_ids(kind, keys, labels, old_links) -> list[str]:
+def _assign_ids(id_key: bytes, kind, keys, labels, old_links) -> list[str]:
     members: dict[int, list[int]] = defaultdict(list)
     for uid, label in enumerate(labels):
         members[label].append(uid)
@@ -281,7 +281,9 @@ def _assign_ids(kind, keys, labels, old_links) -> list[str]:
     name: dict[int, str] = {}
     for label in order:
         votes = Counter(
-            old_links[keys[u]].master_id for u in members[label] if keys[u] in old_links
+            old_links[keys[u]].master_id
+            for u in members[label]
+            if keys[u] in old_links and not is_legacy(old_links[keys[u]].master_id)
         )
         choice = next(
             (
@@ -291,17 +293,16 @@ def _assign_ids(kind, keys, labels, old_links) -> list[str]:
             ),
             None,
         )
-        if choice is None:
-            choice = _derived_id(kind, *keys[members[label][0]])
-            while choice in taken:
-                choice = _derived_id(kind, choice, "")
+        attempt = 0
+        while choice is None or choice in taken:
+            choice = derive_id(id_key, kind, *keys[members[label][0]], attempt)
+            attempt += 1
         taken.add(choice)
         name[label] = choice
     return [name[label] for label in labels]
 
 
-def _write_masters(session, kind, features, keys, labels, pairs, old_links) -> int:
-    ids = _assign_ids(kind, keys, labels, old_links)
+def _write_masters(session, kind, features, keys, ids, pairs, old_links) -> int:
     best: dict[int, tuple[float, str]] = {}
     for a, b, weight, match_kind, _ev in pairs.iter_rows():
         if ids[a] == ids[b]:

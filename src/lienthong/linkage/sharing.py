@@ -5,28 +5,26 @@ check for its own dataset: a dataset the caller holds no live grant for (for the
 purpose) contributes nothing, a record outside the grant's communes is left out, and only
 granted fields leave. The master's attributes are survived again from what is visible, so
 no value reaches the caller through the master that its grants would not show it directly.
-A master with no visible record is answered exactly like a missing one.
+A master with no visible record is answered exactly like a missing one. A linked record's
+``key`` is shown only when every field it is made of is granted (exchange.guard shapes it).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lienthong.errors import LienthongError, NotFound
-from lienthong.exchange.access import resolve_access
-from lienthong.exchange.reads import ReadContext, shape, visible
-from lienthong.exchange.runtime import Runtime
-from lienthong.exchange.store_link import describe
+from lienthong.errors import NotFound
+from lienthong.exchange.guard import Released, Shown
+from lienthong.exchange.reads import Gate, ReadContext, visible
+from lienthong.linkage.ids import is_legacy
 from lienthong.linkage.models import Link, Master
 from lienthong.linkage.spec import KINDS, load_sources, survivorship
 from lienthong.linkage.survive import COLUMN
-from lienthong.security.state import live_state
-from lienthong.security.tokens import Claims
 from lienthong.store.service import get_records
 
 
@@ -34,88 +32,82 @@ def unknown_master(master_id: str) -> NotFound:
     return NotFound(f"no master record {master_id!r}", code="unknown-master")
 
 
-def _contexts(
-    rt: Runtime, conn: Connection, claims: Claims, datasets: list[str], purpose: str, rid: str
-) -> dict[str, ReadContext]:
-    """A read context per dataset the caller may read for this purpose (others left out)."""
-    state = live_state(conn, claims)
-    out = {}
-    for dataset in datasets:
-        found = rt.grants.grants_for(conn, state.grants_version, claims.system_id, dataset)
-        try:
-            access = resolve_access(found, purpose, date.today())
-        except LienthongError:
-            continue
-        out[dataset] = ReadContext(claims, describe(conn, dataset), access, purpose, None, rid)
-    return out
-
-
-def _attributes(kind: str, records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Survivorship over the visible records, granted fields only."""
+def _attributes(kind: str, records: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
+    """Survivorship over the visible records ``(dataset, key, granted fields)``."""
     fields_of = {s.dataset: s.fields for s in load_sources() if s.kind == kind}
     out: dict[str, Any] = {}
     for name, priority in survivorship()[kind].items():
         column = COLUMN[name]
         ranked = sorted(
-            (r for r in records if r["dataset"] in priority),
-            key=lambda r: (priority.index(r["dataset"]), r["key"]),
+            (r for r in records if r[0] in priority), key=lambda r: (priority.index(r[0]), r[1])
         )
-        for record in ranked:
-            source_field = fields_of.get(record["dataset"], {}).get(column)
-            value = record["fields"].get(source_field) if source_field else None
+        for dataset, _key, fields in ranked:
+            source_field = fields_of.get(dataset, {}).get(column)
+            value = fields.get(source_field) if source_field else None
             if value not in (None, ""):
                 out[name] = value
                 break
     return out
 
 
-def granted_master(
-    *,
-    rt: Runtime,
-    conn: Connection,
-    session: Session,
-    claims: Claims,
-    kind: str,
-    master_id: str,
-    purpose: str,
-    rid: str,
-) -> tuple[dict[str, Any], list[str]]:
-    """The master as the caller may see it, and the personal IDs it shows (for the audit)."""
+def _no_layout(_shown: list[Shown]) -> dict[str, Any]:
+    return {}  # never called: with nothing shown, the answer is the ``missing`` one
+
+
+def granted_master(*, gate: Gate, session: Session, kind: str, master_id: str) -> Released:
+    """The master's linked records the caller may see, for exchange.guard to answer."""
+
+    def missing() -> NotFound:
+        return unknown_master(master_id)
+
+    nothing = Released("data.read", [], _no_layout, (), keys=[master_id], missing=missing)
+    if kind not in KINDS or is_legacy(master_id):
+        return nothing  # a legacy id is derivable from a personal ID: it addresses nothing
     master = session.get(Master, master_id)
-    if kind not in KINDS or master is None or master.kind != kind:
-        raise unknown_master(master_id)
+    if master is None or master.kind != kind:
+        return nothing
     links = session.scalars(
         select(Link).where(Link.master_id == master_id).order_by(Link.dataset, Link.record_key)
     ).all()
-    by_dataset: dict[str, list[Link]] = defaultdict(list)
+    by_dataset: dict[str, dict[str, Link]] = defaultdict(dict)
     for lk in links:
-        by_dataset[lk.dataset].append(lk)
-    contexts = _contexts(rt, conn, claims, sorted(by_dataset), purpose, rid)
-    records: list[dict[str, Any]] = []
-    people: set[str] = set()
+        by_dataset[lk.dataset][lk.record_key] = lk
+    contexts = gate.granted(sorted(by_dataset))
+    records: list[tuple[ReadContext, dict[str, Any]]] = []
     for dataset, ctx in contexts.items():
-        meta = {lk.record_key: lk for lk in by_dataset[dataset]}
-        for row in get_records(session=session, dataset=dataset, keys=list(meta)):
-            if not visible(ctx, row):
-                continue
-            lk = meta[row["_key"]]
-            shaped = shape(ctx, row)
-            people |= {str(shaped[f]) for f in ctx.dataset.person_fields if shaped.get(f)}
-            records.append(
+        meta = by_dataset[dataset]
+        found = get_records(session=session, dataset=dataset, keys=list(meta))
+        records += [(ctx, row) for row in found if visible(ctx, row)]
+
+    def layout(shown: list[Shown]) -> dict[str, Any]:
+        out = []
+        for (ctx, row), seen in zip(records, shown, strict=True):
+            dataset = ctx.dataset.info.name
+            lk = by_dataset[dataset][row["_key"]]
+            out.append(
                 {
                     "dataset": dataset,
-                    "key": row["_key"],
+                    "key": seen.key,
                     "match_kind": lk.match_kind,
                     "match_weight": lk.match_weight,
-                    "fields": shaped,
+                    "fields": seen.fields,
                 }
             )
-    if not records:
-        raise unknown_master(master_id)
-    body = {
-        "id": master.id,
-        "kind": master.kind,
-        "attributes": _attributes(kind, records),
-        "records": records,
-    }
-    return body, sorted(people)
+        visible_records = [
+            (ctx.dataset.info.name, str(row["_key"]), seen.fields)
+            for (ctx, row), seen in zip(records, shown, strict=True)
+        ]
+        attributes = _attributes(kind, visible_records)
+        return {"id": master.id, "kind": master.kind, "attributes": attributes, "records": out}
+
+    granted = sorted({f for ctx in contexts.values() for f in ctx.access.fields})
+    shown_datasets = sorted({ctx.dataset.info.name for ctx, _ in records})
+    return Released(
+        "data.read",
+        records,
+        layout,
+        granted,
+        keys=[master_id],
+        missing=missing,
+        extra={"datasets": shown_datasets},
+    )

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from lienthong.audit.service import event, hashes, operator_actor
+from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
-from lienthong.errors import BadRequest, LienthongError
-from lienthong.exchange.reads import audit_refusal, request_id
+from lienthong.exchange.guard import Released, guarded
+from lienthong.exchange.reads import Gate
 from lienthong.exchange.runtime import Runtime
 from lienthong.linkage import review
 from lienthong.linkage.models import Review
 from lienthong.linkage.sharing import granted_master
-from lienthong.paging import DEFAULT_LIMIT, Page
-from lienthong.security.deps import system_claims
-from lienthong.security.tokens import Claims
+from lienthong.paging import Page
+from lienthong.security.deps import SystemToken
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["linkage"])
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 class RecordRef(BaseModel):
@@ -63,15 +62,9 @@ def _read(item: Review) -> ReviewRead:
 
 @router.get("/linkage/reviews", response_model=Page[ReviewRead], dependencies=[Operator])
 def list_reviews(
-    session: SessionDep,
-    status: str | None = "pending",
-    kind: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    session: SessionDep, paging: Paging, status: str | None = "pending", kind: str | None = None
 ) -> Page[ReviewRead]:
-    items, nxt = review.list_reviews(
-        session=session, status=status, kind=kind, limit=limit, cursor=cursor
-    )
+    items, nxt = review.list_reviews(session=session, status=status, kind=kind, page=paging)
     return Page(items=[_read(i) for i in items], next_cursor=nxt)
 
 
@@ -112,45 +105,18 @@ def reject(
     return _decide(request, session, review_id, "rejected", body.note if body else None)
 
 
-@router.get("/masters/{kind}/{master_id}", summary="A master record with its linked records")
+@router.get(
+    "/masters/{kind}/{master_id}",
+    summary="A master record with its linked records",
+    dependencies=[SystemToken],
+)
 async def read_master(request: Request, kind: str, master_id: str) -> Response:
     """Linked source records the caller's grants allow, granted fields only; audited."""
     rt: Runtime = request.app.state.exchange
-    rid = request_id(request.headers)
-    purpose = request.headers.get("x-purpose")
-    claims: Claims | None = None
-    try:
-        claims = system_claims(request)
-        rt.limiter.take(claims.system_id)
-        if not purpose:
-            raise BadRequest("declare the purpose in the X-Purpose header", code="purpose-required")
+
+    def work(gate: Gate) -> Released:
         with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
-            body, people = granted_master(
-                rt=rt,
-                conn=conn,
-                session=session,
-                claims=claims,
-                kind=kind,
-                master_id=master_id,
-                purpose=purpose,
-                rid=rid,
-            )
-        entry = event(
-            "data.read",
-            actor=claims.actor(),
-            dataset=f"masters/{kind}",
-            count=len(body["records"]),
-            datasets=sorted({r["dataset"] for r in body["records"]}),
-            purpose=purpose,
-            on_behalf_of=request.headers.get("x-on-behalf-of"),
-            request_id=rid,
-            keys=hashes(rt.audit, [master_id]),
-            subjects=hashes(rt.audit, people) or None,
-        )
-        await rt.writer.write(entry)
-    except LienthongError as error:
-        audit_refusal(rt, claims, f"masters/{kind}", error, rid, purpose)
-        error.headers = {**getattr(error, "headers", {}), "X-Request-Id": rid}  # type: ignore[attr-defined]
-        raise
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-    return Response(data, media_type="application/json", headers={"X-Request-Id": rid})
+            return granted_master(gate=gate, session=session, kind=kind, master_id=master_id)
+
+    answer = await guarded(rt, request.headers, target=f"masters/{kind}", work=work)
+    return answer.response()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lienthong.audit.service import cli_actor, record_change
 from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
+from lienthong.paging import MAX_LIMIT
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.schemas import (
     CredentialIssued,
@@ -28,7 +29,7 @@ from lienthong.registry.schemas import (
     UnitRead,
     UnitVersionRead,
 )
-from lienthong.terminal import cli_session, print_json, print_table
+from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
 units_app = typer.Typer(help="Administrative units (versioned code lists).", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
@@ -109,7 +110,7 @@ def units_search(
     """Find units by name, with or without diacritics."""
     with cli_session() as session:
         rows, _ = units.search(
-            session=session, query=text, version=version, level=level, limit=limit
+            session=session, query=text, version=version, level=level, page=cli_page(limit)
         )
         found = [UnitRead.model_validate(u) for u in rows]
     if json:
@@ -236,7 +237,11 @@ def orgs_list(
     """List organisations (paged: pass the printed cursor to continue)."""
     with cli_session() as session:
         rows, nxt = organisations.list_organisations(
-            session=session, level=level, unit_code=unit, sector=sector, limit=limit, cursor=cursor
+            session=session,
+            level=level,
+            unit_code=unit,
+            sector=sector,
+            page=cli_page(limit, cursor),
         )
         found = [organisations.to_read(o) for o in rows]
     if json:
@@ -306,7 +311,7 @@ def systems_create(
 def systems_list(org: str, json: Json = False) -> None:
     """An organisation's systems."""
     with cli_session() as session:
-        rows, _ = systems.list_systems(session=session, organisation=org, limit=1000)
+        rows, _ = systems.list_systems(session=session, organisation=org, page=cli_page(MAX_LIMIT))
         found = [systems.to_read(s) for s in rows]
     print_json(found) if json else print_table(
         "Systems", SYSTEM_COLUMNS, [_system_row(s) for s in found]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lienthong.errors import Conflict, ErrorDetail, LienthongError, NotFound, ValidationFailed
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
 from lienthong.registry.models import Organisation
 from lienthong.registry.schemas import (
@@ -183,8 +183,7 @@ def list_organisations(
     unit_code: str | None = None,
     sector: str | None = None,
     active: bool | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Organisation], str | None]:
     stmt = select(Organisation)
     if level is not None:
@@ -195,7 +194,8 @@ def list_organisations(
         stmt = stmt.where(Organisation.sector == sector)
     if active is not None:
         stmt = stmt.where(Organisation.active == active)
-    return keyset_page(session, stmt, keys=[Organisation.code], limit=limit, cursor=cursor)
+    scope = ("organisations", level, unit_code, sector, active)
+    return keyset_page(session, stmt, keys=[Organisation.code], page=page, scope=scope)
 
 
 def _rejections(row: int, exc: Exception) -> list[RejectedRow]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.errors import Conflict, ErrorDetail, NotFound
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry.models import Credential, InformationSystem, Organisation
 from lienthong.registry.organisations import get_organisation
 from lienthong.registry.schemas import SystemCreate, SystemRead, SystemStatus, SystemUpdate
@@ -75,11 +75,12 @@ def get_system(*, session: Session, organisation: str, code: str) -> Information
 
 
 def list_systems(
-    *, session: Session, organisation: str, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    *, session: Session, organisation: str, page: PageRequest
 ) -> tuple[list[InformationSystem], str | None]:
     org = get_organisation(session=session, code=organisation)
     stmt = select(InformationSystem).where(InformationSystem.organisation_id == org.id)
-    return keyset_page(session, stmt, keys=[InformationSystem.code], limit=limit, cursor=cursor)
+    scope = ("systems", org.code)
+    return keyset_page(session, stmt, keys=[InformationSystem.code], page=page, scope=scope)
 
 
 def update_system(

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lienthong.errors import NotFound, ValidationFailed
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry.models import Unit, UnitSuccession, UnitVersion
 from lienthong.text import fold
 
@@ -72,11 +72,10 @@ def get_unit(
     return unit
 
 
-def children(
-    *, session: Session, unit: Unit, limit: int = DEFAULT_LIMIT, cursor: str | None = None
-) -> tuple[list[Unit], str | None]:
+def children(*, session: Session, unit: Unit, page: PageRequest) -> tuple[list[Unit], str | None]:
     stmt = select(Unit).where(Unit.version_id == unit.version_id, Unit.parent_code == unit.code)
-    return keyset_page(session, stmt, keys=[Unit.code], limit=limit, cursor=cursor)
+    scope = ("units.children", unit.version_id, unit.code)
+    return keyset_page(session, stmt, keys=[Unit.code], page=page, scope=scope)
 
 
 def all_children(*, session: Session, unit: Unit) -> list[Unit]:
@@ -109,8 +108,7 @@ def search(
     version: str | None = None,
     level: str | None = None,
     within: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Unit], str | None]:
     """Units whose name contains ``query``, ignoring case and diacritics (``hung yen``)."""
     folded = fold(query)
@@ -123,7 +121,8 @@ def search(
         stmt = stmt.where(Unit.level == level)
     if within is not None:
         stmt = stmt.where(or_(Unit.parent_code == within, Unit.code == within))
-    return keyset_page(session, stmt, keys=[Unit.version_id, Unit.code], limit=limit, cursor=cursor)
+    scope = ("units.search", folded, version, level, within)
+    return keyset_page(session, stmt, keys=[Unit.version_id, Unit.code], page=page, scope=scope)
 
 
 def _latest_of(*, session: Session, ids: set[str]) -> str | None:

@@ -1,6 +1,7 @@
 """Registry routes: units (public reference data), organisations, systems, credentials, report.
 
-Reads are open; everything that changes the registry requires the operator token.
+Units are public; reading organisations, systems and the connection report needs a caller (the
+operator or any system); everything that changes the registry requires the operator token.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.audit.service import record_change
 from lienthong.errors import ValidationFailed
-from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.paging import Page
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.schemas import (
@@ -34,10 +35,11 @@ from lienthong.registry.schemas import (
     UnitRead,
     UnitVersionRead,
 )
+from lienthong.security.deps import AnyCaller, Authenticated
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=1000)]
 Version = Annotated[str | None, Query(description="Code-list version id, e.g. pre2025 or 2025")]
 OnDate = Annotated[Date | None, Query(alias="date", description="Version in force on this date")]
 
@@ -69,21 +71,14 @@ def list_unit_versions(session: SessionDep) -> Page[UnitVersionRead]:
 @router.get("/units", response_model=Page[UnitRead], tags=["units"])
 def search_units(
     session: SessionDep,
+    paging: Paging,
     q: Annotated[str, Query(min_length=1, description="Name, with or without diacritics")],
     version: Version = None,
     level: str | None = None,
     within: Annotated[str | None, Query(description="Parent code")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> Page[UnitRead]:
     rows, nxt = units.search(
-        session=session,
-        query=q,
-        version=version,
-        level=level,
-        within=within,
-        limit=limit,
-        cursor=cursor,
+        session=session, query=q, version=version, level=level, within=within, page=paging
     )
     return Page(items=[_unit(u) for u in rows], next_cursor=nxt)
 
@@ -99,15 +94,10 @@ async def get_unit(
 
 @router.get("/units/{code}/children", response_model=Page[UnitRead], tags=["units"])
 def unit_children(
-    session: SessionDep,
-    code: str,
-    version: Version = None,
-    on: OnDate = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    session: SessionDep, paging: Paging, code: str, version: Version = None, on: OnDate = None
 ) -> Page[UnitRead]:
     unit = units.get_unit(session=session, code=code, version=version, on=on)
-    rows, nxt = units.children(session=session, unit=unit, limit=limit, cursor=cursor)
+    rows, nxt = units.children(session=session, unit=unit, page=paging)
     return Page(items=[_unit(u) for u in rows], next_cursor=nxt)
 
 
@@ -160,12 +150,12 @@ def import_organisations(
 @router.get("/organisations", response_model=Page[OrganisationRead], tags=["organisations"])
 def list_organisations(
     session: SessionDep,
+    who: AnyCaller,
+    paging: Paging,
     level: Level | None = None,
     unit_code: str | None = None,
     sector: str | None = None,
     active: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> Page[OrganisationRead]:
     rows, nxt = organisations.list_organisations(
         session=session,
@@ -173,13 +163,17 @@ def list_organisations(
         unit_code=unit_code,
         sector=sector,
         active=active,
-        limit=limit,
-        cursor=cursor,
+        page=paging.for_caller(*who.identity),
     )
     return Page(items=[organisations.to_read(o) for o in rows], next_cursor=nxt)
 
 
-@router.get("/organisations/{code}", response_model=OrganisationRead, tags=["organisations"])
+@router.get(
+    "/organisations/{code}",
+    response_model=OrganisationRead,
+    tags=["organisations"],
+    dependencies=[Authenticated],
+)
 def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     return organisations.to_read(organisations.get_organisation(session=session, code=code))
 
@@ -238,14 +232,18 @@ def create_system(
 
 
 @router.get("/organisations/{org}/systems", response_model=Page[SystemRead], tags=["systems"])
-def list_systems(
-    session: SessionDep, org: str, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
-) -> Page[SystemRead]:
-    rows, nxt = systems.list_systems(session=session, organisation=org, limit=limit, cursor=cursor)
+def list_systems(session: SessionDep, who: AnyCaller, paging: Paging, org: str) -> Page[SystemRead]:
+    page = paging.for_caller(*who.identity)
+    rows, nxt = systems.list_systems(session=session, organisation=org, page=page)
     return Page(items=[systems.to_read(s) for s in rows], next_cursor=nxt)
 
 
-@router.get("/organisations/{org}/systems/{code}", response_model=SystemRead, tags=["systems"])
+@router.get(
+    "/organisations/{org}/systems/{code}",
+    response_model=SystemRead,
+    tags=["systems"],
+    dependencies=[Authenticated],
+)
 def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     return systems.to_read(systems.get_system(session=session, organisation=org, code=code))
 
@@ -349,7 +347,12 @@ def revoke_credential(
     return CredentialRead.model_validate(credential)
 
 
-@router.get("/reports/connections", response_model=ConnectionReport, tags=["reports"])
+@router.get(
+    "/reports/connections",
+    response_model=ConnectionReport,
+    tags=["reports"],
+    dependencies=[Authenticated],
+)
 def connections(
     session: SessionDep,
     version: Version = None,

@@ -1,18 +1,32 @@
-"""Who is calling: the operator (token from settings) or a system (JWT access token)."""
+"""Who is calling: the operator (token from settings) or a system (JWT access token).
+
+Every route that is not public (web/access.py) declares who may call it with one of the
+dependencies here or the operator's (web/deps.py); they also put the accepted credentials in
+the OpenAPI document.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from lienthong.errors import Unauthorized
 from lienthong.exchange.runtime import Runtime
 from lienthong.security.state import live_state
 from lienthong.security.tokens import Claims
-from lienthong.web.deps import bearer_token
+from lienthong.web.deps import SessionDep, bearer_token, operator_scheme
 from lienthong.web.operator import token_matches
+
+system_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="system",
+    description="A system's access token (POST /oauth/token)",
+)
+Credentials = HTTPAuthorizationCredentials | None
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,16 @@ class Caller:
     @property
     def is_operator(self) -> bool:
         return self.claims is None
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """Who this is, for binding cursors: the operator, or one system."""
+        return ("operator",) if self.claims is None else ("system", self.claims.system_id)
+
+    @property
+    def source_system(self) -> str | None:
+        """``ORGANISATION/SYSTEM`` of a system, as ingest records it; None for the operator."""
+        return None if self.claims is None else f"{self.claims.organisation}/{self.claims.system}"
 
 
 def system_claims(request: Request) -> Claims:
@@ -43,3 +67,20 @@ def caller(request: Request, session: Session) -> Caller:
     claims = system_claims(request)
     live_state(session.connection(), claims)
     return Caller(claims)
+
+
+def require_caller(
+    request: Request,
+    session: SessionDep,
+    _operator: Annotated[Credentials, Security(operator_scheme)],
+    _system: Annotated[Credentials, Security(system_scheme)],
+) -> Caller:
+    """The operator or a live system (revoked credentials and suspended systems refused)."""
+    return caller(request, session)
+
+
+AnyCaller = Annotated[Caller, Depends(require_caller)]
+Authenticated = Depends(require_caller)  # for routes that need no more than a caller
+# Routes that verify the system token themselves (the guarded personal-data path, so that the
+# refusal is audited) declare it with this; it reads nothing and refuses nothing by itself.
+SystemToken = Security(system_scheme)

@@ -12,7 +12,7 @@ from lienthong.errors import ValidationFailed
 from lienthong.paging import DEFAULT_LIMIT
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
-from lienthong.terminal import cli_session, print_json, print_table
+from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
 standards_app = typer.Typer(help="Data standards (Table Schema, versioned).", no_args_is_help=True)
 codelists_app = typer.Typer(help="Shared code lists (versioned).", no_args_is_help=True)
@@ -32,7 +32,7 @@ COLUMNS = ("name", "version", "status", "title", "breaking changes")
 def standards_list(status: str | None = None, limit: int = 100, json: Json = False) -> None:
     """List standard versions."""
     with cli_session() as session:
-        rows, _ = service.list_standards(session=session, status=status, limit=limit)
+        rows, _ = service.list_standards(session=session, status=status, page=cli_page(limit))
         found = [StandardRead.model_validate(s) for s in rows]
     if json:
         print_json(found)
@@ -134,7 +134,7 @@ def codelists_show(
     if every:
         entries, nxt = sorted(found.entries.items()), None
     else:
-        entries, nxt = codelists.entries_page(found, limit=limit, cursor=cursor)
+        entries, nxt = codelists.entries_page(found, page=cli_page(limit, cursor))
     read = CodeListRead(
         name=found.name,
         version=found.version,

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lienthong.errors import NotFound
-from lienthong.paging import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
+from lienthong.paging import PageRequest
 from lienthong.registry.models import Unit, UnitVersion
 from lienthong.standards.models import CodeList, CodeListEntry
 
@@ -178,18 +178,17 @@ def get_codelist(
 
 
 def entries_page(
-    found: CodeListVersion, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    found: CodeListVersion, *, page: PageRequest
 ) -> tuple[list[tuple[str, str]], str | None]:
     """One page of a version's ``(code, label)`` pairs in code order, and the next cursor."""
-    check_limit(limit)
+    scope = ("codelist", found.name, found.version)
+    after = page.start(scope, 1)
     codes = sorted(found.entries)
-    start = 0
-    if cursor:
-        after = str(decode_cursor(cursor, 1)[0])
-        start = bisect_right(codes, after)
-    page = codes[start : start + limit]
-    nxt = encode_cursor([page[-1]]) if start + limit < len(codes) else None
-    return [(code, found.entries[code]) for code in page], nxt
+    start = 0 if after is None else bisect_right(codes, str(after[0]))
+    chosen = codes[start : start + page.limit]
+    more = start + page.limit < len(codes)
+    nxt = page.next_cursor(scope, [chosen[-1]]) if more else None
+    return [(code, found.entries[code]) for code in chosen], nxt
 
 
 def codes_frame(versions: list[CodeListVersion]) -> pl.DataFrame:

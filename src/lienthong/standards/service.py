@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.errors import Conflict, NotFound
-from lienthong.paging import DEFAULT_LIMIT, keyset_page
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.standards.codelists import ensure_builtin_codelists
 from lienthong.standards.models import Standard
 from lienthong.standards.schema import StandardSpec, breaking_changes, parse_standard
@@ -82,13 +82,13 @@ def list_standards(
     *,
     session: Session,
     status: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
 ) -> tuple[list[Standard], str | None]:
     stmt = select(Standard)
     if status:
         stmt = stmt.where(Standard.status == status)
-    return keyset_page(session, stmt, keys=[Standard.id], limit=limit, cursor=cursor)
+    scope = ("standards", status)
+    return keyset_page(session, stmt, keys=[Standard.id], page=page, scope=scope)
 
 
 def create_standard(*, session: Session, document: dict[str, Any]) -> Standard:

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 
 from lienthong.bounds import Id
-from lienthong.paging import DEFAULT_LIMIT, Page
+from lienthong.paging import Page
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
 from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.paging import Paging
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=1000)]
 Document = Annotated[dict[str, Any], Body(description="A Table Schema document")]
 
 
@@ -24,12 +24,9 @@ def _read(standard: object) -> StandardRead:
 
 @router.get("/standards", response_model=Page[StandardRead], tags=["standards"])
 def list_standards(
-    session: SessionDep,
-    status: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    session: SessionDep, paging: Paging, status: str | None = None
 ) -> Page[StandardRead]:
-    rows, nxt = service.list_standards(session=session, status=status, limit=limit, cursor=cursor)
+    rows, nxt = service.list_standards(session=session, status=status, page=paging)
     return Page(items=[_read(s) for s in rows], next_cursor=nxt)
 
 
@@ -94,15 +91,14 @@ def list_codelists(session: SessionDep) -> Page[CodeListSummary]:
 @router.get("/codelists/{name}", response_model=CodeListRead, tags=["standards"])
 def get_codelist(
     session: SessionDep,
+    paging: Paging,
     name: str,
     version: str | None = None,
     on: Annotated[Date | None, Query(alias="date")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
 ) -> CodeListRead:
     """One version of a code list with one page of its codes (ordered by code)."""
     found = codelists.get_codelist(session=session, name=name, version=version, on=on)
-    entries, nxt = codelists.entries_page(found, limit=limit, cursor=cursor)
+    entries, nxt = codelists.entries_page(found, page=paging)
     return CodeListRead(
         name=found.name,
         version=found.version,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.bounds import fits_bigint
 from lienthong.errors import NotFound, ValidationFailed
-from lienthong.paging import check_limit, decode_cursor, encode_cursor
+from lienthong.paging import PageRequest
 from lienthong.standards.models import Standard
 from lienthong.standards.schema import StandardSpec, parse_standard
 from lienthong.standards.validate import POLARS_TYPES
@@ -173,13 +173,16 @@ def list_records(
     dataset: str,
     filters: Mapping[str, str] | None = None,
     area_codes: Collection[str] | None = None,
-    limit: int = 100,
-    cursor: str | None = None,
+    page: PageRequest,
     version: int | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of records ordered by key; ``area_codes`` None = no area filter, empty = none."""
-    check_limit(limit)
+    """A page of records ordered by key; ``area_codes`` None = no area filter, empty = none.
+
+    Cursors are bound to the dataset version, the filters and the area as well as to
+    ``page.caller``."""
     spec = _spec(session, dataset, version)
+    scope = ("store", spec.name, spec.version, sorted((filters or {}).items()), area_codes)
+    after = page.start(scope, len(spec.primary_key))
     table = _table(session, spec)
     if table is None or (area_codes is not None and not area_codes):
         return [], None
@@ -191,8 +194,7 @@ def list_records(
     if area_codes is not None:
         stmt = stmt.where(table.c[spec.area_field].in_(list(area_codes)))
     key_cols = [table.c[k] for k in spec.primary_key]
-    if cursor:
-        after = decode_cursor(cursor, len(key_cols))
+    if after is not None:
         if len(key_cols) == 1:
             stmt = stmt.where(key_cols[0] > after[0])
         else:
@@ -202,12 +204,12 @@ def list_records(
                 equal = [key_cols[j] == after[j] for j in range(i)]
                 clauses.append(and_(*equal, col > after[i]))
             stmt = stmt.where(or_(*clauses))
-    rows = list(session.execute(stmt.order_by(*key_cols).limit(limit + 1)).mappings())
-    records = [_row_dict(spec, r) for r in rows[:limit]]
-    if len(rows) <= limit:
+    rows = list(session.execute(stmt.order_by(*key_cols).limit(page.limit + 1)).mappings())
+    records = [_row_dict(spec, r) for r in rows[: page.limit]]
+    if len(rows) <= page.limit:
         return records, None
-    last = rows[limit - 1]
-    return records, encode_cursor([_plain(last[k]) for k in spec.primary_key])
+    last = rows[page.limit - 1]
+    return records, page.next_cursor(scope, [_plain(last[k]) for k in spec.primary_key])
 
 
 def frame_schema(spec: StandardSpec) -> dict[str, pl.DataType]:

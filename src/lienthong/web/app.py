@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
@@ -20,6 +20,7 @@ from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
+from lienthong.paging import cursor_seal
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
@@ -27,6 +28,7 @@ from lienthong.registry.views import router as registry_router
 from lienthong.security.views import router as security_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
+from lienthong.web.access import check_routes
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.headers import SecurityHeaders
 from lienthong.web.middleware import BodyLimit, Metrics
@@ -38,6 +40,18 @@ API = "/api/v1"
 UPLOAD_PATHS: tuple[str, ...] = (f"{API}/ingest",)
 
 log = logging.getLogger("lienthong")
+ROUTERS: tuple[tuple[APIRouter, str], ...] = (
+    (health.router, ""),
+    (registry_router, API),
+    (standards_router, API),
+    (ingest_router, API),
+    (security_router, ""),
+    (grants_router, API),
+    (data_router, API),
+    (audit_router, API),
+    (linkage_router, API),
+)
+check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -71,20 +85,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.operator_digest = digest
+    app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()
 
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(health.router)
-    app.include_router(registry_router, prefix=API)
-    app.include_router(standards_router, prefix=API)
-    app.include_router(ingest_router, prefix=API)
-    app.include_router(security_router)
-    app.include_router(grants_router, prefix=API)
-    app.include_router(data_router, prefix=API)
-    app.include_router(audit_router, prefix=API)
-    app.include_router(linkage_router, prefix=API)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATHS):

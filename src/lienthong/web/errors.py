@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lienthong.errors import DatabaseUnavailable, ErrorDetail, LienthongError
+from lienthong.errors import DatabaseUnavailable, LienthongError, ValidationFailed
 from lienthong.outage import database_unavailable, is_unreachable
 
 log = logging.getLogger("lienthong")
@@ -35,24 +34,10 @@ def error_response(error: LienthongError, headers: dict[str, str] | None = None)
     return JSONResponse(error.as_dict(), status_code=error.status, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str | None:
-    # FastAPI prefixes the location ("body", "query", "path", "header"); keep the field path.
-    parts = (
-        [str(p) for p in loc[1:]]
-        if loc and loc[0] in {"body", "query", "path", "header"}
-        else [str(p) for p in loc]
-    )
-    return ".".join(parts) or (str(loc[0]) if loc else None)
-
-
 def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        ErrorDetail(_field(tuple(err.get("loc", ()))), err["type"].replace("_", "-"), err["msg"])
-        for err in exc.errors()
-    ]
-    error = LienthongError("the request is not valid", details=details, code="validation-failed")
-    return JSONResponse(error.as_dict(), status_code=422)
+    error = ValidationFailed.of_parser(exc.errors())
+    return JSONResponse(error.as_dict(), status_code=error.status)
 
 
 def _lienthong(_request: Request, exc: Exception) -> JSONResponse:

@@ -17,37 +17,15 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from lienthong.web.access import PUBLIC
+
 ERROR_SCHEMA = "Error"
-# Answered without authentication and without refusing anyone (docs/security.md, "What is
-# public"). Everything else documents 401 and 403.
-PUBLIC: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("get", "/healthz"),
-        ("get", "/readyz"),
-        ("get", "/.well-known/jwks.json"),
-        ("get", "/api/v1/units/versions"),
-        ("get", "/api/v1/units"),
-        ("get", "/api/v1/units/{code}"),
-        ("get", "/api/v1/units/{code}/children"),
-        ("get", "/api/v1/units/{code}/successors"),
-        ("get", "/api/v1/units/{code}/predecessors"),
-        ("get", "/api/v1/organisations"),
-        ("get", "/api/v1/organisations/{code}"),
-        ("get", "/api/v1/organisations/{org}/systems"),
-        ("get", "/api/v1/organisations/{org}/systems/{code}"),
-        ("get", "/api/v1/reports/connections"),
-        ("get", "/api/v1/standards"),
-        ("get", "/api/v1/standards/{name}"),
-        ("get", "/api/v1/codelists"),
-        ("get", "/api/v1/codelists/{name}"),
-        ("get", "/api/v1/purposes"),
-        ("get", "/api/v1/ingest/batches"),
-        ("get", "/api/v1/ingest/batches/{batch_id}"),
-        ("get", "/api/v1/ingest/batches/{batch_id}/quarantine"),
-    }
-)
+# Answered by the process alone: it refuses no one. Routes outside web.access.PUBLIC also
+# document 401 and 403.
 # Answered by the process alone: no database, no limit.
 PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
+# Public, but they judge the credentials sent to them (and refuse bad ones).
+AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
@@ -81,7 +59,8 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
         statuses |= {413}
     if method in WRITES:
         statuses |= {409}
-    if (method, path) not in PUBLIC or operation.get("security"):
+    public = (method.upper(), path) in PUBLIC and path not in AUTHENTICATES
+    if not public or operation.get("security"):
         statuses |= {401, 403}
     return statuses
 

@@ -1,0 +1,75 @@
+"""Deny by default: the few operations anyone may call, and the check that every other route
+declares who may call it.
+
+Public: liveness and readiness, the token endpoint and its public keys, and published
+reference data (administrative units, standards, shared code lists, purposes). Everything
+else needs the operator token or a system's access token, and its own rule on top (a system
+sees its own grants and batches; personal data only under a grant). ``check_routes`` makes
+the application module fail to import while a route declares neither;
+tests/contract/test_access.py calls every operation without a token to prove the refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from lienthong.errors import ConfigurationError
+from lienthong.security.deps import require_caller, system_scheme
+from lienthong.web.deps import require_operator
+
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/.well-known/jwks.json"),
+        ("POST", "/oauth/token"),
+        ("GET", "/api/v1/units"),
+        ("GET", "/api/v1/units/versions"),
+        ("GET", "/api/v1/units/{code}"),
+        ("GET", "/api/v1/units/{code}/children"),
+        ("GET", "/api/v1/units/{code}/successors"),
+        ("GET", "/api/v1/units/{code}/predecessors"),
+        ("GET", "/api/v1/standards"),
+        ("GET", "/api/v1/standards/{name}"),
+        ("GET", "/api/v1/codelists"),
+        ("GET", "/api/v1/codelists/{name}"),
+        ("GET", "/api/v1/purposes"),
+    }
+)
+ACCESS_RULES: tuple[Callable[..., Any], ...] = (require_operator, require_caller, system_scheme)
+
+
+def _declares_access(dependant: Dependant) -> bool:
+    return any(sub.call in ACCESS_RULES or _declares_access(sub) for sub in dependant.dependencies)
+
+
+def _operations(routers: Iterable[tuple[APIRouter, str]]) -> list[tuple[str, str, APIRoute]]:
+    return [
+        (method, prefix + route.path, route)
+        for router, prefix in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+        for method in sorted(route.methods)
+    ]
+
+
+def check_routes(routers: Iterable[tuple[APIRouter, str]]) -> None:
+    """Every documented operation (of these routers, mounted at these prefixes) is public or
+    declares an access rule, and every public entry names one of them."""
+    operations = _operations(routers)
+    undeclared = [
+        f"{method} {path}"
+        for method, path, route in operations
+        if (method, path) not in PUBLIC and not _declares_access(route.dependant)
+    ]
+    stale = sorted(PUBLIC - {(method, path) for method, path, _ in operations})
+    if undeclared or stale:
+        raise ConfigurationError(
+            f"routes without an access rule: {undeclared}; stale public entries: {stale}",
+            code="undeclared-access",
+        )
