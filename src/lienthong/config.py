@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         60.0, description="Longest time between audit checkpoints while entries arrive."
     )
     audit_batch_max: int = Field(1000, description="Most audit entries in one group commit.")
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="Where signed audit checkpoints are published (one JSON line each); "
+        "unset means data_dir/audit-checkpoints.jsonl.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -48,6 +48,12 @@ class AuditKeys:
     checkpoint_every: int
     checkpoint_seconds: float
 
+    @property
+    def signer(self) -> chain.Signer:
+        return chain.Signer.of(
+            self.signing_key, self.key_id, self.checkpoint_every, self.checkpoint_seconds
+        )
+
 
 @lru_cache(maxsize=8)
 def _keys(
@@ -109,13 +115,7 @@ def cli_actor() -> dict[str, str]:
 def record(*, session: Session, settings: Settings, entry: Mapping[str, Any]) -> int:
     """Append one entry in the caller's transaction (atomic with the change it describes)."""
     keys = audit_keys(settings)
-    [seq] = chain.append(
-        session.connection(),
-        [entry],
-        key=keys.signing_key,
-        key_id=keys.key_id,
-        checkpoint_every=keys.checkpoint_every,
-    )
+    [seq] = chain.append(session.connection(), [entry], signer=keys.signer)
     return seq
 
 

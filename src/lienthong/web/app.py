@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from lienthong import __version__
+from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
 from lienthong.db import make_engine, session_factory
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(grants_router, prefix=API)
     app.include_router(data_router, prefix=API)
     app.include_router(audit_router, prefix=API)
+    app.include_router(audit_public_router)
     app.include_router(linkage_router, prefix=API)
 
     def limit_for(path: str) -> int:
