@@ -77,6 +77,16 @@ class Settings(BaseSettings):
         description="Where signed audit checkpoints are published (one JSON line each); "
         "unset means data_dir/audit-checkpoints.jsonl.",
     )
+    max_header_bytes: int = Field(8192, description="Largest accepted request header (name+value).")
+    max_headers_bytes: int = Field(32768, description="Largest accepted request headers in all.")
+    source_refusal_limit: int = Field(
+        100,
+        description="Refused answers (401, 431, failed token requests) one source address may "
+        "get per window before it is answered 429 without any work; 0 turns the limit off.",
+    )
+    source_refusal_window_seconds: float = Field(
+        60.0, description="Window of the per-address refusal limit, in seconds."
+    )
 
     @property
     def resolved_database_url(self) -> str:

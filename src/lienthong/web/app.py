@@ -28,8 +28,9 @@ from lienthong.security.views import router as security_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
-from lienthong.web.middleware import BodyLimit, Metrics
+from lienthong.web.middleware import BodyLimit, HeaderLimit, Metrics
 from lienthong.web.operator import operator_token_digest
+from lienthong.web.sources import SourceGuard, SourceLimits
 
 API = "/api/v1"
 # Streamed upload endpoints accept the larger upload limit; everything else the JSON limit.
@@ -50,7 +51,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             prepare_database(engine)
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
+        app.state.sources.emit = app.state.exchange.writer.submit
         yield
+        app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
         if owns_engine:
             engine.dispose()
@@ -69,6 +72,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.operator_digest = digest
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()
+    app.state.sources = SourceLimits(
+        settings.source_refusal_limit, settings.source_refusal_window_seconds
+    )
 
     install_error_handlers(app)
     app.include_router(health.router)
@@ -89,5 +95,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.add_middleware(FastReads, prefix=API)  # innermost: the single-record read, unrouted
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(
+        HeaderLimit, per_header=settings.max_header_bytes, total=settings.max_headers_bytes
+    )
+    app.add_middleware(SourceGuard, limits=app.state.sources)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
     return app
