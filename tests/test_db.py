@@ -51,3 +51,11 @@ def test_sqlite_commits_are_synced_to_disk(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     engine.dispose()
+
+
+def test_the_faster_mode_is_a_setting(tmp_path: Path) -> None:
+    settings = Settings(environment="test", data_dir=tmp_path, sqlite_synchronous="normal")
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    engine.dispose()

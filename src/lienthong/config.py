@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         1_073_741_824, description="Largest accepted file upload (streamed endpoints)."
     )
     db_pool_size: int = Field(10, description="Connections kept open per process (not SQLite).")
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full",
+        description="Embedded SQLite: full syncs every commit to disk (survives power loss); "
+        "normal is faster and may lose the last commits.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     token_keys_dir: Path | None = Field(
         None, description="Ed25519 token keys (<kid>.pem); unset means data_dir/keys/tokens."

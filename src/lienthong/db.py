@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,15 +57,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
     # FULL: the WAL is fsync'd at every commit, so a committed transaction (an audit entry
-    # among them) survives a power loss; NORMAL would only sync at WAL checkpoints.
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    # among them) survives a power loss; NORMAL only syncs at WAL checkpoints (faster, and
+    # the last commits may be lost). docs/operations.md has the trade-off and its cost.
+    mode = {"full": "FULL", "normal": "NORMAL"}[synchronous]
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={mode}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return pragmas
 
 
 def _owner_only(database: Path) -> None:
@@ -89,7 +95,7 @@ def make_engine(settings: Settings, url: str | None = None, **kwargs: Any) -> En
         if database and database != ":memory:" and not database.startswith("file:"):
             _owner_only(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_synchronous))
         return engine
     kwargs.setdefault("pool_size", settings.db_pool_size)
     kwargs.setdefault("max_overflow", settings.db_pool_size)
