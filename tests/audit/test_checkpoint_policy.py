@@ -93,3 +93,24 @@ def test_every_problem_code_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text("utf-8")
     documented = set(re.findall(r"^\| `([a-z-]+)` \|", doc, re.M))
     assert documented == set(PROBLEMS)
+
+
+def test_checkpoints_signed_before_the_policy_was_stated_still_verify(
+    engine: Engine, settings: Settings
+) -> None:
+    """A log begun before the upgrade: its old checkpoints sign only at, hash and seq."""
+    append_reads(engine, settings, 12, every=5)
+    key = audit_keys(settings).signing_key
+    with engine.begin() as conn:
+        for row in checkpoint_rows(engine)[:2]:  # entries 1 and 6, as the old writer signed
+            old = {"at": row["at"], "hash": row["hash"], "seq": row["seq"]}
+            conn.execute(
+                text(
+                    "UPDATE audit_checkpoints SET prev = NULL, every = NULL, seconds = NULL, "
+                    "signature = :s WHERE seq = :q"
+                ),
+                {"s": base64.b64encode(key.sign(chain.statement(old))).decode(), "q": row["seq"]},
+            )
+    report = check(engine, settings)
+    assert report.ok, report.problems
+    assert report.checkpoints == 3

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -31,14 +29,6 @@ def stored_soon(engine: Engine, count: int) -> list[str]:
     while len(found := stored(engine)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
-
-
-@pytest.fixture
-def limited(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """Ten refusals per address and window (the default is larger)."""
-    custom = Settings(**settings.model_dump() | {"source_refusal_limit": 10})
-    with TestClient(create_app(custom, engine=engine)) as client:
-        yield client
 
 
 def test_a_header_over_the_limit_is_refused_with_431_and_audited_small(
@@ -72,15 +62,17 @@ def test_a_long_purpose_on_a_refused_read_is_stored_bounded(
 
 
 def test_a_flood_of_bad_tokens_is_limited_per_address_and_audited_in_aggregate(
-    limited: TestClient, engine: Engine
+    settings: Settings, engine: Engine
 ) -> None:
-    answers = [limited.get(READ, headers=BAD) for _ in range(200)]
+    custom = Settings(**settings.model_dump() | {"source_refusal_limit": 10})
+    with TestClient(create_app(custom, engine=engine)) as limited:
+        answers = [limited.get(READ, headers=BAD) for _ in range(200)]
+        other = TestClient(limited.app, client=("192.0.2.7", 4000))
+        assert other.get(READ, headers=BAD).status_code == 401  # another address: not limited
+    # Leaving the block shut the server down, which wrote the open window's aggregate.
     assert [a.status_code for a in answers] == [401] * 10 + [429] * 190
     assert_error_shape(answers[-1], 429, "rate-limited")
     assert int(answers[-1].headers["Retry-After"]) >= 1
-    other = TestClient(limited.app, client=("192.0.2.7", 4000))
-    assert other.get(READ, headers=BAD).status_code == 401  # another address is not limited
-    limited.__exit__(None, None, None)  # shutdown writes the open window's aggregate
     entries = [json.loads(b) for b in stored(engine)]
     assert [e["action"] for e in entries].count("data.denied") == 11
     [aggregate] = [e for e in entries if e["action"] == "source.limited"]
