@@ -6,12 +6,14 @@ import base64
 import json
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from lienthong.config import Settings
+from lienthong.paging import encode_cursor
 from lienthong.web.app import create_app
 from tests.audit.factories import checkpoint_rows, read_entry
 from tests.contract.test_error_shape import assert_error_shape
@@ -68,3 +70,10 @@ def test_a_published_line_torn_by_a_crash_is_cut_off(
     lines = path.read_text("utf-8").splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [0, 1]
     assert json.loads(lines[1])["hash"] == checkpoint_rows(engine)[0]["hash"]
+
+
+@pytest.mark.parametrize("value", ["x", None, [1], 1.5, 10**30, True])
+def test_a_cursor_that_is_not_a_checkpoint_number_is_422(client: TestClient, value: object) -> None:
+    response = client.get("/api/v1/audit/checkpoints", params={"cursor": encode_cursor([value])})
+    assert_error_shape(response, 422, "validation-failed", "cursor")
+    assert response.json()["error"]["details"][0]["code"] == "invalid-cursor"

@@ -26,7 +26,7 @@ from lienthong.audit import chain
 from lienthong.audit.models import AuditCheckpoint
 from lienthong.config import Settings
 from lienthong.errors import ValidationFailed
-from lienthong.paging import keyset_page
+from lienthong.paging import decode_cursor, keyset_page
 
 log = logging.getLogger("lienthong.audit")
 TAIL_BYTES = 16_384  # far more than one line
@@ -141,6 +141,10 @@ def checkpoint_page(
     *, session: Session, limit: int, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Checkpoints in seq order, as published (keyset on seq)."""
+    if cursor is not None:
+        [after] = decode_cursor(cursor, 1)
+        if type(after) is not int or not 0 <= after < 2**63:  # a seq: never null, text or huge
+            raise ValidationFailed.on("cursor", "invalid-cursor", "cursor is not valid")
     rows, nxt = keyset_page(
         session, select(AuditCheckpoint), keys=[AuditCheckpoint.seq], limit=limit, cursor=cursor
     )
