@@ -166,9 +166,7 @@ def verify_seconds(settings: Settings, count: int) -> float:
             chain.append(
                 conn,
                 [entry] * 50_000,
-                key=keys.signing_key,
-                key_id=keys.key_id,
-                checkpoint_every=10_000,
+                signer=chain.Signer.of(keys.signing_key, keys.key_id, 10_000, 60),
             )
     start = time.perf_counter()
     with engine.connect() as conn:

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, MetaData, create_engine, text
 
+from lienthong.audit.publish import published_path
 from lienthong.config import Settings
 from lienthong.db import Base, make_engine
 from lienthong.prepare import prepare_database, seed_reference_data
@@ -106,9 +107,11 @@ def reset_database(engine: Engine) -> None:
 
 
 @pytest.fixture
-def engine(prepared_engine: Engine) -> Iterator[Engine]:
+def engine(prepared_engine: Engine, settings: Settings) -> Iterator[Engine]:
     yield prepared_engine
     reset_database(prepared_engine)
+    # The published checkpoints belong to the log just emptied.
+    published_path(settings).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         1_073_741_824, description="Largest accepted file upload (streamed endpoints)."
     )
     db_pool_size: int = Field(10, description="Connections kept open per process (not SQLite).")
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full",
+        description="Embedded SQLite: full syncs every commit to disk (survives power loss); "
+        "normal is faster and may lose the last commits.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     open_docs: bool | None = Field(
         None, description="Serve /docs and /openapi.json; unset means yes except in production."
@@ -88,6 +94,21 @@ class Settings(BaseSettings):
         60.0, description="Longest time between audit checkpoints while entries arrive."
     )
     audit_batch_max: int = Field(1000, description="Most audit entries in one group commit.")
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="Where signed audit checkpoints are published (one JSON line each); "
+        "unset means data_dir/audit-checkpoints.jsonl.",
+    )
+    max_header_bytes: int = Field(8192, description="Largest accepted request header (name+value).")
+    max_headers_bytes: int = Field(32768, description="Largest accepted request headers in all.")
+    source_refusal_limit: int = Field(
+        100,
+        description="Refused answers (401, 431, failed token requests) one source address may "
+        "get per window before it is answered 429 without any work; 0 turns the limit off.",
+    )
+    source_refusal_window_seconds: float = Field(
+        60.0, description="Window of the per-address refusal limit, in seconds."
+    )
 
     @property
     def resolved_database_url(self) -> str:

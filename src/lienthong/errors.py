@@ -98,6 +98,11 @@ class PayloadTooLarge(LienthongError):
     status = 413
 
 
+class HeadersTooLarge(LienthongError):
+    code = "headers-too-large"
+    status = 431
+
+
 class BadRequest(LienthongError):
     code = "bad-request"
     status = 400

@@ -12,29 +12,13 @@ from lienthong.audit import chain
 from lienthong.audit.service import audit_keys
 from lienthong.audit.verify import VerifyReport, verify
 from lienthong.config import Settings
+from tests.audit.factories import append_reads
 
 
 @pytest.fixture
 def log(engine: Engine, settings: Settings) -> Iterator[Engine]:
-    """Twelve entries with a checkpoint every five (at 5 and 10)."""
-    keys = audit_keys(settings)
-    for start in range(0, 12, 3):
-        with engine.begin() as conn:
-            chain.append(
-                conn,
-                [
-                    {
-                        "action": "data.read",
-                        "actor": {"kind": "system"},
-                        "outcome": "ok",
-                        "count": start + i,
-                    }
-                    for i in range(3)
-                ],
-                key=keys.signing_key,
-                key_id=keys.key_id,
-                checkpoint_every=5,
-            )
+    """Twelve entries in batches of three, a checkpoint every five (at 1, 6 and 11)."""
+    append_reads(engine, settings, 12, every=5)
     yield engine
 
 
@@ -46,13 +30,14 @@ def check(engine: Engine, settings: Settings) -> VerifyReport:
 def test_honest_log_verifies(log: Engine, settings: Settings) -> None:
     report = check(log, settings)
     assert report.ok, report.problems
-    assert (report.entries, report.checkpoints) == (12, 2)
+    assert (report.entries, report.checkpoints) == (12, 3)
 
 
 def test_checkpoints_follow_the_interval(log: Engine) -> None:
     with log.connect() as conn:
         seqs = [r[0] for r in conn.execute(text("SELECT seq FROM audit_checkpoints ORDER BY seq"))]
-    assert seqs == [6, 12]  # batches of three: the first batch end at or past each 5 entries
+    # The first entry signs the policy; then exactly every five, within a batch of three too.
+    assert seqs == [1, 6, 11]
 
 
 def _body(engine: Engine, seq: int) -> str:
@@ -90,7 +75,7 @@ def test_altered_entry_with_recomputed_hashes_is_caught_by_the_checkpoint(
             )
     report = check(log, settings)
     assert not report.ok
-    assert report.problems[0].code == "checkpoint-mismatch" and report.first_broken == 12
+    assert report.problems[0].code == "checkpoint-mismatch" and report.first_broken == 11
 
 
 def test_deleted_entry_is_named(log: Engine, settings: Settings) -> None:

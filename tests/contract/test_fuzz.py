@@ -127,7 +127,10 @@ def server(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    app = create_app(settings, engine=prepared_engine)
+    # The fuzzer is one address sending thousands of refused requests on purpose: the
+    # per-address limiter (tested in tests/audit/test_flooding.py) would answer it 429.
+    unlimited = settings.model_copy(update={"source_refusal_limit": 0})
+    app = create_app(unlimited, engine=prepared_engine)
     served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()

@@ -41,6 +41,8 @@ def test_no_token_is_401_before_any_validation_and_audited(
     entries = {e["request_id"]: e for e in denied(engine, len(cases))}
     assert [entries[f"anon-{n}"]["outcome"] for n in range(len(cases))] == ["missing-token"] * 7
     assert all(e["actor"] == {"kind": "anonymous"} for e in entries.values())
+    # The source address is kept, for the security monitor to group refusals by.
+    assert {e["ip"] for e in entries.values()} == {"testclient"}
 
 
 def test_bad_input_of_an_authorised_caller_is_422_and_audited(

@@ -35,7 +35,9 @@ class AuditSubject(Base):
 
 
 class AuditCheckpoint(Base):
-    """A signed statement: the chain up to ``seq`` ends in ``hash``."""
+    """A signed statement: the chain up to ``seq`` ends in ``hash``; the checkpoint before it is
+    at ``prev``; the policy is one every ``every`` entries and ``seconds`` (None: signed before
+    checkpoints carried their policy)."""
 
     __tablename__ = "audit_checkpoints"
 
@@ -44,12 +46,15 @@ class AuditCheckpoint(Base):
     )
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[str] = mapped_column(String(40))
+    prev: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    every: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[int | None] = mapped_column(Integer)
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(200))
 
 
 class AuditHead(Base):
-    """The single row every appender locks: last seq and hash, last checkpoint."""
+    """The single row every appender locks: last seq and hash, last checkpoint and its policy."""
 
     __tablename__ = "audit_head"
 
@@ -58,3 +63,5 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
     checkpoint_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     checkpoint_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkpoint_every: Mapped[int | None] = mapped_column(Integer)
+    checkpoint_seconds: Mapped[int | None] = mapped_column(Integer)

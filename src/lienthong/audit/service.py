@@ -31,6 +31,8 @@ from lienthong.paging import PageRequest
 from lienthong.security.keys import key_id, secret_file, single_key
 
 READ_ACTIONS = ("data.read", "data.list", "data.lookup")
+MAX_TEXT = 256  # longest text stored as sent in an entry
+KEEP_TEXT = 200  # what is kept of a longer one, before its size and hash
 
 
 class AuditUnavailable(LienthongError):
@@ -47,6 +49,12 @@ class AuditKeys:
     subject_key: bytes
     checkpoint_every: int
     checkpoint_seconds: float
+
+    @property
+    def signer(self) -> chain.Signer:
+        return chain.Signer.of(
+            self.signing_key, self.key_id, self.checkpoint_every, self.checkpoint_seconds
+        )
 
 
 @lru_cache(maxsize=8)
@@ -87,10 +95,32 @@ def event(
     outcome: str = "ok",
     **fields: Any,
 ) -> dict[str, Any]:
-    """An audit event; ``None`` fields are left out so that entries stay small."""
-    return {"action": action, "actor": dict(actor), "outcome": outcome} | {
+    """An audit event; ``None`` fields are left out and every text is bounded (:func:`bounded`),
+    so that entries stay small whatever a caller sends."""
+    entry = {"action": action, "actor": actor, "outcome": outcome} | {
         k: v for k, v in fields.items() if v is not None
     }
+    return {k: bounded(v) for k, v in entry.items()}
+
+
+def bounded(value: Any) -> Any:
+    """``value`` with every string over ``MAX_TEXT`` characters cut, nested ones included.
+
+    A cut string keeps its first ``KEEP_TEXT`` characters and names the whole one's size and
+    SHA-256, so the entry remains evidence: whoever holds the original can show it is the one
+    that was sent. Lists are kept whole (the hashes of a bulk lookup's keys are the record).
+    """
+    if isinstance(value, str):
+        if len(value) <= MAX_TEXT:
+            return value
+        whole = value.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(whole).hexdigest()
+        return f"{value[:KEEP_TEXT]}…[{len(whole)} bytes, sha256 {digest}]"
+    if isinstance(value, Mapping):
+        return {bounded(str(k)): bounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [bounded(v) for v in value]
+    return value
 
 
 def operator_actor() -> dict[str, str]:
@@ -109,13 +139,7 @@ def cli_actor() -> dict[str, str]:
 def record(*, session: Session, settings: Settings, entry: Mapping[str, Any]) -> int:
     """Append one entry in the caller's transaction (atomic with the change it describes)."""
     keys = audit_keys(settings)
-    [seq] = chain.append(
-        session.connection(),
-        [entry],
-        key=keys.signing_key,
-        key_id=keys.key_id,
-        checkpoint_every=keys.checkpoint_every,
-    )
+    [seq] = chain.append(session.connection(), [entry], signer=keys.signer)
     return seq
 
 

@@ -1,11 +1,24 @@
-"""Verify the chain and checkpoint signatures in the database; export for outside auditors."""
+"""Verify the chain, its checkpoints and checkpoints kept outside the database; export.
+
+What verify proves, given the public key: every entry's hash follows from the one before; each
+checkpoint is signed and matches the chain; no checkpoint the signed policy required is missing
+(no run of more than ``every`` entries without one, none skipped between two that remain, the
+unsigned tail shorter than ``every``); checkpoint times never go back; and the log extends every
+checkpoint held outside the database (same seq, same hash). What it cannot prove: that entries
+in the unsigned tail (fewer than ``every``, younger than ``seconds``) were not removed or
+altered, unless a checkpoint covering them is held outside; and the time rule, since a crash
+may legitimately leave the tail unsigned past ``seconds`` and entry times are written by the
+same writer.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -13,6 +26,18 @@ from sqlalchemy import Connection, select
 
 from lienthong.audit import chain
 from lienthong.security.keys import public_pem
+
+PROBLEMS: dict[str, str] = {
+    "hash-mismatch": "an entry was altered, inserted or moved",
+    "entry-missing": "entries were deleted",
+    "entry-moved": "an entry does not carry its own number",
+    "checkpoint-mismatch": "the chain was rewritten after a checkpoint signed it",
+    "bad-checkpoint-signature": "a checkpoint is not signed by the audit key (forged)",
+    "entries-truncated": "entries after a checkpoint or the head were removed",
+    "checkpoint-missing": "a checkpoint the signed policy requires is not there",
+    "checkpoint-time-regressed": "a checkpoint is dated before the one preceding it",
+    "known-checkpoint-mismatch": "the log no longer extends a checkpoint held outside it",
+}
 
 
 @dataclass
@@ -27,6 +52,8 @@ class VerifyReport:
     ok: bool = True
     entries: int = 0
     checkpoints: int = 0
+    known_checkpoints: int = 0
+    unsigned_tail: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -37,15 +64,59 @@ class VerifyReport:
         return asdict(self) | {"first_broken": self.first_broken}
 
     def fail(self, seq: int, code: str, message: str) -> None:
+        assert code in PROBLEMS, code
         self.ok = False
         self.problems.append(Problem(seq, code, message))
 
 
-def verify(conn: Connection, public_key: Ed25519PublicKey, *, batch: int = 20_000) -> VerifyReport:
-    """Recompute every hash in seq order; check checkpoints against the chain and the key."""
+def _signed(public_key: Ed25519PublicKey, checkpoint: Mapping[str, Any]) -> bool:
+    try:
+        signature = base64.b64decode(str(checkpoint.get("signature", "")))
+        public_key.verify(signature, chain.statement(checkpoint))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def verify(
+    conn: Connection,
+    public_key: Ed25519PublicKey,
+    *,
+    every: int | None = None,
+    known: Iterable[Mapping[str, Any]] = (),
+    batch: int = 20_000,
+) -> VerifyReport:
+    """Recompute every hash in seq order; check the checkpoints against the chain, the key and
+    their signed policy, and the ``known`` checkpoints (published, held by a witness) too.
+
+    ``every``: the policy expected of a log none of whose checkpoints states one.
+    """
     report = VerifyReport()
+    # The head first: entries appended while verify runs lie beyond it and are not mistaken
+    # for an unsigned tail (each statement sees committed entries, which are never changed).
+    head = conn.execute(select(chain.head).where(chain.head.c.id == 1)).first()
+    known = [dict(k) for k in known]
+    rows = [dict(r._mapping) for r in conn.execute(select(chain.checkpoints).order_by("seq"))]
     hashes_at: dict[int, str] = {}
-    marks = {int(r.seq) for r in conn.execute(select(chain.checkpoints.c.seq))}
+    marks = {int(r["seq"]) for r in rows} | {int(k["seq"]) for k in known if "seq" in k}
+    last = _entries(conn, report, marks, hashes_at, batch)
+    latest = _checkpoints(report, public_key, rows, hashes_at, last)
+    end = last if head is None else min(last, int(head.seq))
+    _tail(report, latest, end, latest.get("every") or every)
+    _known(report, public_key, known, rows, hashes_at, last)
+    if head is not None and report.ok and int(head.seq) > last:
+        report.fail(
+            last + 1,
+            "entries-truncated",
+            f"the head is at entry {head.seq} but the log ends at {last}",
+        )
+    report.problems.sort(key=lambda p: p.seq)
+    return report
+
+
+def _entries(
+    conn: Connection, report: VerifyReport, marks: set[int], hashes_at: dict[int, str], batch: int
+) -> int:
     previous = chain.GENESIS
     expected = 1
     stmt = select(chain.entries.c.seq, chain.entries.c.body, chain.entries.c.hash).order_by(
@@ -67,40 +138,120 @@ def verify(conn: Connection, public_key: Ed25519PublicKey, *, batch: int = 20_00
             hashes_at[seq] = stored
         expected = seq + 1
         report.entries += 1
-    last = expected - 1
-    for cp in conn.execute(select(chain.checkpoints).order_by(chain.checkpoints.c.seq)):
+    return expected - 1
+
+
+def _checkpoints(
+    report: VerifyReport,
+    public_key: Ed25519PublicKey,
+    rows: list[dict[str, Any]],
+    hashes_at: dict[int, str],
+    last: int,
+) -> dict[str, Any]:
+    """Check each stored checkpoint; return the last one validly signed (or the genesis)."""
+    before: dict[str, Any] = {"seq": 0}
+    for cp in rows:
+        seq = int(cp["seq"])
         report.checkpoints += 1
-        message = chain.checkpoint_message(int(cp.seq), cp.hash, cp.at)
-        try:
-            public_key.verify(base64.b64decode(cp.signature), message)
-        except (InvalidSignature, ValueError):
+        if not _signed(public_key, cp):
             report.fail(
-                int(cp.seq),
+                seq,
                 "bad-checkpoint-signature",
-                f"checkpoint at entry {cp.seq} is not signed by the audit key",
+                f"checkpoint at entry {seq} is not signed by the audit key",
             )
             continue
-        if cp.seq > last:
+        if seq > last:
             report.fail(
                 last + 1,
                 "entries-truncated",
-                f"checkpoint at entry {cp.seq} but the log ends at {last}",
+                f"checkpoint at entry {seq} but the log ends at {last}",
             )
-        elif hashes_at.get(int(cp.seq)) != cp.hash:
+        elif hashes_at.get(seq) != cp["hash"]:
             report.fail(
-                int(cp.seq),
+                seq,
                 "checkpoint-mismatch",
-                f"entries up to {cp.seq} differ from what checkpoint {cp.seq} signed",
+                f"entries up to {seq} differ from what checkpoint {seq} signed",
             )
-    head = conn.execute(select(chain.head).where(chain.head.c.id == 1)).first()
-    if head is not None and report.ok and int(head.seq) != last:
+        _follows(report, before, cp)
+        before = cp
+    return before
+
+
+def _follows(report: VerifyReport, before: Mapping[str, Any], cp: Mapping[str, Any]) -> None:
+    """The signed policy between two consecutive checkpoints."""
+    if cp.get("every") is None:
+        return  # signed before checkpoints stated their policy
+    seq, prev = int(cp["seq"]), int(before["seq"])
+    if int(cp["prev"]) > prev:
         report.fail(
-            min(int(head.seq), last) + 1,
-            "entries-truncated",
-            f"the head is at entry {head.seq} but the log ends at {last}",
+            int(cp["prev"]),
+            "checkpoint-missing",
+            f"checkpoint {seq} follows checkpoint {cp['prev']}, which is missing",
         )
-    report.problems.sort(key=lambda p: p.seq)
-    return report
+    # A policy governs the entries after the checkpoint that states it (a change is signed at
+    # the first entry it applies to).
+    limit = int(before.get("every") or cp["every"])
+    if int(cp["prev"]) <= prev and seq - prev > limit:
+        report.fail(
+            prev + limit,
+            "checkpoint-missing",
+            f"no checkpoint within {limit} entries after entry {prev} (the next is at {seq})",
+        )
+    if "at" in before and str(cp["at"]) < str(before["at"]):
+        report.fail(
+            seq,
+            "checkpoint-time-regressed",
+            f"checkpoint {seq} is dated {cp['at']}, before checkpoint {prev} ({before['at']})",
+        )
+
+
+def _tail(report: VerifyReport, latest: Mapping[str, Any], last: int, every: int | None) -> None:
+    signed = min(int(latest["seq"]), last)
+    report.unsigned_tail = last - signed
+    if every is not None and last - signed >= every:
+        report.fail(
+            signed + every,
+            "checkpoint-missing",
+            f"entries {signed + 1}..{last} carry no checkpoint; the policy requires one "
+            f"every {every} entries",
+        )
+
+
+def _known(
+    report: VerifyReport,
+    public_key: Ed25519PublicKey,
+    known: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    hashes_at: dict[int, str],
+    last: int,
+) -> None:
+    """The log must extend each checkpoint held outside it, and still hold the checkpoint."""
+    stored = {int(r["seq"]): r for r in rows}
+    for cp in known:
+        report.known_checkpoints += 1
+        seq = int(cp.get("seq", 0))
+        if not _signed(public_key, cp):
+            report.fail(
+                seq,
+                "bad-checkpoint-signature",
+                f"the checkpoint held outside at entry {seq} is not signed by the audit key",
+            )
+        elif seq > last:
+            report.fail(
+                last + 1,
+                "entries-truncated",
+                f"a checkpoint held outside is at entry {seq} but the log ends at {last}",
+            )
+        elif hashes_at.get(seq) != cp.get("hash"):
+            report.fail(
+                seq,
+                "known-checkpoint-mismatch",
+                f"the log up to entry {seq} differs from the checkpoint held outside",
+            )
+        elif seq not in stored:
+            report.fail(
+                seq, "checkpoint-missing", f"checkpoint {seq}, held outside, is not in the database"
+            )
 
 
 def export(conn: Connection, public_key: Ed25519PublicKey, folder: Path) -> dict[str, int]:
@@ -118,14 +269,7 @@ def export(conn: Connection, public_key: Ed25519PublicKey, folder: Path) -> dict
     checkpoints = 0
     with (folder / "checkpoints.jsonl").open("w", encoding="utf-8") as out:
         for cp in conn.execute(select(chain.checkpoints).order_by(chain.checkpoints.c.seq)):
-            row = {
-                "seq": cp.seq,
-                "hash": cp.hash,
-                "at": cp.at,
-                "key_id": cp.key_id,
-                "signature": cp.signature,
-            }
-            out.write(json.dumps(row) + "\n")
+            out.write(json.dumps(chain.published(cp)) + "\n")
             checkpoints += 1
     (folder / "audit-public-key.pem").write_bytes(public_pem(public_key))
     return {"entries": count, "checkpoints": checkpoints}

@@ -1,17 +1,24 @@
-"""Who looked at my data: the subject-access report (operator only; itself audited)."""
+"""Who looked at my data (operator only; itself audited), and the signed checkpoints that
+anyone may fetch (public, as a transparency log's are: a witness polls them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from lienthong.audit.service import event, operator_actor, record, subject_reads
+from lienthong.audit.publish import checkpoint_page, latest_checkpoint
+from lienthong.audit.service import audit_keys, event, operator_actor, record, subject_reads
+from lienthong.errors import NotFound
 from lienthong.paging import Page
+from lienthong.security.keys import public_pem
 from lienthong.web.deps import Operator, SessionDep
 from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["audit"])
+public_router = APIRouter(tags=["audit"])
+PEM = "application/x-pem-file"
 
 
 @router.get(
@@ -33,3 +40,36 @@ def subject_report(
         entry=event("audit.subject-report", actor=operator_actor(), count=len(rows)),
     )
     return Page(items=rows, next_cursor=nxt)
+
+
+@router.get(
+    "/audit/checkpoints/latest",
+    response_model=dict[str, Any],
+    summary="The latest signed checkpoint (public, for witnesses)",
+)
+def latest(session: SessionDep) -> dict[str, Any]:
+    found = latest_checkpoint(session=session)
+    if found is None:
+        raise NotFound("no checkpoint has been signed yet", code="no-checkpoint")
+    return found
+
+
+@router.get(
+    "/audit/checkpoints",
+    response_model=Page[dict[str, Any]],
+    summary="Signed checkpoints in order (public, for witnesses)",
+)
+def checkpoints(session: SessionDep, paging: Paging) -> Page[dict[str, Any]]:
+    items, nxt = checkpoint_page(session=session, page=paging)
+    return Page(items=items, next_cursor=nxt)
+
+
+@public_router.get(
+    "/.well-known/audit-public-key.pem",
+    summary="The Ed25519 key that signs audit checkpoints",
+    response_class=Response,
+    responses={200: {"content": {PEM: {"schema": {"type": "string"}}}}},
+)
+def audit_public_key(request: Request) -> Response:
+    key = audit_keys(request.app.state.settings).signing_key.public_key()
+    return Response(public_pem(key), media_type=PEM)

@@ -5,7 +5,8 @@ batch holding it is committed, and fails (→ 503 ``audit-unavailable``) when th
 a read is never answered unless its entry is durable, while one commit serves many concurrent
 reads. The writer takes everything queued while the previous batch committed, and wakes the
 event loop once per batch (not once per entry). On SQLite, the writers of several server
-processes queue on an OS file lock instead of polling SQLite's busy lock.
+processes queue on an OS file lock instead of polling SQLite's busy lock. After each commit, and
+on its timer, the writer publishes the checkpoints committed since (audit.publish).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import os
 import queue
 import threading
 import time
@@ -25,6 +27,7 @@ from typing import IO, Any
 from sqlalchemy import Engine
 
 from lienthong.audit import chain
+from lienthong.audit.publish import Publisher
 from lienthong.audit.service import AuditKeys, AuditUnavailable
 
 log = logging.getLogger("lienthong.audit")
@@ -50,10 +53,19 @@ def _lock_file(engine: Engine) -> Path | None:
 
 
 class AuditWriter:
-    def __init__(self, engine: Engine, keys: AuditKeys, *, batch_max: int = 1000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keys: AuditKeys,
+        *,
+        batch_max: int = 1000,
+        publisher: Publisher | None = None,
+    ) -> None:
         self.engine = engine
         self.keys = keys
+        self.signer = keys.signer
         self.batch_max = batch_max
+        self.publisher = publisher
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock_path = _lock_file(engine)
@@ -105,6 +117,7 @@ class AuditWriter:
             self._queue.put(batch)
 
     def _run(self) -> None:
+        self._publish()  # whatever was signed while no server ran (the command line)
         last_checkpoint = time.monotonic()
         stopping = False
         while not stopping:
@@ -140,7 +153,8 @@ class AuditWriter:
             yield
             return
         if self._lock_handle is None:
-            self._lock_handle = self._lock_path.open("a")
+            fd = os.open(self._lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._lock_handle = os.fdopen(fd, "a")
         fcntl.flock(self._lock_handle, fcntl.LOCK_EX)
         try:
             yield
@@ -149,20 +163,19 @@ class AuditWriter:
 
     def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> None:
         seqs: list[int] = []
+        signed: list[dict[str, Any]] = []
         try:
             with self._serialised(), self.engine.begin() as conn:
-                seqs = chain.append(
-                    conn,
-                    [entry for entry, _ in batch],
-                    key=self.keys.signing_key,
-                    key_id=self.keys.key_id,
-                    checkpoint_every=self.keys.checkpoint_every,
-                )
+                seqs = chain.append(conn, [entry for entry, _ in batch], signer=self.signer)
+                if self.publisher is not None:
+                    signed = self.publisher.pending(conn)
         except Exception as exc:
             log.error("audit batch of %d entries failed: %s", len(batch), exc)
         else:
             self.batches += 1
         self._settle(batch, seqs)
+        if signed:  # committed: now they may leave the database
+            self._publish(signed)
 
     @staticmethod
     def _settle(batch: list[tuple[Mapping[str, Any], Waiter]], seqs: list[int]) -> None:
@@ -184,6 +197,19 @@ class AuditWriter:
     def _checkpoint(self) -> None:
         try:
             with self.engine.begin() as conn:
-                chain.checkpoint_now(conn, key=self.keys.signing_key, key_id=self.keys.key_id)
+                chain.checkpoint_now(conn, signer=self.signer)
         except Exception as exc:
             log.error("audit checkpoint failed: %s", exc)
+        self._publish()
+
+    def _publish(self, signed: list[dict[str, Any]] | None = None) -> None:
+        """Append committed checkpoints to the published file (a failure is logged, retried)."""
+        if self.publisher is None:
+            return
+        try:
+            if signed is None:
+                self.publisher.publish(self.engine)
+            else:
+                self.publisher.write(signed)
+        except Exception as exc:
+            log.error("publishing audit checkpoints to %s failed: %s", self.publisher.path, exc)

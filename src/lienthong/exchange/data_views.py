@@ -24,6 +24,7 @@ from lienthong.exchange.schemas import LookupRequest, LookupResult, RecordPage
 from lienthong.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, limit_from
 from lienthong.security.deps import SystemToken
 from lienthong.store.service import get_records, list_records
+from lienthong.web.deps import client_host
 
 router = APIRouter(tags=["data"], dependencies=[SystemToken])
 PAGING = frozenset({"limit", "cursor"})
@@ -60,7 +61,9 @@ LOOKUP_BODY = {
 @router.get("/data/{dataset}/{key}", summary="One record, granted fields only")
 async def read_one(request: Request, dataset: str, key: str) -> Response:
     # Normally answered by exchange.fast_reads before routing; the same function either way.
-    answer = await read_record(request.app.state.exchange, request.headers, dataset, key)
+    answer = await read_record(
+        request.app.state.exchange, request.headers, dataset, key, client_host(request)
+    )
     return answer.response()
 
 
@@ -101,7 +104,9 @@ async def list_data(request: Request, dataset: str) -> Response:
 
         return Released("data.list", [(ctx, r) for r in rows], layout, ctx.access.fields)
 
-    answer = await guarded(rt, request.headers, target=dataset, work=work)
+    answer = await guarded(
+        rt, request.headers, target=dataset, work=work, source=client_host(request)
+    )
     return answer.response()
 
 
@@ -132,5 +137,7 @@ async def lookup(request: Request, dataset: str) -> Response:
 
         return Released("data.lookup", [(ctx, r) for r in rows], layout, ctx.access.fields, keys)
 
-    answer = await guarded(rt, request.headers, target=dataset, work=work)
+    answer = await guarded(
+        rt, request.headers, target=dataset, work=work, source=client_host(request)
+    )
     return answer.response()

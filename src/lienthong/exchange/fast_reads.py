@@ -30,7 +30,9 @@ def _one(shown: list[Shown]) -> dict[str, Any]:
     return shown[0].fields
 
 
-async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key: str) -> Answer:
+async def read_record(
+    rt: Runtime, headers: Mapping[str, str], dataset: str, key: str, source: str | None = None
+) -> Answer:
     """One record, granted fields only; its audit entry committed before the answer."""
     cached = rt.datasets.get(dataset)
     values = key_values(cached, key) if cached is not None and cached.with_live else None
@@ -56,7 +58,12 @@ async def read_record(rt: Runtime, headers: Mapping[str, str], dataset: str, key
         )
 
     return await guarded(
-        rt, headers, target=dataset, work=work, liveness=liveness if values is not None else None
+        rt,
+        headers,
+        target=dataset,
+        work=work,
+        liveness=liveness if values is not None else None,
+        source=source,
     )
 
 
@@ -91,7 +98,10 @@ class FastReads:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         scope["route"] = self._matched_route(scope)
         scope["path_params"] = {"dataset": dataset, "key": key}
-        answer = await read_record(scope["app"].state.exchange, headers, dataset, key)
+        client = scope.get("client")
+        answer = await read_record(
+            scope["app"].state.exchange, headers, dataset, key, client[0] if client else None
+        )
         raw = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),

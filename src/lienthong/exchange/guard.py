@@ -96,10 +96,16 @@ def claims_of(rt: Runtime, authorization: str | None) -> Claims:
 
 
 def refused(
-    rt: Runtime, error: LienthongError, claims: Claims | None, target: str, headers: Any, rid: str
+    rt: Runtime,
+    error: LienthongError,
+    claims: Claims | None,
+    target: str,
+    headers: Any,
+    rid: str,
+    source: str | None = None,
 ) -> Answer:
     """The refusal: audited (without waiting), in the error shape, with its headers."""
-    audit_refusal(rt, claims, target, error, rid, headers.get("x-purpose"))
+    audit_refusal(rt, claims, target, error, rid, headers.get("x-purpose"), source)
     if error.status >= 500 and not isinstance(error, DatabaseUnavailable):  # the outage log has it
         log.error("%s: %s", error.code, error.message)
     extra = {**getattr(error, "headers", {}), "X-Request-Id": rid}
@@ -113,12 +119,14 @@ async def guarded(
     target: str,
     work: Work,
     liveness: Liveness | None = None,
+    source: str | None = None,
 ) -> Answer:
     """Answer one personal-data request about ``target`` (a dataset, or ``masters/<kind>``).
 
     ``liveness`` fetches the caller's liveness row (revocation, system status, grants counter)
     when the work can have it in the same round trip as its data (the single-record read);
-    otherwise it is one primary-key select here.
+    otherwise it is one primary-key select here. ``source`` is the caller's address, kept in
+    the entry of the read or the refusal.
     """
     rid = request_id(headers)
     claims: Claims | None = None
@@ -141,7 +149,7 @@ async def guarded(
             shown=released.records,
             fields=released.fields,
             keys=released.keys,
-            extra=released.extra,
+            extra={**(released.extra or {}), "ip": source} if source else released.extra,
         )
         await rt.writer.enqueue(entry)
         if released.missing is not None and not shown:
@@ -149,10 +157,10 @@ async def guarded(
             return Answer(missing.status, encode(missing.as_dict()), {"X-Request-Id": rid})
         return Answer(200, encode(released.layout(shown)), {"X-Request-Id": rid})
     except LienthongError as error:
-        return refused(rt, error, claims, target, headers, rid)
+        return refused(rt, error, claims, target, headers, rid, source)
     except DBAPIError as caught:
         # The single read runs outside the framework's handlers: a lost database is answered
         # here (503, logged once per interval), never as a 500.
         if not is_unreachable(caught):
             raise
-        return refused(rt, database_unavailable(caught), claims, target, headers, rid)
+        return refused(rt, database_unavailable(caught), claims, target, headers, rid, source)

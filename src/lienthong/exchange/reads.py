@@ -162,16 +162,22 @@ def audit_refusal(
     error: LienthongError,
     rid: str,
     purpose: str | None,
+    source: str | None = None,
 ) -> None:
     """Every refused data request — bad or missing token, no grant, no purpose, unknown
     dataset, bad input, over the rate — is a ``data.denied`` entry with the error code as its
     outcome, written without making the answer wait (a server error is logged instead)."""
     if error.status < 500:
-        rt.writer.submit(denied_event(claims, target, error, rid, purpose))
+        rt.writer.submit(denied_event(claims, target, error, rid, purpose, source))
 
 
 def denied_event(
-    claims: Claims | None, target: str, error: LienthongError, rid: str, purpose: str | None
+    claims: Claims | None,
+    target: str,
+    error: LienthongError,
+    rid: str,
+    purpose: str | None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     actor = claims.actor() if claims else {"kind": "anonymous"}
     return event(
@@ -181,4 +187,5 @@ def denied_event(
         dataset=target,
         request_id=rid,
         purpose=purpose,
+        ip=source,
     )

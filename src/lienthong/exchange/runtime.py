@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from lienthong.audit.publish import Publisher, published_path
 from lienthong.audit.service import AuditKeys, audit_keys
 from lienthong.audit.writer import AuditWriter
 from lienthong.config import Settings
@@ -57,7 +58,12 @@ def start_runtime(settings: Settings, engine: Engine) -> Runtime:
     """Load keys (refusing to start without them in production) and start the audit writer."""
     ring = load_token_keys(settings)
     keys = audit_keys(settings)
-    writer = AuditWriter(engine, keys, batch_max=settings.audit_batch_max)
+    writer = AuditWriter(
+        engine,
+        keys,
+        batch_max=settings.audit_batch_max,
+        publisher=Publisher(published_path(settings)),
+    )
     writer.start()
     hot = HotPath(engine)
     if settings.environment.value != "test":

@@ -19,7 +19,7 @@ from lienthong.linkage.models import Review
 from lienthong.linkage.sharing import granted_master
 from lienthong.paging import Page
 from lienthong.security.deps import SystemToken
-from lienthong.web.deps import Operator, SessionDep
+from lienthong.web.deps import Operator, SessionDep, client_host
 from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["linkage"])
@@ -118,5 +118,7 @@ async def read_master(request: Request, kind: str, master_id: str) -> Response:
         with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
             return granted_master(gate=gate, session=session, kind=kind, master_id=master_id)
 
-    answer = await guarded(rt, request.headers, target=f"masters/{kind}", work=work)
+    answer = await guarded(
+        rt, request.headers, target=f"masters/{kind}", work=work, source=client_host(request)
+    )
     return answer.response()

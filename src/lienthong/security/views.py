@@ -14,7 +14,8 @@ from lienthong.errors import LienthongError, Unauthorized, ValidationFailed
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.schemas import Token
 from lienthong.security.tokens import authenticate_client, issue_token, jwks
-from lienthong.web.deps import SessionDep
+from lienthong.web.deps import SessionDep, client_host
+from lienthong.web.sources import mark_refused
 
 router = APIRouter(tags=["security"])
 FormStr = Annotated[str | None, Form()]
@@ -45,28 +46,30 @@ def token(
     client_secret: FormStr = None,
 ) -> Token | JSONResponse:
     rt = runtime(request)
-    if grant_type != "client_credentials":
-        raise ValidationFailed.on(
-            "grant_type", "unsupported-grant-type", "grant_type must be client_credentials"
-        )
-    basic = _basic(request)
-    if basic is not None:
-        client_id, client_secret = basic
     try:
+        if grant_type != "client_credentials":
+            raise ValidationFailed.on(
+                "grant_type", "unsupported-grant-type", "grant_type must be client_credentials"
+            )
+        basic = _basic(request)
+        if basic is not None:
+            client_id, client_secret = basic
         if not client_id or not client_secret:
             raise Unauthorized("client_id and client_secret are required", code="invalid-client")
         credential = authenticate_client(
             session=session, client_id=client_id, client_secret=client_secret
         )
     except LienthongError as error:
-        # Written apart from the request's transaction, which rolls back with the error.
+        # Written apart from the request's transaction, which rolls back with the error;
+        # counted against the caller's address (web.sources), so a flood stays bounded.
+        mark_refused(request)
         rt.writer.submit(
             event(
                 "auth.token",
                 actor={"kind": "anonymous"},
-                outcome=error.code,
+                outcome=error.details[0].code if error.details else error.code,
                 client_id=(client_id or "")[:64],
-                ip=request.client.host if request.client else None,
+                ip=client_host(request),
             )
         ).result(30)
         raise

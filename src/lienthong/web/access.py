@@ -39,6 +39,9 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/codelists"),
         ("GET", "/api/v1/codelists/{name}"),
         ("GET", "/api/v1/purposes"),
+        ("GET", "/api/v1/audit/checkpoints"),
+        ("GET", "/api/v1/audit/checkpoints/latest"),
+        ("GET", "/.well-known/audit-public-key.pem"),
     }
 )
 ACCESS_RULES: tuple[Callable[..., Any], ...] = (require_operator, require_caller, system_scheme)

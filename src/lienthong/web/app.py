@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from lienthong import __version__
+from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
 from lienthong.db import make_engine, session_factory
@@ -31,9 +32,10 @@ from lienthong.web import health
 from lienthong.web.access import check_routes
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.headers import SecurityHeaders
-from lienthong.web.middleware import BodyLimit, Metrics
+from lienthong.web.middleware import BodyLimit, HeaderLimit, Metrics
 from lienthong.web.openapi import install_openapi
 from lienthong.web.operator import operator_token_digest
+from lienthong.web.sources import SourceGuard, SourceLimits
 
 API = "/api/v1"
 # Streamed upload endpoints accept the larger upload limit; everything else the JSON limit.
@@ -49,6 +51,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (grants_router, API),
     (data_router, API),
     (audit_router, API),
+    (audit_public_router, ""),
     (linkage_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
@@ -67,7 +70,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             prepare_database(engine)
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
+        app.state.sources.emit = app.state.exchange.writer.submit
         yield
+        app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
         if owns_engine:
             engine.dispose()
@@ -88,6 +93,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()
+    app.state.sources = SourceLimits(
+        settings.source_refusal_limit, settings.source_refusal_window_seconds
+    )
 
     install_error_handlers(app)
     install_openapi(app)
@@ -101,6 +109,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.add_middleware(FastReads, prefix=API)  # innermost: the single-record read, unrouted
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(
+        HeaderLimit, per_header=settings.max_header_bytes, total=settings.max_headers_bytes
+    )
+    app.add_middleware(SourceGuard, limits=app.state.sources)
     app.add_middleware(Metrics, registry=app.state.metrics_registry)
     app.add_middleware(SecurityHeaders)  # outermost: every answer, refusals included
     return app

@@ -1,16 +1,18 @@
-"""Request dependencies: the transaction-owning session and the operator check."""
+"""Request dependencies: the transaction-owning session and the operator check (audited)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import event
 from lienthong.config import Settings
-from lienthong.errors import Unauthorized
+from lienthong.errors import LienthongError, Unauthorized
+from lienthong.web.middleware import client_address, route_template
 from lienthong.web.operator import token_matches
 
 
@@ -44,11 +46,39 @@ def require_operator(
 ) -> None:
     token = credentials.credentials.strip() if credentials else ""
     if not token:
-        raise Unauthorized(
-            "an operator token is required (Authorization: Bearer …)", code="missing-token"
+        refuse(
+            request,
+            Unauthorized(
+                "an operator token is required (Authorization: Bearer …)", code="missing-token"
+            ),
         )
     if not token_matches(token, request.app.state.operator_digest):
-        raise Unauthorized("the operator token is not valid", code="invalid-token")
+        refuse(request, Unauthorized("the operator token is not valid", code="invalid-token"))
+
+
+def client_host(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: FORWARDED_ALLOW_IPS)."""
+    return client_address(request.scope)
+
+
+def refuse(request: Request, error: LienthongError) -> NoReturn:
+    """Audit the refusal of an operator endpoint (anonymous, with the route template and the
+    source address, never the path: it may name a person), then raise it.
+
+    Written apart from the request's transaction, which rolls back with the error; the answer
+    waits for the entry (503 ``audit-unavailable`` when it cannot be written). A flood of
+    these is bounded by the per-address refusal limit (web.sources).
+    """
+    entry = event(
+        "operator.denied",
+        actor={"kind": "anonymous"},
+        outcome=error.code,
+        route=route_template(request.scope),
+        method=request.method,
+        ip=client_host(request),
+    )
+    request.app.state.exchange.writer.submit(entry).result(30)
+    raise error
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,4 +1,4 @@
-"""Pure-ASGI middleware: request-size limit and Prometheus metrics (cheap on the hot path)."""
+"""Pure-ASGI middleware: header and body size limits, Prometheus metrics (cheap on the hot path)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,75 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lienthong.audit.service import event
+from lienthong.errors import BadRequest, HeadersTooLarge, LienthongError, PayloadTooLarge
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+
+async def send_error(
+    send: Send,
+    error: LienthongError,
+    *,
+    headers: dict[str, str] | None = None,
+    close: bool = False,
+) -> None:
+    """Answer ``error`` in the one error shape, before any framework code ran."""
+    body = json.dumps(error.as_dict(), ensure_ascii=False).encode()
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    if close:  # the body was not read: the connection cannot carry another request
+        raw.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class HeaderLimit:
+    """Refuse (431 ``headers-too-large``) a request whose one header or all headers together
+    exceed the limits, before anything reads them; the refusal is audited, without the path
+    (it may name a person) and with the header cut short."""
+
+    def __init__(self, app: ASGIApp, per_header: int, total: int) -> None:
+        self.app = app
+        self.per_header = per_header
+        self.total = total
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            seen = 0
+            for name, value in scope["headers"]:
+                size = len(name) + len(value)
+                seen += size
+                if size > self.per_header or seen > self.total:
+                    await self._refuse(scope, send, name, size, seen)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send, name: bytes, size: int, seen: int) -> None:
+        error: LienthongError = HeadersTooLarge(
+            f"request headers are over the limit ({self.per_header} bytes for one header, "
+            f"{self.total} in all)"
+        )
+        try:
+            await scope["app"].state.exchange.writer.write(
+                event(
+                    "request.refused",
+                    actor={"kind": "anonymous"},
+                    outcome=HeadersTooLarge.code,
+                    ip=client_address(scope),
+                    method=scope["method"],
+                    detail={"header": name.decode("latin-1")[:64], "bytes": size, "all": seen},
+                )
+            )
+        except LienthongError as unaudited:  # no answer without its entry: 503
+            error = unaudited
+        await send_error(send, error)
 
 
 class BodyLimit:
@@ -44,15 +98,10 @@ class BodyLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_error(send, 400, "bad-request", "invalid Content-Length")
+                    await send_error(send, BadRequest("invalid Content-Length"), close=True)
                     return
                 if declared > limit:
-                    await _send_error(
-                        send,
-                        413,
-                        "payload-too-large",
-                        f"the request body is over the limit of {limit} bytes",
-                    )
+                    await send_error(send, _too_large(limit), close=True)
                     return
         seen = 0
         exceeded = False
@@ -76,12 +125,11 @@ class BodyLimit:
 
         await self.app(scope, limited, guarded)
         if exceeded:
-            await _send_error(
-                send,
-                413,
-                "payload-too-large",
-                f"the request body is over the limit of {limit} bytes",
-            )
+            await send_error(send, _too_large(limit), close=True)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
 
 
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -98,6 +146,19 @@ def route_template(scope: Scope) -> str:
     full = scope["path"]
     prefix = full[: -len(concrete)] if concrete and full.endswith(concrete) else ""
     return prefix + path
+
+
+class StatusSeen:
+    """``send``, remembering the status of the answer sent through it."""
+
+    def __init__(self, send: Send, status: int) -> None:
+        self.send = send
+        self.status = status
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
 
 
 class Metrics:
@@ -123,18 +184,11 @@ class Metrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def recording(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answered = StatusSeen(send, 500)
         try:
-            await self.app(scope, receive, recording)
+            await self.app(scope, receive, answered)
         finally:
             template = route_template(scope)
             method = scope["method"]
-            self.requests.labels(method, template, str(status)).inc()
+            self.requests.labels(method, template, str(answered.status)).inc()
             self.latency.labels(method, template).observe(time.perf_counter() - start)

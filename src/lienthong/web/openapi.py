@@ -51,7 +51,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     """The error statuses this operation can answer."""
     if path in PROCESS_ONLY:
         return set()
-    statuses = {429, 503}
+    statuses = {429, 431, 503}
     has_body = "requestBody" in operation
     if operation.get("parameters") or has_body:
         statuses |= {400, 404, 422}
