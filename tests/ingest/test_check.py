@@ -76,7 +76,7 @@ def test_check_agrees_with_ingest_across_chunks(
         engine=engine, request=CheckRequest(path=path, standard="citizen", chunk_rows=4)
     )
     _nothing_written(engine)
-    system = register_system(engine)
+    system = register_system(engine, settings)
     batch = ingest_file(
         engine=engine,
         settings=settings,
@@ -146,7 +146,7 @@ def test_json_keys_first_met_mid_file_are_kept(
     )
     assert (checked.rows_valid, checked.rows_invalid) == (1600, 0)
     assert checked.finding_counts == {"unmapped-column:ghi_chu": 1}
-    system = register_system(engine)
+    system = register_system(engine, settings)
     ingest_file(
         engine=engine,
         settings=settings,

@@ -19,7 +19,7 @@ from tests.ingest.factories import SYSTEM, citizen_row, register_system, write_c
 def test_an_identical_run_waits_its_turn(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 6)])
     request = IngestRequest(path=path, standard="citizen", system=SYSTEM)
     key = f"{checksum(path)}|citizen|1|{SYSTEM}"

@@ -50,9 +50,13 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_upload_quarantine_replay(
-    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", _rows())
     response = _upload(client, operator, path)
     assert response.status_code == 201, response.text
@@ -113,9 +117,13 @@ def test_upload_quarantine_replay(
 
 
 def test_bad_inputs_write_nothing(
-    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     response = _upload(client, operator, empty)
@@ -165,7 +173,7 @@ def test_upload_over_the_limit(settings: Any, engine: Engine, operator: dict[str
 def test_a_row_the_reader_cannot_split_keeps_all_its_text(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 4)])
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[2] += ",ghi chú thêm,0912000111"  # row 2 carries two values past the header

@@ -35,7 +35,7 @@ def _sector_db(path: Path, rows: list[dict[str, str]]) -> str:
 
 
 def test_incremental_pull(engine: Engine, settings: Settings, tmp_path: Path) -> None:
-    system = register_system(engine)
+    system = register_system(engine, settings)
     rows = [{**citizen_row(i), "changed": str(i)} for i in range(1, 6)]
     rows[2]["sex"] = "9"
     url = _sector_db(tmp_path / "sector.db", rows)
