@@ -12,10 +12,10 @@ import uvicorn
 from lienthong.audit.cli import audit_app
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine
+from lienthong.devseed import populate_sample
 from lienthong.errors import LienthongError
 from lienthong.exchange.cli import grants_app
 from lienthong.ingest.cli import ingest_app
-from lienthong.ingest.demo import populate_sample
 from lienthong.linkage.cli import linkage_app
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app

@@ -1,6 +1,9 @@
 """A populated platform on first start in development: a small synthetic province, ingested.
 
-Runs only when no batch exists yet, so a developer's own data is never touched.
+Runs only when no batch exists yet, so a developer's own data is never touched. It sits beside
+the domains, not in one (no domain imports it), and goes through the same audited services as
+an operator would: every organisation, system and batch it makes is in the audit log, with the
+platform's sample as the actor.
 """
 
 from __future__ import annotations
