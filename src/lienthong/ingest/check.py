@@ -21,18 +21,10 @@ from sqlalchemy import Engine
 from lienthong.db import transaction
 from lienthong.errors import LienthongError
 from lienthong.ingest.mapping import Mapping
-from lienthong.ingest.pipeline import (
-    Progress,
-    checked_chunks,
-    file_findings,
-    load_successions_frame,
-    summarise,
-)
+from lienthong.ingest.pipeline import Progress, file_findings, summarise
+from lienthong.ingest.plan import IngestPlan, prepare
 from lienthong.ingest.schemas import CheckReport
 from lienthong.ingest.sources import Source, open_source
-from lienthong.standards.schema import StandardSpec
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import CodeBook
 
 DEFAULT_CHUNK_ROWS = 100_000
 CHECK_WORKERS = 2
@@ -44,13 +36,16 @@ class CheckRequest:
 
     path: Path
     standard: str
-    mapping: Path | None = None
+    mapping: Path | Mapping | None = None  # a mapping file, or a mapping already received
     format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
     source_name: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     today: date | None = None
+
+    def read_mapping(self) -> Mapping | None:
+        return Mapping.load(self.mapping) if isinstance(self.mapping, Path) else self.mapping
 
     def open(self) -> Source:
         return open_source(
@@ -71,10 +66,11 @@ def check_file(
 ) -> CheckReport:
     """Validate a file against a standard; every finding goes to ``findings_out`` (CSV)."""
     started = time.perf_counter()
+    mapping = request.read_mapping()
     with ThreadPoolExecutor(1, thread_name_prefix="check-setup") as pool:
         # The standard and its code lists load while the file's pre-pass and first chunk are
         # read (Polars works outside the GIL): neither waits for the other.
-        setup = pool.submit(_reference, engine, request.standard)
+        setup = pool.submit(_prepare, engine, request.standard, mapping, request.today)
         try:
             source = request.open()
             frames = iter(source.chunks())
@@ -82,21 +78,13 @@ def check_file(
         except LienthongError:
             setup.result()  # a wrong standard is said first, as when nothing overlaps
             raise
-        spec, book, successions = setup.result()
-    mapping = (
-        Mapping.load(request.mapping)
-        if request.mapping
-        else Mapping.identity(source.columns, spec.field_names)
-    )
+        plan = setup.result()
+    spec = plan.spec
     report: dict[str, object] = {}
     read = valid = invalid = 0
-    chunks = checked_chunks(
-        itertools.chain([first] if first is not None else [], frames),
-        spec=spec,
-        book=book,
-        mapping=mapping,
-        successions=successions,
-        today=request.today or date.today(),
+    chunks = plan.check(
+        source,
+        frames=itertools.chain([first] if first is not None else [], frames),
         workers=CHECK_WORKERS,
     )
     for chunk in chunks:
@@ -126,11 +114,11 @@ def check_file(
     )
 
 
-def _reference(engine: Engine, standard: str) -> tuple[StandardSpec, CodeBook, pl.DataFrame]:
-    """The standard, its code lists and the unit successions, read in one transaction."""
+def _prepare(
+    engine: Engine, standard: str, mapping: Mapping | None, today: date | None
+) -> IngestPlan:
     with transaction(engine) as session:
-        spec = spec_of(get_standard(session=session, name=standard))
-        return spec, CodeBook.load(session=session, spec=spec), load_successions_frame(session)
+        return prepare(session=session, standard=standard, mapping=mapping, today=today)
 
 
 def _write_findings(out: IO[bytes], findings: pl.DataFrame, *, header: bool) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.findings import Finding
-from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
+from lienthong.ingest.mapping import Mapping, apply_mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
@@ -137,7 +137,6 @@ def check_chunk(
     :func:`settle_chunk` for what earlier chunks add."""
     found: list[pl.DataFrame] = []
     if mapping is not None:
-        assert successions is not None
         frame, mapped = apply_mapping(frame, mapping, successions=successions)
         found.append(_with_severity(mapped))
     markers = marker_findings(frame)
@@ -394,10 +393,6 @@ def store_chunk(
 
 def file_findings(source: Source) -> list[dict[str, Any]]:
     return [f.as_dict() for f in source.findings if isinstance(f, Finding)]
-
-
-def load_successions_frame(session: Session) -> pl.DataFrame:
-    return load_successions(session)
 
 
 def elapsed(start: float) -> float:

@@ -89,17 +89,18 @@ def pull(
         opened.append(source)
         return source
 
+    parsed = Mapping.load(mapping) if mapping else None
     digest = hashlib.sha256()
     for part in (name, query or "", watermark or "", since or ""):
         digest.update(part.encode() + b"\x00")
-    if mapping is not None:
-        digest.update(mapping.read_bytes())
+    if parsed is not None:
+        digest.update(parsed.document)
     batch = run_source(
         engine=engine,
         opener=opener,
         standard=standard,
         system=system,
-        mapping=Mapping.load(mapping) if mapping else None,
+        mapping=parsed,
         digest="pull:" + digest.hexdigest(),
         source_name=name,
         progress=progress,

@@ -22,10 +22,10 @@ from lienthong.db import utcnow
 from lienthong.errors import ValidationFailed
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import check_chunk, quarantine_rows, store_chunk
+from lienthong.ingest.plan import prepare
 from lienthong.ingest.service import COMPLETED, get_batch
 from lienthong.ingest.sources import SOURCE
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import ROW, CheckPlan, CodeBook
+from lienthong.standards.validate import ROW, CheckPlan
 
 Fixes = Mapping[int, Mapping[str, str | None]]
 
@@ -42,10 +42,13 @@ def replay(
     """Replay the open quarantined rows of a batch, with ``fixes`` (quarantine id → values);
     an ``ingest.replay`` audit entry in the same transaction."""
     original = get_batch(session=session, batch_id=batch_id)
-    standard = get_standard(
-        session=session, name=original.standard, version=original.standard_version
+    plan = prepare(
+        session=session,
+        standard=original.standard,
+        version=original.standard_version,
+        today=today,
     )
-    spec = spec_of(standard)
+    spec = plan.spec
     fixes = fixes or {}
     rows = list(
         session.scalars(
@@ -86,14 +89,13 @@ def replay(
     )
     session.add(batch)
     session.flush()
-    book = CodeBook.load(session=session, spec=spec)
     chunk = check_chunk(
         index=0,
         frame=frame,
-        plan=CheckPlan.build(spec, book),
+        plan=CheckPlan.build(spec, plan.book),
         mapping=None,
         successions=None,
-        today=today or date.today(),
+        today=plan.today,
     )
     # Still-invalid rows stay in the original quarantine (updated), not in a new one.
     still = {q["row"]: q for q in quarantine_rows(batch.id, chunk)}

@@ -30,19 +30,16 @@ from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import (
     Progress,
     Timings,
-    checked_chunks,
     elapsed,
     file_findings,
-    load_successions_frame,
     prefetch,
     store_chunk,
     with_bulk,
 )
+from lienthong.ingest.plan import prepare
 from lienthong.ingest.sources import Source
 from lienthong.paging import DEFAULT_LIMIT, keyset_page
 from lienthong.registry.systems import get_system
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import CodeBook
 from lienthong.store.service import is_empty
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
@@ -53,15 +50,15 @@ class IngestRequest(CheckRequest):
     system: str  # "ORG/SYSTEM"
 
 
-def checksum(path: Path, mapping: Path | None = None) -> str:
-    """SHA-256 of the input (and of the mapping file, which changes what the input means)."""
+def checksum(path: Path, mapping: Mapping | None = None) -> str:
+    """SHA-256 of the input (and of the mapping's document, which changes what the input
+    means)."""
     digest = hashlib.sha256()
-    for part in (path, mapping):
-        if part is None:
-            continue
-        with part.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    if mapping is not None:
+        digest.update(mapping.document)
     return "sha256:" + digest.hexdigest()
 
 
@@ -101,14 +98,14 @@ def ingest_file(
 ) -> Batch:
     """Validate and load one file; returns the finished batch (resumed if interrupted).
     ``actor``: who asked, for the audit entry (the API's operator unless given)."""
-
+    mapping = request.read_mapping()
     return run_source(
         engine=engine,
         opener=request.open,
         standard=request.standard,
         system=request.system,
-        mapping=Mapping.load(request.mapping) if request.mapping else None,
-        digest=checksum(request.path, request.mapping),
+        mapping=mapping,
+        digest=checksum(request.path, mapping),
         source_name=request.source_name or request.path.name,
         today=request.today,
         progress=progress,
@@ -142,24 +139,14 @@ def run_source(
     sessions = session_factory(engine)
     with sessions() as session, contextlib.ExitStack() as held:
         with session.begin():
-            spec = spec_of(get_standard(session=session, name=standard))
+            plan = prepare(session=session, standard=standard, mapping=mapping, today=today)
             system = resolve_system(session=session, system=system)
-            book = CodeBook.load(session=session, spec=spec)
-            successions = load_successions_frame(session)
+        spec = plan.spec
         # One run per input at a time (a double-clicked upload): the other gets 409.
         held.enter_context(claim(engine, f"{digest}|{spec.name}|{spec.version}|{system}"))
         source = opener()
-        if mapping is None:
-            mapping = Mapping.identity(source.columns, spec.field_names)
         t = time.perf_counter()
-        checked = checked_chunks(
-            source.chunks(),
-            spec=spec,
-            book=book,
-            mapping=mapping,
-            successions=successions,
-            today=today or date.today(),
-        )
+        checked = plan.check(source)
         # The first chunk is checked before anything is written (no-matching-columns, …).
         first = next(checked, None)
         timings.validate += elapsed(t)
