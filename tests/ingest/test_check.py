@@ -16,6 +16,7 @@ from lienthong.db import transaction
 from lienthong.errors import LienthongError
 from lienthong.ingest.check import CheckRequest, check_file
 from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.schemas import BatchReport
 from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
 from tests.cli import run_cli
@@ -88,7 +89,7 @@ def test_check_agrees_with_ingest_across_chunks(
         batch.rows_quarantined,
     )
     assert checked.rows_invalid == 4
-    assert checked.finding_counts == batch.report["finding_counts"]
+    assert checked.finding_counts == BatchReport.model_validate(batch).report.finding_counts
     with transaction(engine) as session:
         quarantined, _ = list_quarantine(session=session, batch_id=batch.id)
     assert sorted(q.row for q in quarantined) == [7, 30, 31, 32]

@@ -93,7 +93,7 @@ def test_upload_quarantine_replay(
     listed = client.get("/api/v1/ingest/batches").json()["items"]
     assert len(listed) == 3
     report = client.get(f"/api/v1/ingest/batches/{batch['id']}").json()
-    assert report["report"]["timings"]["total"] >= 0
+    assert report["report"]["seconds"] >= 0 and report["report"]["rows_valid"] == 18
 
     # Every ingest and replay is in the audit log: who, what, from where — counts, no values.
     with engine.connect() as conn:
@@ -112,7 +112,10 @@ def test_upload_quarantine_replay(
     assert first["counts"] == {
         "loaded": 18, "quarantined": 3, "inserted": 18, "updated": 0, "unchanged": 0
     }  # fmt: skip
-    assert loads[1]["detail"]["replay_of"] == batch["id"]
+    assert loads[1]["detail"] == {
+        "batch": replayed.json()["id"], "replay_of": batch["id"], "fixed": 1
+    }  # fmt: skip
+    assert loads[1]["counts"] == {"loaded": 2, "quarantined": 1}
     assert "31/02/1990" not in json.dumps(loads)
 
 

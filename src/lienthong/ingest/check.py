@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -21,9 +22,9 @@ from sqlalchemy import Engine
 from lienthong.db import transaction
 from lienthong.errors import LienthongError
 from lienthong.ingest.mapping import Mapping
-from lienthong.ingest.pipeline import Progress, file_findings, summarise
+from lienthong.ingest.pipeline import Progress, elapsed, file_findings, summarise
 from lienthong.ingest.plan import IngestPlan, prepare
-from lienthong.ingest.schemas import CheckReport
+from lienthong.ingest.schemas import IngestSummary
 from lienthong.ingest.sources import Source, open_source
 
 DEFAULT_CHUNK_ROWS = 100_000
@@ -63,9 +64,42 @@ def check_file(
     request: CheckRequest,
     findings_out: IO[bytes] | None = None,
     progress: Progress | None = None,
-) -> CheckReport:
+) -> IngestSummary:
     """Validate a file against a standard; every finding goes to ``findings_out`` (CSV)."""
     started = time.perf_counter()
+    plan, source, frames = _open(engine, request)
+    report: dict[str, Any] = {}
+    read = valid = invalid = 0
+    for chunk in plan.check(source, frames=frames, workers=CHECK_WORKERS):
+        read += chunk.read
+        valid += chunk.valid.height
+        invalid += chunk.invalid.height
+        summarise(report, chunk.findings)
+        if findings_out is not None:
+            _write_findings(findings_out, chunk.findings, header=chunk.index == 0)
+        if progress is not None:
+            progress(chunk.read)
+    seconds = elapsed(started)
+    return IngestSummary(
+        standard=plan.spec.name,
+        standard_version=plan.spec.version,
+        source_name=request.source_name or request.path.name,
+        format=source.format,
+        encoding=source.encoding,
+        rows_read=read,
+        rows_valid=valid,
+        rows_invalid=invalid,
+        file_findings=file_findings(source),
+        seconds=seconds,
+        rows_per_s=round(read / seconds) if seconds else None,
+        **report,
+    )
+
+
+def _open(
+    engine: Engine, request: CheckRequest
+) -> tuple[IngestPlan, Source, Iterator[pl.DataFrame]]:
+    """The plan, the source and its frames (the first one read already)."""
     mapping = request.read_mapping()
     with ThreadPoolExecutor(1, thread_name_prefix="check-setup") as pool:
         # The standard and its code lists load while the file's pre-pass and first chunk are
@@ -78,40 +112,7 @@ def check_file(
         except LienthongError:
             setup.result()  # a wrong standard is said first, as when nothing overlaps
             raise
-        plan = setup.result()
-    spec = plan.spec
-    report: dict[str, object] = {}
-    read = valid = invalid = 0
-    chunks = plan.check(
-        source,
-        frames=itertools.chain([first] if first is not None else [], frames),
-        workers=CHECK_WORKERS,
-    )
-    for chunk in chunks:
-        read += chunk.read
-        valid += chunk.valid.height
-        invalid += chunk.invalid.height
-        summarise(report, chunk.findings)
-        if findings_out is not None:
-            _write_findings(findings_out, chunk.findings, header=chunk.index == 0)
-        if progress is not None:
-            progress(chunk.read)
-    seconds = round(time.perf_counter() - started, 4)
-    return CheckReport(
-        standard=spec.name,
-        standard_version=spec.version,
-        source_name=request.source_name or request.path.name,
-        format=source.format,
-        encoding=source.encoding,
-        rows_read=read,
-        rows_valid=valid,
-        rows_invalid=invalid,
-        file_findings=file_findings(source),
-        finding_counts=report.get("finding_counts", {}),  # type: ignore[arg-type]
-        examples=report.get("examples", []),  # type: ignore[arg-type]
-        seconds=seconds,
-        rows_per_s=round(read / seconds) if seconds else None,
-    )
+        return setup.result(), source, itertools.chain([first] if first is not None else [], frames)
 
 
 def _prepare(

@@ -64,12 +64,14 @@ class Chunk:
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
 
 
+# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's.
+Quarantine = Callable[[Session, Batch, Chunk], None]
+
+
 @dataclass
 class Timings:
-    read: float = 0.0
-    validate: float = 0.0
+    validate: float = 0.0  # waiting for checked chunks
     load: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
@@ -360,8 +362,15 @@ def summarise(report: dict[str, Any], findings: pl.DataFrame) -> None:
         examples.extend(findings.head(room).to_dicts())
 
 
+def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> None:
+    """A chunk's invalid rows as new quarantine entries of the batch."""
+    rows = quarantine_rows(batch.id, chunk)
+    if rows:
+        session.execute(insert(QuarantineRow), rows)
+
+
 def store_chunk(
-    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, system: str
+    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, quarantine: Quarantine
 ) -> LoadCounts:
     """Load, quarantine and record progress: the caller commits all of it at once."""
     counts = load_frame(
@@ -369,14 +378,12 @@ def store_chunk(
         spec=spec,
         frame=chunk.valid,
         batch_id=batch.id,
-        system=system,
+        system=batch.source_system,
         now=utcnow(),
-        new_keys_only=bool((batch.report or {}).get("started_on_empty_store")),
+        new_keys_only=batch.started_on_empty_store,
         bulk=chunk.bulk,
     )
-    rows = quarantine_rows(batch.id, chunk)
-    if rows:
-        session.execute(insert(QuarantineRow), rows)
+    quarantine(session, batch, chunk)
     report = dict(batch.report or {})
     summarise(report, chunk.findings)
     batch.report = report

@@ -20,10 +20,11 @@ from lienthong.audit.service import event, operator_actor, record
 from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import ValidationFailed
+from lienthong.ingest.job import COMPLETED
 from lienthong.ingest.models import Batch, QuarantineRow
-from lienthong.ingest.pipeline import check_chunk, quarantine_rows, store_chunk
+from lienthong.ingest.pipeline import check_chunk, insert_quarantine, quarantine_rows, store_chunk
 from lienthong.ingest.plan import prepare
-from lienthong.ingest.service import COMPLETED, get_batch
+from lienthong.ingest.service import get_batch
 from lienthong.ingest.sources import SOURCE
 from lienthong.standards.validate import ROW, CheckPlan
 
@@ -112,7 +113,7 @@ def replay(
             findings=chunk.findings,
             keys=chunk.keys,
         ),
-        system=original.source_system,
+        quarantine=insert_quarantine,
     )
     batch.rows_quarantined = kept.height
     for r in rows:

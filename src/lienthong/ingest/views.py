@@ -20,7 +20,7 @@ from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
     BatchReport,
-    CheckReport,
+    IngestSummary,
     QuarantineRead,
     ReplayRequest,
 )
@@ -63,7 +63,7 @@ async def _receive(
 
 @router.post(
     "/ingest/{standard}/check",
-    response_model=CheckReport,
+    response_model=IngestSummary,
     tags=["ingest"],
     dependencies=[Operator],
 )
@@ -74,7 +74,7 @@ async def check_upload(
     format: Format = None,
     encoding: str | None = None,
     mapping: MappingDoc = None,
-) -> CheckReport:
+) -> IngestSummary:
     """Check the request body (the file) against a standard; nothing is written."""
     await run_in_threadpool(_check_standard, request, standard)
     with tempfile.TemporaryDirectory(prefix="lienthong-check-") as tmp:
