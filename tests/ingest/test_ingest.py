@@ -199,3 +199,34 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(
     with transaction(engine) as session:
         (again,), _ = list_quarantine(session=session, batch_id=batch.id)
         assert again.values["sex"] == "9" and again.values["_source"] == lines[2]
+
+
+def test_a_replay_cleans_fixed_values_as_any_source_does(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    # A correction typed in decomposed Unicode is stored composed (NFC), as a file's would be.
+    register_system(engine, settings)
+    rows = [citizen_row(1), citizen_row(2, full_name="")]
+    path = write_citizens(tmp_path / "dan_cu.csv", rows)
+    batch = ingest_file(
+        engine=engine,
+        settings=settings,
+        request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso"),
+    )
+    with transaction(engine) as session:
+        (entry,), _ = list_quarantine(session=session, batch_id=batch.id)
+        again = replay(
+            session=session,
+            settings=settings,
+            batch_id=batch.id,
+            fixes={entry.id: {"full_name": " Nguye\u0302\u0303n Thi\u0323 Lan"}},
+        )
+        assert (again.status, again.format, again.replay_of) == ("completed", "replay", batch.id)
+        assert (again.rows_read, again.rows_loaded, again.rows_quarantined) == (1, 1, 0)
+    with transaction(engine) as session:
+        records, _ = list_records(
+            session=session, dataset="citizen", filters={"personal_id": rows[1]["personal_id"]}
+        )
+        (fixed,), _ = list_quarantine(session=session, batch_id=batch.id, status="replayed")
+    assert records[0]["full_name"] == "Nguyễn Thị Lan"
+    assert fixed.replayed_batch_id == again.id

@@ -131,16 +131,14 @@ def check_chunk(
     index: int,
     frame: pl.DataFrame,
     plan: CheckPlan,
-    mapping: Mapping | None,
+    mapping: Mapping,
     successions: pl.DataFrame | None,
     today: date,
 ) -> Chunk:
-    """Map (when a mapping is given) and validate one chunk of source rows on its own; see
-    :func:`settle_chunk` for what earlier chunks add."""
-    found: list[pl.DataFrame] = []
-    if mapping is not None:
-        frame, mapped = apply_mapping(frame, mapping, successions=successions)
-        found.append(_with_severity(mapped))
+    """Map and validate one chunk of source rows on its own; see :func:`settle_chunk` for what
+    earlier chunks add."""
+    frame, mapped = apply_mapping(frame, mapping, successions=successions)
+    found = [_with_severity(mapped)]
     markers = marker_findings(frame)
     if markers.height:
         found.append(_with_severity(markers))
@@ -186,7 +184,7 @@ def checked_chunks(
     *,
     spec: StandardSpec,
     book: CodeBook,
-    mapping: Mapping | None,
+    mapping: Mapping,
     successions: pl.DataFrame | None,
     today: date,
     workers: int = 1,
