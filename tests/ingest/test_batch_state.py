@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from alembic import command
 from sqlalchemy import Engine, create_engine, text
 
 from lienthong import migrate
-from tests.conftest import PG_URL
+from tests.conftest import new_database
 
 OLD_REPORT = {
     "since": "4",
@@ -31,24 +30,11 @@ OLD_REPORT = {
 
 @pytest.fixture
 def bare_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a database with no schema yet (its own schema on PostgreSQL)."""
-    if backend == "sqlite":
-        engine = create_engine(f"sqlite+pysqlite:///{tmp_path / 'old.db'}")
+    """An engine on a database with no schema yet."""
+    with new_database(backend, tmp_path) as url:
+        engine = create_engine(url)
         yield engine
         engine.dispose()
-        return
-    assert PG_URL
-    schema = f"lt_mig_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    engine = create_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _insert_old_batch(engine: Engine, report: dict[str, object]) -> None:

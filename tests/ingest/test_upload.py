@@ -20,8 +20,10 @@ ROUTE = "/api/v1/ingest/{standard}"
 MAPPING = {"columns": {**{c: c for c in CITIZEN_HEADER[1:]}, "Số CCCD": "personal_id"}}
 
 
-def _renamed(tmp_path: Path) -> Path:
-    """A citizen file whose ID column only the mapping names."""
+@pytest.fixture
+def renamed(engine: Engine, settings: Settings, tmp_path: Path) -> Path:
+    """A citizen file whose ID column only the mapping names, and its system registered."""
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 6)])
     text = path.read_text(encoding="utf-8").replace("personal_id", "Số CCCD", 1)
     path.write_text(text, encoding="utf-8")
@@ -37,11 +39,10 @@ def test_the_mapping_is_a_part_and_the_checksum_is_made_while_streaming(
     operator: dict[str, str],
     engine: Engine,
     settings: Settings,
-    tmp_path: Path,
+    renamed: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    register_system(engine, settings)
-    path = _renamed(tmp_path)
+    path = renamed
     document = json.dumps(MAPPING, ensure_ascii=False).encode()
     monkeypatch.setattr(service, "checksum", _no_second_read)
     response = client.post(
@@ -59,7 +60,7 @@ def test_the_mapping_is_a_part_and_the_checksum_is_made_while_streaming(
     expected = hashlib.sha256(path.read_bytes() + document).hexdigest()
     assert batch["checksum"] == f"sha256:{expected}"
     # The same file and mapping from the command line is the same input.
-    mapping_file = tmp_path / "mapping.json"
+    mapping_file = path.with_name("mapping.json")
     mapping_file.write_bytes(document)
     monkeypatch.undo()
     again = ingest_file(
@@ -73,14 +74,9 @@ def test_the_mapping_is_a_part_and_the_checksum_is_made_while_streaming(
 
 
 def test_the_mapping_query_parameter_still_works_for_now(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], renamed: Path
 ) -> None:
-    register_system(engine, settings)
-    path = _renamed(tmp_path)
+    path = renamed
     document = json.dumps(MAPPING, ensure_ascii=False)
     checked = client.post(
         f"{URL}/check",
@@ -108,10 +104,9 @@ def test_the_mapping_query_parameter_still_works_for_now(
 
 
 def test_a_multipart_upload_must_be_a_file_and_a_mapping(
-    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
+    client: TestClient, operator: dict[str, str], renamed: Path
 ) -> None:
-    register_system(engine, settings)
-    path = _renamed(tmp_path)
+    path = renamed
     document = json.dumps(MAPPING).encode()
 
     def post(params: dict[str, str] | None = None, **parts: tuple[str | None, bytes]) -> object:

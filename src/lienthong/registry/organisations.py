@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -114,17 +114,33 @@ def _parent(*, session: Session, parent_code: str | None, own_code: str) -> Orga
     return parent
 
 
+def audit_change(
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    action: str,
+    org: Organisation | None,
+    changed: BaseModel | None = None,
+    **more: str,
+) -> None:
+    """The audit entry of a registry change: the organisation (and ``more``: its system, a
+    client id) and the fields changed — no values, never a secret."""
+    target = {"organisation": org.code, **more} if org is not None else {}
+    record_change(
+        session=session,
+        settings=settings,
+        action=action,
+        target=target,
+        changed=changed,
+        actor=actor,
+    )
+
+
 def create_organisation(
     *, session: Session, settings: Settings, actor: Mapping[str, Any], data: OrganisationCreate
 ) -> Organisation:
     org = _create(session=session, data=data)
-    record_change(
-        session=session,
-        settings=settings,
-        action="organisation.create",
-        target={"organisation": org.code},
-        actor=actor,
-    )
+    audit_change(session, settings, actor, "organisation.create", org)
     return org
 
 
@@ -194,14 +210,7 @@ def update_organisation(
             ancestor = ancestor.parent
         org.parent = parent
     session.flush()
-    record_change(
-        session=session,
-        settings=settings,
-        action="organisation.update",
-        target={"organisation": org.code},
-        changed=data,
-        actor=actor,
-    )
+    audit_change(session, settings, actor, "organisation.update", org, data)
     return org
 
 
@@ -211,13 +220,8 @@ def set_active(
     org = get_organisation(session=session, code=code)
     org.active = active
     session.flush()
-    record_change(
-        session=session,
-        settings=settings,
-        action="organisation.activate" if active else "organisation.deactivate",
-        target={"organisation": org.code},
-        actor=actor,
-    )
+    action = "organisation.activate" if active else "organisation.deactivate"
+    audit_change(session, settings, actor, action, org)
     return org
 
 
@@ -311,7 +315,5 @@ def import_csv(
             created += 1
         except (ValidationError, ValidationFailed, Conflict) as exc:
             rejected.extend(_rejections(line, exc))
-    record_change(
-        session=session, settings=settings, action="organisation.import", target={}, actor=actor
-    )
+    audit_change(session, settings, actor, "organisation.import", None)
     return ImportReport(read=read, created=created, rejected=rejected)

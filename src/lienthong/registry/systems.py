@@ -12,17 +12,15 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import record_change
 from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import Conflict, ErrorDetail, NotFound
 from lienthong.paging import DEFAULT_LIMIT, keyset_page
 from lienthong.registry.models import Credential, InformationSystem, Organisation
-from lienthong.registry.organisations import get_organisation
+from lienthong.registry.organisations import audit_change, get_organisation
 from lienthong.registry.schemas import SystemCreate, SystemRead, SystemStatus, SystemUpdate
 
 CLIENT_PREFIX = "ltc_"
@@ -50,25 +48,6 @@ def to_read(system: InformationSystem) -> SystemRead:
     )
 
 
-def _audit(
-    session: Session,
-    settings: Settings,
-    actor: Mapping[str, Any],
-    action: str,
-    system: InformationSystem,
-    changed: BaseModel | None = None,
-    **credential: str,
-) -> None:
-    record_change(
-        session=session,
-        settings=settings,
-        action=action,
-        target={"organisation": system.organisation.code, "system": system.code, **credential},
-        changed=changed,
-        actor=actor,
-    )
-
-
 def create_system(
     *,
     session: Session,
@@ -89,7 +68,7 @@ def create_system(
     )
     session.add(system)
     session.flush()
-    _audit(session, settings, actor, "system.create", system)
+    audit_change(session, settings, actor, "system.create", org, system=system.code)
     return system
 
 
@@ -133,7 +112,9 @@ def update_system(
     if data.status is not None:
         system.status = data.status.value
     session.flush()
-    _audit(session, settings, actor, "system.update", system, data)
+    audit_change(
+        session, settings, actor, "system.update", system.organisation, data, system=system.code
+    )
     return system
 
 
@@ -141,6 +122,19 @@ def touch(*, session: Session, system: InformationSystem) -> None:
     """Record that the system was seen (it authenticated or called the platform)."""
     system.last_seen_at = utcnow()
     session.flush()
+
+
+def _audit_credential(
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    action: str,
+    system: InformationSystem,
+    **credential: str,
+) -> None:
+    audit_change(
+        session, settings, actor, action, system.organisation, system=system.code, **credential
+    )
 
 
 def issue_credential(
@@ -161,7 +155,9 @@ def issue_credential(
     )
     session.add(credential)
     session.flush()
-    _audit(session, settings, actor, "credential.issue", target, client_id=credential.client_id)
+    _audit_credential(
+        session, settings, actor, "credential.issue", target, client_id=credential.client_id
+    )
     return credential, secret
 
 
@@ -205,7 +201,7 @@ def rotate_credential(
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     credential.secret_hash = hash_secret(secret)
     session.flush()
-    _audit(
+    _audit_credential(
         session,
         settings,
         actor,
@@ -232,5 +228,5 @@ def revoke_credential(
     if credential.revoked_at is None:
         credential.revoked_at = utcnow()
         session.flush()
-    _audit(session, settings, actor, "credential.revoke", target, client_id=client_id)
+    _audit_credential(session, settings, actor, "credential.revoke", target, client_id=client_id)
     return credential
