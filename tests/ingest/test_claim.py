@@ -8,11 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from lienthong.config import Settings
 from lienthong.ingest.claim import BatchInProgress, claim
 from lienthong.ingest.service import IngestRequest, checksum, ingest_file
+from tests.conftest import new_database
 from tests.ingest.factories import SYSTEM, citizen_row, register_system, write_citizens
 
 
@@ -94,3 +95,15 @@ def test_a_claim_excludes_other_processes_and_dies_with_its_holder(
         holder.wait(10)
     with claim(engine, "k"):
         pass
+
+
+def test_a_claim_belongs_to_its_own_database(backend: str, engine: Engine, tmp_path: Path) -> None:
+    # Two platforms on one PostgreSQL server (a schema each, as parallel test sessions are) or
+    # two SQLite files in one process load the same input independently.
+    with new_database(backend, tmp_path) as url:
+        other = create_engine(url)
+        try:
+            with claim(engine, "k"), claim(other, "k"):
+                pass
+        finally:
+            other.dispose()
