@@ -51,22 +51,24 @@ def personal_id(n: int) -> str:
 def build(settings: Settings, persons: int) -> tuple[str, str]:
     engine = make_engine(settings)
     prepare_database(engine)
+    who = {"settings": settings, "actor": {"kind": "operator"}}
     with transaction(engine) as s:
         for code in ("H33.01", "H33.05"):
             organisations.create_organisation(
                 session=s,
+                **who,
                 data=OrganisationCreate(
                     code=code, name=f"Sở {code}", level="province", unit_code="33"
                 ),
             )
         systems.create_system(
-            session=s, organisation="H33.01", data=SystemCreate(code="hoso", name="Hộ tịch")
+            session=s, **who, organisation="H33.01", data=SystemCreate(code="hoso", name="Hộ tịch")
         )
         consumer = systems.create_system(
-            session=s, organisation="H33.05", data=SystemCreate(code="portal", name="Cổng")
+            session=s, **who, organisation="H33.05", data=SystemCreate(code="portal", name="Cổng")
         )
         credential, secret = systems.issue_credential(
-            session=s, organisation="H33.05", system="portal"
+            session=s, **who, organisation="H33.05", system="portal"
         )
         grant = grants.request_grant(
             session=s,

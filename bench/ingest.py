@@ -77,16 +77,18 @@ def make_csv(path: Path, rows: int) -> int:
     return int(bad.sum())
 
 
-def register(engine: Any) -> None:
+def register(engine: Any, settings: Settings) -> None:
+    who = {"settings": settings, "actor": {"kind": "operator"}}
     with transaction(engine) as session:
         org, code = SYSTEM.split("/")
         if organisations.find_organisation(session=session, code=org) is None:
             organisations.create_organisation(
                 session=session,
+                **who,
                 data=OrganisationCreate(code=org, name="Bench", level="province", unit_code="33"),
             )
             systems.create_system(
-                session=session, organisation=org, data=SystemCreate(code=code, name="Bench")
+                session=session, **who, organisation=org, data=SystemCreate(code=code, name="Bench")
             )
 
 
@@ -95,7 +97,7 @@ def run_lienthong(url: str, path: Path, data_dir: Path, *, reload: bool = False)
     engine = make_engine(settings)
     try:
         prepare_database(engine)
-        register(engine)
+        register(engine, settings)
         started = time.perf_counter()
         batch = ingest_file(
             engine=engine,

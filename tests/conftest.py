@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", _backends(metafunc.config), scope="session")
 
 
-@pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def new_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file in ``folder``, or a PostgreSQL schema of its
+    own (dropped afterwards)."""
     if backend == "sqlite":
-        yield f"sqlite+pysqlite:///{tmp_path_factory.mktemp('db') / 'lienthong.db'}"
+        yield f"sqlite+pysqlite:///{folder / 'lienthong.db'}"
         return
     assert PG_URL
     schema = f"lt_test_{uuid.uuid4().hex[:12]}"
@@ -58,10 +61,18 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with new_database(backend, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from lienthong.audit.cli import audit_app
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine
+from lienthong.devseed import populate_sample
 from lienthong.errors import ConfigurationError, LienthongError
 from lienthong.exchange.cli import grants_app
 from lienthong.ingest.cli import ingest_app
-from lienthong.ingest.demo import populate_sample
 from lienthong.linkage.cli import linkage_app
 from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
 from lienthong.prepare import prepare_database

@@ -69,6 +69,9 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
         cursor.execute(f"PRAGMA synchronous={mode}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Temporary tables (bulk-load stages) in memory. Set here, at connect: SQLite refuses
+        # to change it inside a transaction, and a bulk load may start inside one (a replay).
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     return pragmas

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from lienthong.audit.service import audit_keys
 from lienthong.audit.verify import verify
 from lienthong.config import Settings
+from tests.cli import run_cli
 from tests.registry.factories import make_org, make_system
 
 
@@ -85,3 +86,25 @@ def test_a_failed_change_leaves_no_entry(
     )
     assert again.status_code == 409
     assert [e["action"] for e in _entries(engine)] == ["organisation.create"]
+
+
+def test_a_rotation_is_the_same_entry_from_the_api_and_the_command_line(
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
+) -> None:
+    # The services write the entry; each face only says who acts.
+    make_org(client, operator, "H33.01")
+    make_system(client, operator, "H33.01", "his")
+    base = "/api/v1/organisations/H33.01/systems/his/credentials"
+    issued = client.post(base, headers=operator).json()["client_id"]
+    assert client.post(f"{base}/{issued}/rotate", headers=operator).is_success
+    done = run_cli(settings, "systems", "rotate-credential", "H33.01", "his", issued, "--json")
+    assert done.returncode == 0, done.stderr
+    through_api, from_cli = [e for e in _entries(engine) if e["action"] == "credential.rotate"]
+    expected = {
+        "organisation": "H33.01",
+        "system": "his",
+        "client_id": json.loads(done.stdout)["client_id"],
+        "replaces": issued,
+    }
+    assert through_api["detail"] == from_cli["detail"] == expected
+    assert (through_api["actor"], from_cli["actor"]["via"]) == ({"kind": "operator"}, "cli")

@@ -101,7 +101,7 @@ class Tally:
 
 def _world(settings: Settings, engine: Engine, tmp_path: Path) -> dict[str, str]:
     """Citizens in the store, and a consumer holding an approved grant on them."""
-    register_system(engine)
+    register_system(engine, settings)
     ingest_file(
         engine=engine,
         settings=settings,

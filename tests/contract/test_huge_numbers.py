@@ -59,7 +59,7 @@ def test_huge_quarantine_id_in_a_replay_body_is_422(
 
 
 def _parcels(engine: Engine, settings: Settings, tmp_path: Path) -> None:
-    register_system(engine, "H33.03/dat")
+    register_system(engine, settings, "H33.03/dat")
     path = tmp_path / "parcels.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

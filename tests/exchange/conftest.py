@@ -16,7 +16,7 @@ OUTSIDE = "00004"  # a Hà Nội commune: outside a grant for province 33
 
 @pytest.fixture
 def citizens(engine: Engine, settings: Settings, tmp_path: Path) -> list[str]:
-    register_system(engine)
+    register_system(engine, settings)
     rows = [citizen_row(n) for n in range(1, 6)] + [citizen_row(6, commune_code=OUTSIDE)]
     path = write_citizens(tmp_path / "citizens.csv", rows)
     batch = ingest_file(

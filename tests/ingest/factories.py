@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from lienthong.audit.service import operator_actor
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.registry import organisations, systems
 from lienthong.registry.schemas import OrganisationCreate, SystemCreate
@@ -20,18 +22,20 @@ CITIZEN_HEADER = [
 COMMUNE = "12166"  # a 2025 commune of Hưng Yên
 
 
-def register_system(engine: Engine, system: str = SYSTEM) -> str:
+def register_system(engine: Engine, settings: Settings, system: str = SYSTEM) -> str:
     org, code = system.split("/")
+    who = {"settings": settings, "actor": operator_actor()}
     with transaction(engine) as session:
         if organisations.find_organisation(session=session, code=org) is None:
             organisations.create_organisation(
                 session=session,
+                **who,
                 data=OrganisationCreate(
                     code=org, name="Sở Tư pháp", level="province", unit_code="33"
                 ),
             )
         systems.create_system(
-            session=session, organisation=org, data=SystemCreate(code=code, name="Hộ tịch")
+            session=session, **who, organisation=org, data=SystemCreate(code=code, name="Hộ tịch")
         )
     return system
 

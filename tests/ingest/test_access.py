@@ -22,7 +22,7 @@ def test_batches_and_quarantine_only_for_the_operator_and_the_submitter(
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    system = register_system(engine)  # H33.02/hoso submits the batch
+    system = register_system(engine, settings)  # H33.02/hoso submits the batch
     rows = [citizen_row(1), citizen_row(2, date_of_birth="31/02/1990")]
     batch = ingest_file(
         engine=engine,

@@ -16,6 +16,7 @@ from lienthong.db import transaction
 from lienthong.errors import LienthongError
 from lienthong.ingest.check import CheckRequest, check_file
 from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.schemas import BatchReport
 from lienthong.ingest.service import IngestRequest, ingest_file, list_quarantine
 from lienthong.store.service import list_records
 from tests.cli import run_cli
@@ -77,7 +78,7 @@ def test_check_agrees_with_ingest_across_chunks(
         engine=engine, request=CheckRequest(path=path, standard="citizen", chunk_rows=4)
     )
     _nothing_written(engine)
-    system = register_system(engine)
+    system = register_system(engine, settings)
     batch = ingest_file(
         engine=engine,
         settings=settings,
@@ -89,7 +90,7 @@ def test_check_agrees_with_ingest_across_chunks(
         batch.rows_quarantined,
     )
     assert checked.rows_invalid == 4
-    assert checked.finding_counts == batch.report["finding_counts"]
+    assert checked.finding_counts == BatchReport.model_validate(batch).report.finding_counts
     with transaction(engine) as session:
         quarantined, _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
     assert sorted(q.row for q in quarantined) == [7, 30, 31, 32]
@@ -147,7 +148,7 @@ def test_json_keys_first_met_mid_file_are_kept(
     )
     assert (checked.rows_valid, checked.rows_invalid) == (1600, 0)
     assert checked.finding_counts == {"unmapped-column:ghi_chu": 1}
-    system = register_system(engine)
+    system = register_system(engine, settings)
     ingest_file(
         engine=engine,
         settings=settings,

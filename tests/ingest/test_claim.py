@@ -8,18 +8,19 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from lienthong.config import Settings
 from lienthong.ingest.claim import BatchInProgress, claim
 from lienthong.ingest.service import IngestRequest, checksum, ingest_file
+from tests.conftest import new_database
 from tests.ingest.factories import SYSTEM, citizen_row, register_system, write_citizens
 
 
 def test_an_identical_run_waits_its_turn(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 6)])
     request = IngestRequest(path=path, standard="citizen", system=SYSTEM)
     key = f"{checksum(path)}|citizen|1|{SYSTEM}"
@@ -94,3 +95,15 @@ def test_a_claim_excludes_other_processes_and_dies_with_its_holder(
         holder.wait(10)
     with claim(engine, "k"):
         pass
+
+
+def test_a_claim_belongs_to_its_own_database(backend: str, engine: Engine, tmp_path: Path) -> None:
+    # Two platforms on one PostgreSQL server (a schema each, as parallel test sessions are) or
+    # two SQLite files in one process load the same input independently.
+    with new_database(backend, tmp_path) as url:
+        other = create_engine(url)
+        try:
+            with claim(engine, "k"), claim(other, "k"):
+                pass
+        finally:
+            other.dispose()

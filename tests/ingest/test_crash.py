@@ -95,7 +95,7 @@ def test_kill_and_resume_equals_clean_run(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
     path = _file(tmp_path / "citizens.csv")
-    register_system(engine)
+    register_system(engine, settings)
     process = subprocess.Popen(
         _command(path), env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -114,7 +114,7 @@ def test_kill_and_resume_equals_clean_run(
     resumed = _snapshot(engine)
 
     reset_database(engine)
-    register_system(engine)
+    register_system(engine, settings)
     clean = subprocess.run(
         _command(path), env=_env(settings), capture_output=True, text=True, check=False
     )

@@ -51,9 +51,13 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_upload_quarantine_replay(
-    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", _rows())
     response = _upload(client, operator, path)
     assert response.status_code == 201, response.text
@@ -94,7 +98,7 @@ def test_upload_quarantine_replay(
     listed = client.get("/api/v1/ingest/batches", headers=operator).json()["items"]
     assert len(listed) == 3
     report = client.get(f"/api/v1/ingest/batches/{batch['id']}", headers=operator).json()
-    assert report["report"]["timings"]["total"] >= 0
+    assert report["report"]["seconds"] >= 0 and report["report"]["rows_valid"] == 18
 
     # Every ingest and replay is in the audit log: who, what, from where — counts, no values.
     with engine.connect() as conn:
@@ -113,14 +117,21 @@ def test_upload_quarantine_replay(
     assert first["counts"] == {
         "loaded": 18, "quarantined": 3, "inserted": 18, "updated": 0, "unchanged": 0
     }  # fmt: skip
-    assert loads[1]["detail"]["replay_of"] == batch["id"]
+    assert loads[1]["detail"] == {
+        "batch": replayed.json()["id"], "replay_of": batch["id"], "fixed": 1
+    }  # fmt: skip
+    assert loads[1]["counts"] == {"loaded": 2, "quarantined": 1}
     assert "31/02/1990" not in json.dumps(loads)
 
 
 def test_bad_inputs_write_nothing(
-    client: TestClient, operator: dict[str, str], engine: Engine, tmp_path: Path
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     response = _upload(client, operator, empty)
@@ -170,7 +181,7 @@ def test_upload_over_the_limit(settings: Any, engine: Engine, operator: dict[str
 def test_a_row_the_reader_cannot_split_keeps_all_its_text(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    register_system(engine)
+    register_system(engine, settings)
     path = write_citizens(tmp_path / "dan_cu.csv", [citizen_row(i) for i in range(1, 4)])
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[2] += ",ghi chú thêm,0912000111"  # row 2 carries two values past the header
@@ -193,3 +204,39 @@ def test_a_row_the_reader_cannot_split_keeps_all_its_text(
     with transaction(engine) as session:
         (again,), _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
         assert again.values["sex"] == "9" and again.values["_source"] == lines[2]
+
+
+def test_a_replay_cleans_fixed_values_as_any_source_does(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    # A correction typed in decomposed Unicode is stored composed (NFC), as a file's would be.
+    register_system(engine, settings)
+    rows = [citizen_row(1), citizen_row(2, full_name="")]
+    path = write_citizens(tmp_path / "dan_cu.csv", rows)
+    batch = ingest_file(
+        engine=engine,
+        settings=settings,
+        request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso"),
+    )
+    with transaction(engine) as session:
+        (entry,), _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
+        again = replay(
+            session=session,
+            settings=settings,
+            batch_id=batch.id,
+            fixes={entry.id: {"full_name": " Nguye\u0302\u0303n Thi\u0323 Lan"}},
+        )
+        assert (again.status, again.format, again.replay_of) == ("completed", "replay", batch.id)
+        assert (again.rows_read, again.rows_loaded, again.rows_quarantined) == (1, 1, 0)
+    with transaction(engine) as session:
+        records, _ = list_records(
+            session=session,
+            dataset="citizen",
+            filters={"personal_id": rows[1]["personal_id"]},
+            page=a_page(),
+        )
+        (fixed,), _ = list_quarantine(
+            session=session, batch_id=batch.id, status="replayed", page=a_page()
+        )
+    assert records[0]["full_name"] == "Nguyễn Thị Lan"
+    assert fixed.replayed_batch_id == again.id

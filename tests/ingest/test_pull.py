@@ -35,7 +35,7 @@ def _sector_db(path: Path, rows: list[dict[str, str]]) -> str:
 
 
 def test_incremental_pull(engine: Engine, settings: Settings, tmp_path: Path) -> None:
-    system = register_system(engine)
+    system = register_system(engine, settings)
     rows = [{**citizen_row(i), "changed": str(i)} for i in range(1, 6)]
     rows[2]["sex"] = "9"
     url = _sector_db(tmp_path / "sector.db", rows)
@@ -49,7 +49,7 @@ def test_incremental_pull(engine: Engine, settings: Settings, tmp_path: Path) ->
         system=system,
     )
     assert (first.rows_read, first.rows_loaded, first.rows_quarantined) == (5, 4, 1)
-    assert first.report["watermark_max"] == "5"
+    assert (first.watermark, first.since, first.watermark_max) == ("changed", None, "5")
     assert first.source_name.endswith("#dan_cu")
 
     _sector_db(
@@ -68,7 +68,7 @@ def test_incremental_pull(engine: Engine, settings: Settings, tmp_path: Path) ->
         standard="citizen",
         system=system,
     )
-    assert second.report["since"] == "5"
+    assert (second.since, second.watermark_max) == ("5", "7")
     assert (second.rows_read, second.inserted, second.updated) == (2, 1, 1)
     third = pull(
         engine=engine,

@@ -22,7 +22,7 @@ def test_sample_province_matches_its_truth(
     out = tmp_path / "sample"
     generate_province(out, persons=1500, seed=7)
     truth = json.loads((out / "truth.json").read_text("utf-8"))
-    system = register_system(engine)
+    system = register_system(engine, settings)
     assert len(truth["files"]) >= 4
     for name, info in truth["files"].items():
         mapping = out / info["mapping"] if info["mapping"] else None

@@ -10,8 +10,10 @@ import polars as pl
 import pytest
 
 from lienthong.ingest.sources import open_source
+from lienthong.ingest.sources.base import clean_header
 from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding
 from lienthong.ingest.sources.legacy import decode_tcvn3, decode_vni
+from lienthong.text import clean_text
 from tests.ingest.encoders import encode_cp1258, encode_tcvn3, encode_vni
 
 # Names and addresses whose capitals carry no tone mark, so TCVN3 can hold them exactly.
@@ -180,3 +182,17 @@ def test_chunks_respect_chunk_rows(tmp_path: Path) -> None:
     path.write_text("a\n" + "".join(f"{i}\n" for i in range(25)), "utf-8")
     sizes = [c.height for c in open_source(path, chunk_rows=10).chunks()]
     assert sum(sizes) == 25 and max(sizes) <= 10
+
+
+def test_headers_and_values_share_one_cleaning() -> None:
+    # A header cell can carry the file's byte-order mark; a source keeps values as written
+    # (a quarantined value shows what was sent) and validation trims them; control characters
+    # are data, kept.
+    assert clean_header(["\ufeff Ho\u0323 te\u0302n", "  ", None, "\tsex\x07"]) == [
+        "Họ tên", "column_2", "column_3", "sex\x07"
+    ]  # fmt: skip
+    frame = pl.DataFrame({"v": [" Ho\u0323 ", "", "  ", "a\x00b", None]})
+    kept = frame.select(clean_text(pl.col("v"), trim=False)).to_series().to_list()
+    assert kept == [" Họ ", None, "  ", "a\x00b", None]
+    trimmed = frame.select(clean_text(pl.col("v"))).to_series().to_list()
+    assert trimmed == ["Họ", None, None, "a\x00b", None]

@@ -31,7 +31,7 @@ def _audit(engine: Engine) -> list[dict[str, Any]]:
 
 def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
     """Three citizens and a health card of the first; linked; the first one's master id."""
-    system = register_system(engine)
+    system = register_system(engine, settings)
     path = write_citizens(tmp_path / "citizens.csv", [citizen_row(n) for n in (1, 2, 3)])
     ingest_file(
         engine=engine,

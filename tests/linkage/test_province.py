@@ -63,7 +63,7 @@ def test_run_reads_the_store_and_evaluates_against_the_truth(
 ) -> None:
     generate_province(tmp_path, persons=300, seed=5)
     truth = json.loads((tmp_path / "truth.json").read_text("utf-8"))
-    system = register_system(engine)
+    system = register_system(engine, settings)
     for name, entry in truth["files"].items():
         mapping = tmp_path / entry["mapping"] if entry["mapping"] else None
         ingest_file(

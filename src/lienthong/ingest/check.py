@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -21,19 +22,11 @@ from sqlalchemy import Engine
 from lienthong.db import transaction
 from lienthong.errors import LienthongError
 from lienthong.ingest.mapping import Mapping
-from lienthong.ingest.pipeline import (
-    Progress,
-    checked_chunks,
-    file_findings,
-    load_successions_frame,
-    summarise,
-)
-from lienthong.ingest.schemas import CheckReport
+from lienthong.ingest.pipeline import Progress, elapsed, file_findings, summarise
+from lienthong.ingest.plan import IngestPlan, prepare
+from lienthong.ingest.schemas import IngestSummary
 from lienthong.ingest.sources import Source, open_source
 from lienthong.spreadsheet import safe_frame
-from lienthong.standards.schema import StandardSpec
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import CodeBook
 
 DEFAULT_CHUNK_ROWS = 100_000
 CHECK_WORKERS = 2
@@ -45,13 +38,16 @@ class CheckRequest:
 
     path: Path
     standard: str
-    mapping: Path | None = None
+    mapping: Path | Mapping | None = None  # a mapping file, or a mapping already received
     format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
     source_name: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     today: date | None = None
+
+    def read_mapping(self) -> Mapping | None:
+        return Mapping.load(self.mapping) if isinstance(self.mapping, Path) else self.mapping
 
     def open(self) -> Source:
         return open_source(
@@ -69,38 +65,13 @@ def check_file(
     request: CheckRequest,
     findings_out: IO[bytes] | None = None,
     progress: Progress | None = None,
-) -> CheckReport:
+) -> IngestSummary:
     """Validate a file against a standard; every finding goes to ``findings_out`` (CSV)."""
     started = time.perf_counter()
-    with ThreadPoolExecutor(1, thread_name_prefix="check-setup") as pool:
-        # The standard and its code lists load while the file's pre-pass and first chunk are
-        # read (Polars works outside the GIL): neither waits for the other.
-        setup = pool.submit(_reference, engine, request.standard)
-        try:
-            source = request.open()
-            frames = iter(source.chunks())
-            first = next(frames, None)
-        except LienthongError:
-            setup.result()  # a wrong standard is said first, as when nothing overlaps
-            raise
-        spec, book, successions = setup.result()
-    mapping = (
-        Mapping.load(request.mapping)
-        if request.mapping
-        else Mapping.identity(source.columns, spec.field_names)
-    )
-    report: dict[str, object] = {}
+    plan, source, frames = _open(engine, request)
+    report: dict[str, Any] = {}
     read = valid = invalid = 0
-    chunks = checked_chunks(
-        itertools.chain([first] if first is not None else [], frames),
-        spec=spec,
-        book=book,
-        mapping=mapping,
-        successions=successions,
-        today=request.today or date.today(),
-        workers=CHECK_WORKERS,
-    )
-    for chunk in chunks:
+    for chunk in plan.check(source, frames=frames, workers=CHECK_WORKERS):
         read += chunk.read
         valid += chunk.valid.height
         invalid += chunk.invalid.height
@@ -109,10 +80,10 @@ def check_file(
             _write_findings(findings_out, chunk.findings, header=chunk.index == 0)
         if progress is not None:
             progress(chunk.read)
-    seconds = round(time.perf_counter() - started, 4)
-    return CheckReport(
-        standard=spec.name,
-        standard_version=spec.version,
+    seconds = elapsed(started)
+    return IngestSummary(
+        standard=plan.spec.name,
+        standard_version=plan.spec.version,
         source_name=request.source_name or request.path.name,
         format=source.format,
         encoding=source.encoding,
@@ -120,18 +91,36 @@ def check_file(
         rows_valid=valid,
         rows_invalid=invalid,
         file_findings=file_findings(source),
-        finding_counts=report.get("finding_counts", {}),  # type: ignore[arg-type]
-        examples=report.get("examples", []),  # type: ignore[arg-type]
         seconds=seconds,
         rows_per_s=round(read / seconds) if seconds else None,
+        **report,
     )
 
 
-def _reference(engine: Engine, standard: str) -> tuple[StandardSpec, CodeBook, pl.DataFrame]:
-    """The standard, its code lists and the unit successions, read in one transaction."""
+def _open(
+    engine: Engine, request: CheckRequest
+) -> tuple[IngestPlan, Source, Iterator[pl.DataFrame]]:
+    """The plan, the source and its frames (the first one read already)."""
+    mapping = request.read_mapping()
+    with ThreadPoolExecutor(1, thread_name_prefix="check-setup") as pool:
+        # The standard and its code lists load while the file's pre-pass and first chunk are
+        # read (Polars works outside the GIL): neither waits for the other.
+        setup = pool.submit(_prepare, engine, request.standard, mapping, request.today)
+        try:
+            source = request.open()
+            frames = iter(source.chunks())
+            first = next(frames, None)
+        except LienthongError:
+            setup.result()  # a wrong standard is said first, as when nothing overlaps
+            raise
+        return setup.result(), source, itertools.chain([first] if first is not None else [], frames)
+
+
+def _prepare(
+    engine: Engine, standard: str, mapping: Mapping | None, today: date | None
+) -> IngestPlan:
     with transaction(engine) as session:
-        spec = spec_of(get_standard(session=session, name=standard))
-        return spec, CodeBook.load(session=session, spec=spec), load_successions_frame(session)
+        return prepare(session=session, standard=standard, mapping=mapping, today=today)
 
 
 def _write_findings(out: IO[bytes], findings: pl.DataFrame, *, header: bool) -> None:

@@ -1,10 +1,11 @@
 """One run per input at a time: a claim held while a batch runs.
 
 Two identical uploads at the same moment (a double click) would otherwise resume the same
-batch side by side. The claim is an advisory lock that dies with its holder, so a run killed
-with ``kill -9`` never leaves a stale claim behind: a PostgreSQL session advisory lock on a
-connection held for the run, and for SQLite an exclusive ``flock`` on a file beside the
-database (every process and thread opens its own descriptor, so both are excluded).
+batch side by side. The claim belongs to one database (on PostgreSQL, to one schema: a platform
+of its own) and is an advisory lock that dies with its holder, so a run killed with ``kill -9``
+never leaves a stale claim behind: a PostgreSQL session advisory lock on a connection held for
+the run, and for SQLite an exclusive ``flock`` on a file beside the database (every process and
+thread opens its own descriptor, so both are excluded).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from lienthong.errors import Conflict
 
@@ -34,16 +35,27 @@ class BatchInProgress(Conflict):
 
 @contextmanager
 def claim(engine: Engine, key: str) -> Iterator[None]:
-    """Hold the claim on ``key`` (e.g. checksum, standard and system) or raise
-    ``batch-in-progress`` (409) when another run holds it."""
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    with _local(digest.hex()):
-        if engine.dialect.name == "postgresql":
-            with _postgres(engine, int.from_bytes(digest[:8], "big", signed=True)):
+    """Hold the claim on ``key`` (e.g. checksum, standard and system) in this engine's database
+    (on PostgreSQL: its schema, which is a platform of its own) or raise ``batch-in-progress``
+    (409) when another run holds it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            conn.commit()
+            digest = _digest(f"{engine.url.database}|{schema}|{key}")
+            with (
+                _local(digest.hex()),
+                _postgres(conn, int.from_bytes(digest[:8], "big", signed=True)),
+            ):
                 yield
-        else:
-            with _file(engine, digest.hex()):
-                yield
+    else:
+        digest = _digest(f"{engine.url.database}|{key}")
+        with _local(digest.hex()), _file(engine, digest.hex()):
+            yield
+
+
+def _digest(scoped_key: str) -> bytes:
+    return hashlib.sha256(scoped_key.encode("utf-8")).digest()
 
 
 def _busy() -> BatchInProgress:
@@ -67,17 +79,16 @@ def _local(name: str) -> Iterator[None]:
 
 
 @contextmanager
-def _postgres(engine: Engine, number: int) -> Iterator[None]:
-    with engine.connect() as conn:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:n)"), {"n": number}).scalar()
+def _postgres(conn: Connection, number: int) -> Iterator[None]:
+    got = conn.execute(text("SELECT pg_try_advisory_lock(:n)"), {"n": number}).scalar()
+    conn.commit()
+    if not got:
+        raise _busy()
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
         conn.commit()
-        if not got:
-            raise _busy()
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
-            conn.commit()
 
 
 @contextmanager

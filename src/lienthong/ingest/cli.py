@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import click
 import typer
@@ -53,8 +53,7 @@ ChunkRowsOpt = Annotated[int, typer.Option(help="Rows per committed chunk")]
 
 
 def summary(batch: BatchReport) -> None:
-    report: dict[str, Any] = batch.report
-    timings = report.get("timings", {})
+    report = batch.report
     print_table(
         f"Batch {batch.id} ({batch.status})",
         ("read", "loaded", "quarantined", "inserted", "updated", "unchanged", "seconds", "rows/s"),
@@ -66,12 +65,12 @@ def summary(batch: BatchReport) -> None:
                 batch.inserted,
                 batch.updated,
                 batch.unchanged,
-                timings.get("total"),
-                report.get("rows_per_s"),
+                report.seconds,
+                report.rows_per_s,
             )
         ],
     )
-    findings_table(report.get("finding_counts", {}))
+    findings_table(report.finding_counts)
 
 
 def findings_table(counts: dict[str, int]) -> None:

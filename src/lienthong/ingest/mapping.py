@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,7 @@ class Mapping(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     transforms: dict[str, list[str | dict[str, Any]]] = Field(default_factory=dict)
     constants: dict[str, str] = Field(default_factory=dict)
+    _document: bytes = PrivateAttr(default=b"")
 
     @model_validator(mode="after")
     def _steps(self) -> Mapping:
@@ -100,14 +101,42 @@ class Mapping(BaseModel):
         return self
 
     @classmethod
+    def parse(cls, document: bytes, *, name: str = "mapping") -> Mapping:
+        """A mapping from its JSON document (UTF-8); a bad one is ``invalid-mapping``."""
+        try:
+            mapping = cls.model_validate(json.loads(document.decode("utf-8")))
+        except (ValueError, ValidationError) as exc:
+            raise InvalidMapping.on(
+                "mapping", "invalid-mapping", f"invalid mapping {name}: {exc}"
+            ) from exc
+        mapping._document = document
+        return mapping
+
+    @classmethod
     def load(cls, path: Path) -> Mapping:
         """Read a mapping JSON file; a bad one is ValidationFailed ``invalid-mapping``."""
         try:
-            return cls.model_validate(json.loads(Path(path).read_text("utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
+            document = Path(path).read_bytes()
+        except OSError as exc:
             raise InvalidMapping.on(
                 "mapping", "invalid-mapping", f"invalid mapping {Path(path).name}: {exc}"
             ) from exc
+        return cls.parse(document, name=Path(path).name)
+
+    @property
+    def document(self) -> bytes:
+        """The JSON document as received (empty for a mapping built here): it changes what an
+        input means, so an input's checksum covers it."""
+        return self._document
+
+    @property
+    def rekeys(self) -> bool:
+        """Whether a field is re-keyed (only then are the unit successions needed)."""
+        return any(
+            isinstance(step, dict) and "rekey" in step
+            for steps in self.transforms.values()
+            for step in steps
+        )
 
     @classmethod
     def identity(cls, columns: list[str], fields: list[str]) -> Mapping:
@@ -270,10 +299,11 @@ def apply_mapping(
     frame: pl.DataFrame,
     mapping: Mapping,
     *,
-    successions: pl.DataFrame,
+    successions: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rename, transform and re-key one chunk; returns (frame of fields, findings), among
-    them an ``unmapped-column`` finding (no row) for each source column left unmapped."""
+    them an ``unmapped-column`` finding (no row) for each source column left unmapped.
+    ``successions`` (:func:`load_successions`) are needed when the mapping re-keys."""
     resolved = mapping.resolve(frame.columns)
     if not resolved:
         raise NoMatchingColumns.on(
@@ -295,6 +325,7 @@ def apply_mapping(
     for field, steps in mapping.transforms.items():
         for step in steps:
             if isinstance(step, dict) and "rekey" in step and field in out.columns:
+                assert successions is not None, "a re-keying mapping needs the successions"
                 out, more = _rekey(out, field, Rekey.model_validate(step["rekey"]), successions)
                 found += more
     unmapped = [c for c in frame.columns if c not in resolved and c not in MARKERS]

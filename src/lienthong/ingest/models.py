@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienthong.db import Base, UTCDateTime, utcnow
 
 
 class Batch(Base):
-    """One run of one input into one standard version; ``chunks_done`` makes it resumable."""
+    """One run of one input into one standard version; ``chunks_done`` makes it resumable.
+
+    What the job needs to run is in columns (a pull's ``since``, ``watermark`` and the
+    ``watermark_max`` it reached, whether it started on an empty store); ``report`` holds the
+    rest of its :class:`~lienthong.ingest.schemas.IngestSummary` (findings, timings)."""
 
     __tablename__ = "ingest_batches"
     __table_args__ = (Index("ix_ingest_batches_resume", "checksum", "standard", "source_system"),)
@@ -36,6 +40,27 @@ class Batch(Base):
     replay_of: Mapped[str | None] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Then no key of this batch can be stored already: its chunks are plain inserts.
+    started_on_empty_store: Mapped[bool] = mapped_column(Boolean, default=False)
+    resumed_from_chunk: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))
+    since: Mapped[str | None] = mapped_column(Text)
+    watermark: Mapped[str | None] = mapped_column(String(100))
+    watermark_max: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The batch's report as an IngestSummary reads it: the counters with the findings."""
+        return {
+            **(self.report or {}),
+            "standard": self.standard,
+            "standard_version": self.standard_version,
+            "source_name": self.source_name,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_valid": self.rows_loaded,
+            "rows_invalid": self.rows_quarantined,
+        }
 
 
 class QuarantineRow(Base):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.findings import Finding
-from lienthong.ingest.mapping import Mapping, apply_mapping, load_successions
+from lienthong.ingest.mapping import Mapping, apply_mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
@@ -64,12 +64,14 @@ class Chunk:
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
 
 
+# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's.
+Quarantine = Callable[[Session, Batch, Chunk], None]
+
+
 @dataclass
 class Timings:
-    read: float = 0.0
-    validate: float = 0.0
+    validate: float = 0.0  # waiting for checked chunks
     load: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
@@ -129,17 +131,14 @@ def check_chunk(
     index: int,
     frame: pl.DataFrame,
     plan: CheckPlan,
-    mapping: Mapping | None,
+    mapping: Mapping,
     successions: pl.DataFrame | None,
     today: date,
 ) -> Chunk:
-    """Map (when a mapping is given) and validate one chunk of source rows on its own; see
-    :func:`settle_chunk` for what earlier chunks add."""
-    found: list[pl.DataFrame] = []
-    if mapping is not None:
-        assert successions is not None
-        frame, mapped = apply_mapping(frame, mapping, successions=successions)
-        found.append(_with_severity(mapped))
+    """Map and validate one chunk of source rows on its own; see :func:`settle_chunk` for what
+    earlier chunks add."""
+    frame, mapped = apply_mapping(frame, mapping, successions=successions)
+    found = [_with_severity(mapped)]
     markers = marker_findings(frame)
     if markers.height:
         found.append(_with_severity(markers))
@@ -185,7 +184,7 @@ def checked_chunks(
     *,
     spec: StandardSpec,
     book: CodeBook,
-    mapping: Mapping | None,
+    mapping: Mapping,
     successions: pl.DataFrame | None,
     today: date,
     workers: int = 1,
@@ -361,8 +360,15 @@ def summarise(report: dict[str, Any], findings: pl.DataFrame) -> None:
         examples.extend(findings.head(room).to_dicts())
 
 
+def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> None:
+    """A chunk's invalid rows as new quarantine entries of the batch."""
+    rows = quarantine_rows(batch.id, chunk)
+    if rows:
+        session.execute(insert(QuarantineRow), rows)
+
+
 def store_chunk(
-    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, system: str
+    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, quarantine: Quarantine
 ) -> LoadCounts:
     """Load, quarantine and record progress: the caller commits all of it at once."""
     counts = load_frame(
@@ -370,14 +376,12 @@ def store_chunk(
         spec=spec,
         frame=chunk.valid,
         batch_id=batch.id,
-        system=system,
+        system=batch.source_system,
         now=utcnow(),
-        new_keys_only=bool((batch.report or {}).get("started_on_empty_store")),
+        new_keys_only=batch.started_on_empty_store,
         bulk=chunk.bulk,
     )
-    rows = quarantine_rows(batch.id, chunk)
-    if rows:
-        session.execute(insert(QuarantineRow), rows)
+    quarantine(session, batch, chunk)
     report = dict(batch.report or {})
     summarise(report, chunk.findings)
     batch.report = report
@@ -394,10 +398,6 @@ def store_chunk(
 
 def file_findings(source: Source) -> list[dict[str, Any]]:
     return [f.as_dict() for f in source.findings if isinstance(f, Finding)]
-
-
-def load_successions_frame(session: Session) -> pl.DataFrame:
-    return load_successions(session)
 
 
 def elapsed(start: float) -> float:

@@ -1,8 +1,8 @@
 """Pull from a sector's database (any SQLAlchemy URL): a table or a query, incrementally.
 
 With a watermark column, each pull takes the rows whose watermark is above the one the last
-completed pull of the same source, standard and system reached (kept in that batch's report),
-unless ``since`` is given.
+completed pull of the same source, standard and system reached (that batch's
+``watermark_max``), unless ``since`` is given.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.errors import ValidationFailed
 from lienthong.ingest.check import DEFAULT_CHUNK_ROWS
+from lienthong.ingest.job import COMPLETED, resolve_system, run_source
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch
 from lienthong.ingest.pipeline import Progress
-from lienthong.ingest.service import COMPLETED, resolve_system, run_source
 from lienthong.ingest.sources import Source, sql_source
 
 
@@ -42,22 +42,19 @@ def source_name(url: str, table: str | None, query: str | None) -> str:
 def last_watermark(*, engine: Engine, name: str, standard: str, system: str) -> str | None:
     with transaction(engine) as session:
         system = resolve_system(session=session, system=system)
-        batches = session.scalars(
-            select(Batch)
+        return session.scalars(
+            select(Batch.watermark_max)
             .where(
                 Batch.source_name == name,
                 Batch.standard == standard,
                 Batch.source_system == system,
                 Batch.status == COMPLETED,
                 Batch.format == "sql",
+                Batch.watermark_max.is_not(None),
             )
             .order_by(Batch.finished_at.desc())
-        )
-        for batch in batches:
-            value = (batch.report or {}).get("watermark_max")
-            if value is not None:
-                return str(value)
-    return None
+            .limit(1)
+        ).first()
 
 
 def pull(
@@ -76,39 +73,33 @@ def pull(
     settings: Settings,
     actor: dict[str, Any] | None = None,
 ) -> Batch:
-    """Pull new rows into a standard; returns the batch (its report keeps ``watermark_max``)."""
+    """Pull new rows into a standard; returns the batch (``watermark_max``: where it got to)."""
     name = source_name(url, table, query)
     if watermark is not None and since is None:
         since = last_watermark(engine=engine, name=name, standard=standard, system=system)
-    opened: list[Source] = []
 
     def opener() -> Source:
-        source = sql_source(
+        return sql_source(
             url, table=table, query=query, watermark=watermark, since=since, chunk_rows=chunk_rows
         )
-        opened.append(source)
-        return source
 
+    parsed = Mapping.load(mapping) if mapping else None
     digest = hashlib.sha256()
     for part in (name, query or "", watermark or "", since or ""):
         digest.update(part.encode() + b"\x00")
-    if mapping is not None:
-        digest.update(mapping.read_bytes())
-    batch = run_source(
+    if parsed is not None:
+        digest.update(parsed.document)
+    return run_source(
         engine=engine,
         opener=opener,
         standard=standard,
         system=system,
-        mapping=Mapping.load(mapping) if mapping else None,
+        mapping=parsed,
         digest="pull:" + digest.hexdigest(),
         source_name=name,
         progress=progress,
-        report={"since": since, "watermark": watermark},
+        since=since,
+        watermark=watermark,
         settings=settings,
         actor=actor,
     )
-    reached = opened[0].watermark_max if opened else None
-    with transaction(engine) as session:
-        batch = session.merge(batch)
-        batch.report = {**(batch.report or {}), "watermark_max": reached or since}
-    return batch

@@ -1,14 +1,18 @@
 """Fix and replay quarantined rows: corrected values are validated again and loaded.
 
+The open quarantined rows of a batch, with the fixes merged in, are read as a source and run
+through the same job as any input (:mod:`lienthong.ingest.job`), in the caller's transaction.
 A replay is a batch of its own (``replay_of`` names the original). Rows that now pass are
-loaded and marked ``replayed``; rows that still fail stay ``open`` with their new values and
-findings. The caller owns the transaction.
+loaded and marked ``replayed``; rows that still fail stay ``open`` in the original's quarantine
+with their new values and findings.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -16,16 +20,18 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import event, operator_actor, record
+from lienthong.audit.service import operator_actor
 from lienthong.config import Settings
-from lienthong.db import utcnow
 from lienthong.errors import ValidationFailed
+from lienthong.ingest.check import DEFAULT_CHUNK_ROWS
+from lienthong.ingest.job import finish, load, open_batch
 from lienthong.ingest.models import Batch, QuarantineRow
-from lienthong.ingest.pipeline import check_chunk, quarantine_rows, store_chunk
-from lienthong.ingest.service import COMPLETED, get_batch
-from lienthong.ingest.sources import SOURCE
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import ROW, CheckPlan, CodeBook
+from lienthong.ingest.pipeline import Chunk, Quarantine, quarantine_rows
+from lienthong.ingest.plan import prepare
+from lienthong.ingest.service import get_batch
+from lienthong.ingest.sources import ROW, SOURCE, Source
+from lienthong.ingest.sources.base import normalise_values
+from lienthong.standards.schema import StandardSpec
 
 Fixes = Mapping[int, Mapping[str, str | None]]
 
@@ -41,11 +47,14 @@ def replay(
 ) -> Batch:
     """Replay the open quarantined rows of a batch, with ``fixes`` (quarantine id → values);
     an ``ingest.replay`` audit entry in the same transaction."""
+    started = time.perf_counter()
     original = get_batch(session=session, batch_id=batch_id)
-    standard = get_standard(
-        session=session, name=original.standard, version=original.standard_version
+    plan = prepare(
+        session=session,
+        standard=original.standard,
+        version=original.standard_version,
+        today=today,
     )
-    spec = spec_of(standard)
     fixes = fixes or {}
     rows = list(
         session.scalars(
@@ -54,6 +63,34 @@ def replay(
             .order_by(QuarantineRow.row)
         )
     )
+    _check_fixes(fixes, rows=rows, spec=plan.spec, batch_id=batch_id)
+    source = quarantine_source(rows, fixes, fields=plan.spec.field_names)
+    run = open_batch(
+        session=session,
+        plan=plan,
+        source=source,
+        chunks=plan.check(source),
+        system=original.source_system,
+        digest=f"replay:{batch_id}:{uuid.uuid4().hex}",
+        source_name=f"replay of {batch_id}",
+        started=started,
+        quarantine=_back_to_quarantine(rows),
+        replay_of=batch_id,
+        detail={"fixed": len(fixes)},
+    )
+    load(
+        session=session,
+        run=run,
+        transaction=contextlib.nullcontext,
+        dialect=session.get_bind().dialect,
+    )
+    who = actor if actor is not None else operator_actor()
+    return finish(session=session, settings=settings, actor=who, run=run)
+
+
+def _check_fixes(
+    fixes: Fixes, *, rows: list[QuarantineRow], spec: StandardSpec, batch_id: str
+) -> None:
     known = {r.id for r in rows}
     for qid, values in fixes.items():
         if qid not in known:
@@ -65,73 +102,46 @@ def replay(
         unknown = set(values) - set(spec.field_names)
         if unknown:
             raise ValidationFailed.on("fixes", "unknown-field", f"unknown fields {sorted(unknown)}")
-    records = []
-    for r in rows:
-        values = {**r.values, **fixes.get(r.id, {})}
-        records.append({ROW: r.row, **{f: values.get(f) for f in spec.field_names}})
-    frame = pl.DataFrame(
-        records, schema={ROW: pl.Int64, **dict.fromkeys(spec.field_names, pl.Utf8)}
-    )
-    batch = Batch(
-        id=str(uuid.uuid4()),
-        standard=spec.name,
-        standard_version=spec.version,
-        source_system=original.source_system,
-        source_name=f"replay of {batch_id}",
-        format="replay",
-        checksum=f"replay:{batch_id}:{uuid.uuid4().hex}",
-        status="running",
-        report={},
-        replay_of=batch_id,
-    )
-    session.add(batch)
-    session.flush()
-    book = CodeBook.load(session=session, spec=spec)
-    chunk = check_chunk(
-        index=0,
-        frame=frame,
-        plan=CheckPlan.build(spec, book),
-        mapping=None,
-        successions=None,
-        today=today or date.today(),
-    )
-    # Still-invalid rows stay in the original quarantine (updated), not in a new one.
-    still = {q["row"]: q for q in quarantine_rows(batch.id, chunk)}
-    kept = chunk.invalid
-    store_chunk(
-        session=session,
-        batch=batch,
-        spec=spec,
-        chunk=type(chunk)(
-            index=0,
-            read=chunk.read,
-            valid=chunk.valid,
-            invalid=kept.clear(),
-            findings=chunk.findings,
-            keys=chunk.keys,
-        ),
-        system=original.source_system,
-    )
-    batch.rows_quarantined = kept.height
-    for r in rows:
-        if r.row in still:
-            # The source text of a row the reader could not split stays with it.
-            kept = {SOURCE: r.values[SOURCE]} if SOURCE in r.values else {}
-            r.values = {**still[r.row]["values"], **kept}
-            r.findings = still[r.row]["findings"]
-        else:
-            r.status = "replayed"
-            r.replayed_batch_id = batch.id
-    batch.status = COMPLETED
-    batch.finished_at = utcnow()
-    session.flush()
-    entry = event(
-        "ingest.replay",
-        actor=actor if actor is not None else operator_actor(),
-        dataset=batch.standard,
-        detail={"batch": batch.id, "replay_of": batch_id, "fixed": len(fixes)},
-        count=batch.rows_read,
-        counts={"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined},
-    )
-    record(session=session, settings=settings, entry=entry)
-    return batch
+
+
+def quarantine_source(
+    rows: list[QuarantineRow],
+    fixes: Fixes,
+    *,
+    fields: list[str],
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Source:
+    """Quarantined rows, fixes merged in, as a source whose columns are the standard's fields
+    (``_row``: the row's number in the original input)."""
+    schema = {ROW: pl.Int64, **dict.fromkeys(fields, pl.Utf8)}
+
+    def reader() -> Iterator[pl.DataFrame]:
+        for start in range(0, len(rows), chunk_rows):
+            records = []
+            for r in rows[start : start + chunk_rows]:
+                values = {**r.values, **fixes.get(r.id, {})}
+                records.append({ROW: r.row, **{f: values.get(f) for f in fields}})
+            yield normalise_values(pl.DataFrame(records, schema=schema), fields)
+
+    return Source(format="replay", columns=list(fields), reader=reader)
+
+
+def _back_to_quarantine(rows: list[QuarantineRow]) -> Quarantine:
+    """Rows that still fail stay in the original's quarantine (with their new values and
+    findings) rather than in a new one; the others are marked replayed."""
+    by_row = {r.row: r for r in rows}
+
+    def settle(session: Session, batch: Batch, chunk: Chunk) -> None:
+        still = {q["row"]: q for q in quarantine_rows(batch.id, chunk)}
+        for row in (*chunk.valid.get_column(ROW), *chunk.invalid.get_column(ROW)):
+            entry = by_row[row]
+            if row in still:
+                # The source text of a row the reader could not split stays with it.
+                kept = {SOURCE: entry.values[SOURCE]} if SOURCE in entry.values else {}
+                entry.values = {**still[row]["values"], **kept}
+                entry.findings = still[row]["findings"]
+            else:
+                entry.status = "replayed"
+                entry.replayed_batch_id = batch.id
+
+    return settle

@@ -32,8 +32,41 @@ class BatchRead(BaseModel):
     finished_at: datetime | None
 
 
+class IngestSummary(BaseModel):
+    """What reading, mapping and validating an input found. A check answers with it (nothing
+    written); every batch's ``report`` is one (``rows_valid`` loaded, ``rows_invalid``
+    quarantined)."""
+
+    standard: str
+    standard_version: int
+    source_name: str
+    format: str
+    encoding: str | None = None
+    rows_read: int
+    rows_valid: int
+    rows_invalid: int
+    file_findings: list[dict[str, Any]] = Field(default_factory=list)
+    finding_counts: dict[str, int] = Field(default_factory=dict, description="Rows per code:field")
+    examples: list[dict[str, Any]] = Field(
+        default_factory=list, description="The first findings, in row order"
+    )
+    seconds: float | None = Field(None, description="Time taken (a batch's: once it has ended)")
+    rows_per_s: int | None = None
+    timings: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds per stage (an ingest: waiting_for_validation, load)",
+    )
+
+
 class BatchReport(BatchRead):
-    report: dict[str, Any]
+    """A batch with its summary, and what a run keeps between its chunks and its pulls."""
+
+    report: IngestSummary = Field(validation_alias="summary")
+    resumed_from_chunk: int
+    error: str | None
+    since: str | None = Field(description="A pull: the watermark it started after")
+    watermark: str | None = Field(description="A pull: its watermark column")
+    watermark_max: str | None = Field(description="A pull: the watermark it reached")
 
 
 class QuarantineRead(BaseModel):
@@ -59,21 +92,3 @@ class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fixes: list[ReplayFix] = Field(default_factory=list)
-
-
-class CheckReport(BaseModel):
-    """What checking a file found; nothing was written to the platform."""
-
-    standard: str
-    standard_version: int
-    source_name: str
-    format: str
-    encoding: str | None
-    rows_read: int
-    rows_valid: int
-    rows_invalid: int
-    file_findings: list[dict[str, Any]]
-    finding_counts: dict[str, int] = Field(description="Rows per code:field")
-    examples: list[dict[str, Any]] = Field(description="The first findings, in row order")
-    seconds: float
-    rows_per_s: int | None

@@ -1,9 +1,10 @@
 """Ingest routes: streamed upload (or check), batches and reports, quarantine and replay.
 
 Uploading and replaying need the operator token (until systems sign in with their own
-credentials); the upload body is the file itself, streamed to a temporary file. Batches and
-their quarantine (people's rows as received) are shown to the operator and to the system
-that submitted the batch, to nobody else.
+credentials); the upload body is the file itself, or multipart with the file and its mapping,
+streamed to a temporary file (:mod:`lienthong.ingest.upload`). Batches and their quarantine
+(people's rows as received) are shown to the operator and to the system that submitted the
+batch, to nobody else.
 """
 
 from __future__ import annotations
@@ -14,18 +15,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 from lienthong.db import transaction
-from lienthong.errors import BadRequest
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
     BatchReport,
-    CheckReport,
+    IngestSummary,
     QuarantineRead,
     ReplayRequest,
 )
+from lienthong.ingest.upload import receive
 from lienthong.paging import Page
 from lienthong.security.deps import AnyCaller
 from lienthong.standards.service import get_standard
@@ -35,8 +35,32 @@ from lienthong.web.paging import Paging
 router = APIRouter()
 FileName = Annotated[str, Query(description="Original file name (its extension)")]
 Format = Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")]
-MappingDoc = Annotated[str | None, Query(description="A mapping document (JSON)")]
-SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".parquet"}
+MappingDoc = Annotated[
+    str | None,
+    Query(
+        description="A mapping document (JSON); send it as the multipart 'mapping' part instead",
+        deprecated=True,
+    ),
+]
+# The body: the file itself, or multipart with the file and its mapping.
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "mapping": {"type": "string", "description": "A mapping document (JSON)"},
+                    },
+                }
+            },
+        },
+    }
+}
 
 
 def _check_standard(request: Request, name: str) -> None:
@@ -44,31 +68,12 @@ def _check_standard(request: Request, name: str) -> None:
         get_standard(session=session, name=name)
 
 
-async def _receive(
-    request: Request, tmp: Path, filename: str, mapping: str | None
-) -> tuple[Path, Path | None]:
-    """Stream the request body (the file) to ``tmp``; the mapping document beside it."""
-    suffix = Path(filename).suffix.lower()
-    path = tmp / ("upload" + (suffix if suffix in SUFFIXES else ""))
-    try:
-        with path.open("wb") as out:
-            async for block in request.stream():
-                out.write(block)
-    except ClientDisconnect as exc:
-        # Also what the body limit makes the app see; it answers 413 itself.
-        raise BadRequest("the upload was interrupted", code="upload-interrupted") from exc
-    mapping_path = None
-    if mapping:
-        mapping_path = tmp / "mapping.json"
-        mapping_path.write_text(mapping, encoding="utf-8")
-    return path, mapping_path
-
-
 @router.post(
     "/ingest/{standard}/check",
-    response_model=CheckReport,
+    response_model=IngestSummary,
     tags=["ingest"],
     dependencies=[Operator],
+    openapi_extra=UPLOAD_BODY,
 )
 async def check_upload(
     request: Request,
@@ -77,21 +82,21 @@ async def check_upload(
     format: Format = None,
     encoding: str | None = None,
     mapping: MappingDoc = None,
-) -> CheckReport:
+) -> IngestSummary:
     """Check the request body (the file) against a standard; nothing is written."""
     await run_in_threadpool(_check_standard, request, standard)
     with tempfile.TemporaryDirectory(prefix="lienthong-check-") as tmp:
-        path, mapping_path = await _receive(request, Path(tmp), filename, mapping)
+        got = await receive(request, Path(tmp), filename=filename, mapping=mapping)
         return await run_in_threadpool(
             lambda: check.check_file(
                 engine=request.app.state.engine,
                 request=check.CheckRequest(
-                    path=path,
+                    path=got.path,
                     standard=standard,
-                    mapping=mapping_path,
+                    mapping=got.mapping,
                     format=format,
                     encoding=encoding,
-                    source_name=Path(filename).name,
+                    source_name=got.filename,
                 ),
             )
         )
@@ -103,6 +108,7 @@ async def check_upload(
     tags=["ingest"],
     status_code=status.HTTP_201_CREATED,
     dependencies=[Operator],
+    openapi_extra=UPLOAD_BODY,
 )
 async def upload(
     request: Request,
@@ -116,18 +122,19 @@ async def upload(
     """Ingest the request body (the file) into a standard; returns the batch report."""
     await run_in_threadpool(_check_standard, request, standard)
     with tempfile.TemporaryDirectory(prefix="lienthong-upload-") as tmp:
-        path, mapping_path = await _receive(request, Path(tmp), filename, mapping)
+        got = await receive(request, Path(tmp), filename=filename, mapping=mapping)
         batch = await run_in_threadpool(
             lambda: service.ingest_file(
                 engine=request.app.state.engine,
                 request=service.IngestRequest(
-                    path=path,
+                    path=got.path,
                     standard=standard,
                     system=system,
-                    mapping=mapping_path,
+                    mapping=got.mapping,
+                    checksum=got.checksum,
                     format=format,
                     encoding=encoding,
-                    source_name=Path(filename).name,
+                    source_name=got.filename,
                 ),
                 settings=request.app.state.settings,
             )

@@ -22,12 +22,11 @@ from sqlalchemy.orm import Session
 
 from lienthong.errors import BadRequest
 from lienthong.ingest.mapping import Mapping as ColumnMapping
-from lienthong.ingest.pipeline import checked_chunks, load_successions_frame
+from lienthong.ingest.plan import prepare
 from lienthong.ingest.sources import open_source
 from lienthong.linkage.evaluate import Figures, compare
 from lienthong.linkage.models import Link
-from lienthong.standards.service import get_standard, spec_of
-from lienthong.standards.validate import ROW, CodeBook
+from lienthong.standards.validate import ROW
 from lienthong.store.service import KEY_SEPARATOR
 
 RecordId = tuple[str, str]  # (dataset, store key)
@@ -59,24 +58,14 @@ def _key_expr(primary_key: list[str]) -> pl.Expr:
 def _valid_chunks(
     session: Session, folder: Path, name: str, entry: Mapping[str, Any], today: date
 ) -> Iterator[tuple[str, list[str], pl.DataFrame]]:
-    spec = spec_of(get_standard(session=session, name=entry["standard"]))
-    book = CodeBook.load(session=session, spec=spec)
-    successions = load_successions_frame(session)
-    source = open_source(folder / name)
-    mapping = (
-        ColumnMapping.load(folder / entry["mapping"])
-        if entry.get("mapping")
-        else ColumnMapping.identity(source.columns, spec.field_names)
-    )
-    for chunk in checked_chunks(
-        source.chunks(),
-        spec=spec,
-        book=book,
-        mapping=mapping,
-        successions=successions,
+    plan = prepare(
+        session=session,
+        standard=entry["standard"],
+        mapping=ColumnMapping.load(folder / entry["mapping"]) if entry.get("mapping") else None,
         today=today,
-    ):
-        yield spec.name, list(spec.primary_key), chunk.valid
+    )
+    for chunk in plan.check(open_source(folder / name)):
+        yield plan.spec.name, list(plan.spec.primary_key), chunk.valid
 
 
 def read_sample(

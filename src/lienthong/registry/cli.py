@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date as Date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from lienthong.audit.service import cli_actor, record_change
+from lienthong.audit.service import cli_actor
 from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.paging import MAX_LIMIT
@@ -155,17 +153,10 @@ def _org_row(o: organisations.OrganisationRead) -> tuple[object, ...]:
     return (o.code, o.name, o.level, o.unit_code, o.parent_code, o.sector, o.active)
 
 
-def _audit(session: Session, action: str, changed: BaseModel | None = None, **target: str) -> None:
-    """Every registry change made here is an audit entry in the change's own transaction,
-    as through the API (the actor says it came from the command line)."""
-    record_change(
-        session=session,
-        settings=get_settings(),
-        action=action,
-        target=target,
-        changed=changed,
-        actor=cli_actor(),
-    )
+def _who() -> dict[str, Any]:
+    """What every audited registry service takes here: the settings, and the operator at the
+    command line as the actor (the services write the same entries as through the API)."""
+    return {"settings": get_settings(), "actor": cli_actor()}
 
 
 @orgs_app.command("create")
@@ -190,8 +181,9 @@ def orgs_create(
         sector=sector,
     )
     with cli_session() as session:
-        org = organisations.to_read(organisations.create_organisation(session=session, data=data))
-        _audit(session, "organisation.create", organisation=org.code)
+        org = organisations.to_read(
+            organisations.create_organisation(session=session, **_who(), data=data)
+        )
     print_json(org) if json else print_table("Created", ORG_COLUMNS, [_org_row(org)])
 
 
@@ -211,9 +203,8 @@ def orgs_update(
     }
     data = OrganisationUpdate(**given)
     with cli_session() as session:
-        org = organisations.update_organisation(session=session, code=code, data=data)
+        org = organisations.update_organisation(session=session, **_who(), code=code, data=data)
         read = organisations.to_read(org)
-        _audit(session, "organisation.update", data, organisation=read.code)
     print_json(read) if json else print_table("Updated", ORG_COLUMNS, [_org_row(read)])
 
 
@@ -257,9 +248,8 @@ def orgs_deactivate(code: str, json: Json = False) -> None:
     """Deactivate an organisation (kept for history)."""
     with cli_session() as session:
         org = organisations.to_read(
-            organisations.set_active(session=session, code=code, active=False)
+            organisations.set_active(session=session, **_who(), code=code, active=False)
         )
-        _audit(session, "organisation.deactivate", organisation=org.code)
     print_json(org) if json else print_table("Deactivated", ORG_COLUMNS, [_org_row(org)])
 
 
@@ -268,8 +258,7 @@ def orgs_import(path: Path, json: Json = False) -> None:
     """Create organisations from a UTF-8 CSV; rejected rows are reported."""
     text = path.read_text("utf-8-sig")
     with cli_session() as session:
-        result = organisations.import_csv(session=session, text=text)
-        _audit(session, "organisation.import")
+        result = organisations.import_csv(session=session, **_who(), text=text)
     if json:
         print_json(result)
         return
@@ -300,10 +289,9 @@ def systems_create(
     with cli_session() as session:
         system = systems.to_read(
             systems.create_system(
-                session=session, organisation=org, data=SystemCreate(code=code, name=name)
+                session=session, **_who(), organisation=org, data=SystemCreate(code=code, name=name)
             )
         )
-        _audit(session, "system.create", organisation=org, system=system.code)
     print_json(system) if json else print_table("Created", SYSTEM_COLUMNS, [_system_row(system)])
 
 
@@ -324,9 +312,8 @@ def systems_set_status(org: str, code: str, status: SystemStatus, json: Json = F
     data = SystemUpdate(status=status)
     with cli_session() as session:
         system = systems.to_read(
-            systems.update_system(session=session, organisation=org, code=code, data=data)
+            systems.update_system(session=session, **_who(), organisation=org, code=code, data=data)
         )
-        _audit(session, "system.update", data, organisation=org, system=system.code)
     print_json(system) if json else print_table("Updated", SYSTEM_COLUMNS, [_system_row(system)])
 
 
@@ -335,14 +322,7 @@ def systems_issue_credential(org: str, code: str, json: Json = False) -> None:
     """A new client id and secret (the secret is shown this once)."""
     with cli_session() as session:
         credential, secret = systems.issue_credential(
-            session=session, organisation=org, system=code
-        )
-        _audit(
-            session,
-            "credential.issue",
-            organisation=org,
-            system=code,
-            client_id=credential.client_id,
+            session=session, **_who(), organisation=org, system=code
         )
         issued = CredentialIssued(
             client_id=credential.client_id,
@@ -376,9 +356,8 @@ def systems_rotate(org: str, code: str, client_id: str, json: Json = False) -> N
     """A new secret for a client id; the old one stops working at once."""
     with cli_session() as session:
         credential, secret = systems.rotate_credential(
-            session=session, organisation=org, system=code, client_id=client_id
+            session=session, **_who(), organisation=org, system=code, client_id=client_id
         )
-        _audit(session, "credential.rotate", organisation=org, system=code, client_id=client_id)
         issued = CredentialIssued(
             client_id=credential.client_id,
             created_at=credential.created_at,
@@ -396,10 +375,9 @@ def systems_revoke(org: str, code: str, client_id: str, json: Json = False) -> N
     with cli_session() as session:
         credential = CredentialRead.model_validate(
             systems.revoke_credential(
-                session=session, organisation=org, system=code, client_id=client_id
+                session=session, **_who(), organisation=org, system=code, client_id=client_id
             )
         )
-        _audit(session, "credential.revoke", organisation=org, system=code, client_id=client_id)
     print_json(credential) if json else typer.echo(f"revoked {credential.client_id}")
 
 

@@ -1,17 +1,24 @@
-"""Organisations: state bodies at an administrative level, bound to the unit they serve."""
+"""Organisations: state bodies at an administrative level, bound to the unit they serve.
+
+Every change is an audit entry (``record_change``) in the caller's transaction: the face says
+who acts (``actor``), the service records what changed.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import record_change
+from lienthong.config import Settings
 from lienthong.errors import Conflict, ErrorDetail, LienthongError, NotFound, ValidationFailed
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
@@ -107,7 +114,37 @@ def _parent(*, session: Session, parent_code: str | None, own_code: str) -> Orga
     return parent
 
 
-def create_organisation(*, session: Session, data: OrganisationCreate) -> Organisation:
+def audit_change(
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    action: str,
+    org: Organisation | None,
+    changed: BaseModel | None = None,
+    **more: str,
+) -> None:
+    """The audit entry of a registry change: the organisation (and ``more``: its system, a
+    client id) and the fields changed — no values, never a secret."""
+    target = {"organisation": org.code, **more} if org is not None else {}
+    record_change(
+        session=session,
+        settings=settings,
+        action=action,
+        target=target,
+        changed=changed,
+        actor=actor,
+    )
+
+
+def create_organisation(
+    *, session: Session, settings: Settings, actor: Mapping[str, Any], data: OrganisationCreate
+) -> Organisation:
+    org = _create(session=session, data=data)
+    audit_change(session, settings, actor, "organisation.create", org)
+    return org
+
+
+def _create(*, session: Session, data: OrganisationCreate) -> Organisation:
     check_eid(data.code)
     if find_organisation(session=session, code=data.code) is not None:
         raise Conflict(
@@ -138,7 +175,14 @@ def create_organisation(*, session: Session, data: OrganisationCreate) -> Organi
     return org
 
 
-def update_organisation(*, session: Session, code: str, data: OrganisationUpdate) -> Organisation:
+def update_organisation(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    code: str,
+    data: OrganisationUpdate,
+) -> Organisation:
     org = get_organisation(session=session, code=code)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and data.name is not None:
@@ -166,13 +210,18 @@ def update_organisation(*, session: Session, code: str, data: OrganisationUpdate
             ancestor = ancestor.parent
         org.parent = parent
     session.flush()
+    audit_change(session, settings, actor, "organisation.update", org, data)
     return org
 
 
-def set_active(*, session: Session, code: str, active: bool) -> Organisation:
+def set_active(
+    *, session: Session, settings: Settings, actor: Mapping[str, Any], code: str, active: bool
+) -> Organisation:
     org = get_organisation(session=session, code=code)
     org.active = active
     session.flush()
+    action = "organisation.activate" if active else "organisation.deactivate"
+    audit_change(session, settings, actor, action, org)
     return org
 
 
@@ -215,10 +264,12 @@ def _rejections(row: int, exc: Exception) -> list[RejectedRow]:
     return [RejectedRow(row=row, field=None, code=exc.code, message=exc.message)]
 
 
-def import_csv(*, session: Session, text: str) -> ImportReport:
+def import_csv(
+    *, session: Session, settings: Settings, actor: Mapping[str, Any], text: str
+) -> ImportReport:
     """Create organisations from CSV; invalid rows are reported (row = line in the file).
 
-    A parent must exist already or appear on an earlier line.
+    A parent must exist already or appear on an earlier line. The import is one audit entry.
     """
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
@@ -260,8 +311,9 @@ def import_csv(*, session: Session, text: str) -> ImportReport:
             )
             continue
         try:
-            create_organisation(session=session, data=OrganisationCreate(**values))
+            _create(session=session, data=OrganisationCreate(**values))
             created += 1
         except (ValidationError, ValidationFailed, Conflict) as exc:
             rejected.extend(_rejections(line, exc))
+    audit_change(session, settings, actor, "organisation.import", None)
     return ImportReport(read=read, created=created, rejected=rejected)

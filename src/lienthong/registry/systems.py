@@ -1,19 +1,26 @@
-"""Information systems and their client credentials (secret shown once, stored as a hash)."""
+"""Information systems and their client credentials (secret shown once, stored as a hash).
+
+Every change is an audit entry in the caller's transaction, naming the system and, for a
+credential, its client id — never a secret.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import Conflict, ErrorDetail, NotFound
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry.models import Credential, InformationSystem, Organisation
-from lienthong.registry.organisations import get_organisation
+from lienthong.registry.organisations import audit_change, get_organisation
 from lienthong.registry.schemas import SystemCreate, SystemRead, SystemStatus, SystemUpdate
 
 CLIENT_PREFIX = "ltc_"
@@ -41,7 +48,14 @@ def to_read(system: InformationSystem) -> SystemRead:
     )
 
 
-def create_system(*, session: Session, organisation: str, data: SystemCreate) -> InformationSystem:
+def create_system(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    organisation: str,
+    data: SystemCreate,
+) -> InformationSystem:
     org = get_organisation(session=session, code=organisation)
     if find_system(session=session, organisation=org, code=data.code) is not None:
         raise Conflict(
@@ -54,6 +68,7 @@ def create_system(*, session: Session, organisation: str, data: SystemCreate) ->
     )
     session.add(system)
     session.flush()
+    audit_change(session, settings, actor, "system.create", org, system=system.code)
     return system
 
 
@@ -84,7 +99,13 @@ def list_systems(
 
 
 def update_system(
-    *, session: Session, organisation: str, code: str, data: SystemUpdate
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    organisation: str,
+    code: str,
+    data: SystemUpdate,
 ) -> InformationSystem:
     system = get_system(session=session, organisation=organisation, code=code)
     if data.name is not None:
@@ -92,6 +113,9 @@ def update_system(
     if data.status is not None:
         system.status = data.status.value
     session.flush()
+    audit_change(
+        session, settings, actor, "system.update", system.organisation, data, system=system.code
+    )
     return system
 
 
@@ -101,7 +125,27 @@ def touch(*, session: Session, system: InformationSystem) -> None:
     session.flush()
 
 
-def issue_credential(*, session: Session, organisation: str, system: str) -> tuple[Credential, str]:
+def _audit_credential(
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    action: str,
+    system: InformationSystem,
+    **credential: str,
+) -> None:
+    audit_change(
+        session, settings, actor, action, system.organisation, system=system.code, **credential
+    )
+
+
+def issue_credential(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    organisation: str,
+    system: str,
+) -> tuple[Credential, str]:
     """A new client credential; the plain secret is returned once and never stored."""
     target = get_system(session=session, organisation=organisation, code=system)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -112,6 +156,9 @@ def issue_credential(*, session: Session, organisation: str, system: str) -> tup
     )
     session.add(credential)
     session.flush()
+    _audit_credential(
+        session, settings, actor, "credential.issue", target, client_id=credential.client_id
+    )
     return credential, secret
 
 
@@ -121,7 +168,9 @@ def list_credentials(*, session: Session, organisation: str, system: str) -> lis
     return list(session.scalars(stmt))
 
 
-def _credential(*, session: Session, organisation: str, system: str, client_id: str) -> Credential:
+def _credential(
+    *, session: Session, organisation: str, system: str, client_id: str
+) -> tuple[Credential, InformationSystem]:
     target = get_system(session=session, organisation=organisation, code=system)
     stmt = select(Credential).where(
         Credential.system_id == target.id, Credential.client_id == client_id
@@ -129,14 +178,23 @@ def _credential(*, session: Session, organisation: str, system: str, client_id: 
     credential = session.scalars(stmt).first()
     if credential is None:
         raise NotFound(f"no credential {client_id!r} for system {system!r}")
-    return credential
+    return credential, target
 
 
 def rotate_credential(
-    *, session: Session, organisation: str, system: str, client_id: str
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    organisation: str,
+    system: str,
+    client_id: str,
 ) -> tuple[Credential, str]:
-    """A new secret for the same client id; the old secret stops working at once."""
-    credential = _credential(
+    """A new secret for the same client id; the old secret stops working at once.
+
+    The entry names the credential as it is after the rotation (``client_id``) and the one it
+    replaces (``replaces``): the same id today, distinct should rotation ever issue a new one."""
+    credential, target = _credential(
         session=session, organisation=organisation, system=system, client_id=client_id
     )
     if credential.revoked_at is not None:
@@ -144,16 +202,32 @@ def rotate_credential(
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     credential.secret_hash = hash_secret(secret)
     session.flush()
+    _audit_credential(
+        session,
+        settings,
+        actor,
+        "credential.rotate",
+        target,
+        client_id=credential.client_id,
+        replaces=client_id,
+    )
     return credential, secret
 
 
 def revoke_credential(
-    *, session: Session, organisation: str, system: str, client_id: str
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Mapping[str, Any],
+    organisation: str,
+    system: str,
+    client_id: str,
 ) -> Credential:
-    credential = _credential(
+    credential, target = _credential(
         session=session, organisation=organisation, system=system, client_id=client_id
     )
     if credential.revoked_at is None:
         credential.revoked_at = utcnow()
         session.flush()
+    _audit_credential(session, settings, actor, "credential.revoke", target, client_id=client_id)
     return credential

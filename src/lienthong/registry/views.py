@@ -2,18 +2,17 @@
 
 Units are public; reading organisations, systems and the connection report needs a caller (the
 operator or any system); everything that changes the registry requires the operator token.
+The services audit every change; a route says who acts (the API's operator).
 """
 
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from lienthong.audit.service import record_change
+from lienthong.audit.service import operator_actor
 from lienthong.errors import ValidationFailed
 from lienthong.paging import Page
 from lienthong.registry import organisations, report, systems, units
@@ -44,17 +43,9 @@ Version = Annotated[str | None, Query(description="Code-list version id, e.g. pr
 OnDate = Annotated[Date | None, Query(alias="date", description="Version in force on this date")]
 
 
-def _audit(
-    request: Request, session: Session, action: str, changed: BaseModel | None = None, **target: str
-) -> None:
-    """Every registry change is an audit entry in the change's own transaction."""
-    record_change(
-        session=session,
-        settings=request.app.state.settings,
-        action=action,
-        target=target,
-        changed=changed,
-    )
+def _who(request: Request) -> dict[str, Any]:
+    """What every audited registry service takes from the request: settings and actor."""
+    return {"settings": request.app.state.settings, "actor": operator_actor()}
 
 
 def _unit(unit: object) -> UnitRead:
@@ -123,8 +114,7 @@ def unit_predecessors(session: SessionDep, code: str, version: Version = None) -
 def create_organisation(
     request: Request, session: SessionDep, body: OrganisationCreate
 ) -> OrganisationRead:
-    org = organisations.create_organisation(session=session, data=body)
-    _audit(request, session, "organisation.create", organisation=org.code)
+    org = organisations.create_organisation(session=session, **_who(request), data=body)
     return organisations.to_read(org)
 
 
@@ -142,8 +132,7 @@ def import_organisations(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed.on("body", "invalid-encoding", "the CSV must be UTF-8") from exc
-    imported = organisations.import_csv(session=session, text=text)
-    _audit(request, session, "organisation.import")
+    imported = organisations.import_csv(session=session, **_who(request), text=text)
     return imported
 
 
@@ -187,8 +176,7 @@ def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
 def update_organisation(
     request: Request, session: SessionDep, code: str, body: OrganisationUpdate
 ) -> OrganisationRead:
-    org = organisations.update_organisation(session=session, code=code, data=body)
-    _audit(request, session, "organisation.update", body, organisation=org.code)
+    org = organisations.update_organisation(session=session, **_who(request), code=code, data=body)
     return organisations.to_read(org)
 
 
@@ -199,8 +187,7 @@ def update_organisation(
     dependencies=[Operator],
 )
 def deactivate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
-    org = organisations.set_active(session=session, code=code, active=False)
-    _audit(request, session, "organisation.deactivate", organisation=org.code)
+    org = organisations.set_active(session=session, **_who(request), code=code, active=False)
     return organisations.to_read(org)
 
 
@@ -211,8 +198,7 @@ def deactivate_organisation(request: Request, session: SessionDep, code: str) ->
     dependencies=[Operator],
 )
 def activate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
-    org = organisations.set_active(session=session, code=code, active=True)
-    _audit(request, session, "organisation.activate", organisation=org.code)
+    org = organisations.set_active(session=session, **_who(request), code=code, active=True)
     return organisations.to_read(org)
 
 
@@ -226,8 +212,7 @@ def activate_organisation(request: Request, session: SessionDep, code: str) -> O
 def create_system(
     request: Request, session: SessionDep, org: str, body: SystemCreate
 ) -> SystemRead:
-    system = systems.create_system(session=session, organisation=org, data=body)
-    _audit(request, session, "system.create", organisation=org, system=system.code)
+    system = systems.create_system(session=session, **_who(request), organisation=org, data=body)
     return systems.to_read(system)
 
 
@@ -257,8 +242,9 @@ def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
 def update_system(
     request: Request, session: SessionDep, org: str, code: str, body: SystemUpdate
 ) -> SystemRead:
-    system = systems.update_system(session=session, organisation=org, code=code, data=body)
-    _audit(request, session, "system.update", body, organisation=org, system=system.code)
+    system = systems.update_system(
+        session=session, **_who(request), organisation=org, code=code, data=body
+    )
     return systems.to_read(system)
 
 
@@ -272,14 +258,8 @@ def update_system(
 def issue_credential(
     request: Request, session: SessionDep, org: str, code: str
 ) -> CredentialIssued:
-    credential, secret = systems.issue_credential(session=session, organisation=org, system=code)
-    _audit(
-        request,
-        session,
-        "credential.issue",
-        organisation=org,
-        system=code,
-        client_id=credential.client_id,
+    credential, secret = systems.issue_credential(
+        session=session, **_who(request), organisation=org, system=code
     )
     return CredentialIssued(
         client_id=credential.client_id,
@@ -310,16 +290,7 @@ def rotate_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
 ) -> CredentialIssued:
     credential, secret = systems.rotate_credential(
-        session=session, organisation=org, system=code, client_id=client_id
-    )
-    _audit(
-        request,
-        session,
-        "credential.rotate",
-        organisation=org,
-        system=code,
-        client_id=credential.client_id,
-        replaces=client_id,
+        session=session, **_who(request), organisation=org, system=code, client_id=client_id
     )
     return CredentialIssued(
         client_id=credential.client_id,
@@ -339,10 +310,7 @@ def revoke_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
 ) -> CredentialRead:
     credential = systems.revoke_credential(
-        session=session, organisation=org, system=code, client_id=client_id
-    )
-    _audit(
-        request, session, "credential.revoke", organisation=org, system=code, client_id=client_id
+        session=session, **_who(request), organisation=org, system=code, client_id=client_id
     )
     return CredentialRead.model_validate(credential)
 

@@ -26,6 +26,7 @@ from lienthong.standards.identifiers import (
     tax_code_ok,
 )
 from lienthong.standards.schema import FieldSpec, StandardSpec
+from lienthong.text import clean_text
 
 ROW = "_row"
 KEY = "_key"
@@ -252,9 +253,8 @@ def prepare_lazy(
     cleaned = []
     for f in spec.fields:
         if f.name in columns:
-            # ``replace`` is twice as fast as when/then/otherwise here.
-            text = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
-            cleaned.append(text.replace("", None).alias(f.name))
+            # Values come from a source, which composed them (NFC) already.
+            cleaned.append(clean_text(pl.col(f.name), composed=True).alias(f.name))
         else:
             cleaned.append(pl.lit(None, dtype=pl.Utf8).alias(f.name))
     out = frame.select(pl.col(ROW).cast(pl.Int64), *cleaned)

@@ -168,10 +168,7 @@ def _bulk_session(conn: Connection) -> None:
         # A lost commit loses its chunk and the chunk's progress together: resuming stays exact.
         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         return
-    # In-memory temp tables and a 256 MiB page cache on this connection (temp_store set before
-    # the stage exists: changing it drops temporary tables). WAL + synchronous=NORMAL stay.
-    if conn.exec_driver_sql("PRAGMA temp_store").scalar() != 2:
-        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+    # A 256 MiB page cache on this connection (temp tables are in memory: db.make_engine).
     conn.exec_driver_sql("PRAGMA cache_size=-262144")
     raw = conn.connection.driver_connection
     if raw is not None and not raw.in_transaction:

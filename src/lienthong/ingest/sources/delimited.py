@@ -26,7 +26,6 @@ from lienthong.ingest.sources.base import (
     SOURCE,
     Source,
     clean_header,
-    may_need_nfc,
     normalise_values,
 )
 from lienthong.ingest.sources.encodings import (
@@ -39,6 +38,7 @@ from lienthong.ingest.sources.encodings import (
     transcode_file,
 )
 from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding, UnreadableFile
+from lienthong.text import may_need_nfc
 
 DELIMITERS = (",", ";", "\t", "|")
 _QUOTED = r'"[^"]*"'

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import json
+from collections import Counter
+from pathlib import Path
+
 from sqlalchemy import Engine, select
 
+import lienthong
+from lienthong.audit.models import AuditEntry
 from lienthong.config import Settings
 from lienthong.db import transaction
-from lienthong.ingest.demo import populate_sample
+from lienthong.devseed import ACTOR, populate_sample
 from lienthong.ingest.models import Batch
 from lienthong.registry.report import connection_report
 from lienthong.store.service import list_records
@@ -36,3 +43,32 @@ def test_sample_registry_gives_a_real_connection_report(engine: Engine, settings
     by_standard = {b.standard: b.source_system for b in batches}
     assert by_standard["citizen"].startswith("H33.CA/")
     assert by_standard["land_parcel"].startswith("H33.SNNMT/")
+
+
+def test_everything_the_seeder_makes_is_audited(engine: Engine, settings: Settings) -> None:
+    populate_sample(engine=engine, settings=settings, persons=150)
+    with engine.connect() as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute(select(AuditEntry.body))]
+    by_seeder = Counter(b["action"] for b in bodies if b["actor"] == ACTOR)
+    # 7 province bodies and 104 commune offices, one system each; five of the seven bodies'
+    # and seven in ten of the offices' systems connected; then one batch per sample file
+    assert by_seeder["organisation.create"] == by_seeder["system.create"] == 111
+    assert 75 <= by_seeder["system.update"] <= 80
+    assert by_seeder["ingest.batch"] >= 4
+    assert ACTOR == {"kind": "platform", "via": "sample"}
+
+
+def test_no_domain_imports_the_seeder() -> None:
+    package = Path(lienthong.__file__).parent
+    for path in package.rglob("*.py"):
+        if path.parent == package:  # the faces and shared modules beside the domains
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not any(n.startswith("lienthong.devseed") for n in names), path

@@ -1,6 +1,9 @@
 """A populated platform on first start in development: a small synthetic province, ingested.
 
-Runs only when no batch exists yet, so a developer's own data is never touched.
+Runs only when no batch exists yet, so a developer's own data is never touched. It sits beside
+the domains, not in one (no domain imports it), and goes through the same audited services as
+an operator would: every organisation, system and batch it makes is in the audit log, with the
+platform's sample as the actor.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from lienthong.sample.generate import generate_province
 log = logging.getLogger("lienthong")
 DEMO_PERSONS = 500
 PROVINCE = "33"
+ACTOR = {"kind": "platform", "via": "sample"}  # who the audit log says made the sample
 
 # The province's bodies that own the sample's sectoral data (2025 names), with one system each:
 # (e-ID code, name, sector, system code, system name, connected, standard it supplies)
@@ -102,6 +106,7 @@ COMMUNE_CONNECTED_EVERY = (0, 1, 2, 3, 4, 5, 6)
 
 def _add(
     session: Session,
+    settings: Settings,
     *,
     code: str,
     name: str,
@@ -112,8 +117,10 @@ def _add(
     system: tuple[str, str],
     connected: bool,
 ) -> None:
+    who = {"settings": settings, "actor": ACTOR}
     organisations.create_organisation(
         session=session,
+        **who,
         data=OrganisationCreate(
             code=code,
             name=name,
@@ -125,18 +132,19 @@ def _add(
         ),
     )
     systems.create_system(
-        session=session, organisation=code, data=SystemCreate(code=system[0], name=system[1])
+        session=session, **who, organisation=code, data=SystemCreate(code=system[0], name=system[1])
     )
     if connected:
         systems.update_system(
             session=session,
+            **who,
             organisation=code,
             code=system[0],
             data=SystemUpdate(status=SystemStatus.connected),
         )
 
 
-def _register(engine: Engine) -> dict[str, str]:
+def _register(engine: Engine, settings: Settings) -> dict[str, str]:
     """The province's bodies and commune offices; returns standard → "ORG/SYSTEM"."""
     suppliers: dict[str, str] = {}
     with transaction(engine) as session:
@@ -146,6 +154,7 @@ def _register(engine: Engine) -> dict[str, str]:
             parent = None if code == SECTOR_BODIES[0][0] else SECTOR_BODIES[0][0]
             _add(
                 session,
+                settings,
                 code=code,
                 name=name,
                 level=Level.province,
@@ -161,6 +170,7 @@ def _register(engine: Engine) -> dict[str, str]:
         for index, commune in enumerate(units.all_children(session=session, unit=province)):
             _add(
                 session,
+                settings,
                 code=f"X{commune.code}",
                 name=f"Ủy ban nhân dân {commune.full_name}",
                 level=Level.commune,
@@ -182,7 +192,7 @@ def populate_sample(*, engine: Engine, settings: Settings, persons: int = DEMO_P
     out = settings.data_dir / "sample"
     generate_province(out, persons=persons, seed=1)
     truth = json.loads((out / "truth.json").read_text("utf-8"))
-    suppliers = _register(engine)
+    suppliers = _register(engine, settings)
     for name, info in truth["files"].items():
         mapping = out / info["mapping"] if info["mapping"] else None
         batch = ingest_file(
@@ -194,7 +204,7 @@ def populate_sample(*, engine: Engine, settings: Settings, persons: int = DEMO_P
                 mapping=mapping,
             ),
             settings=settings,
-            actor={"kind": "platform", "via": "sample"},
+            actor=ACTOR,
         )
         log.info(
             "sample %s: %d loaded, %d quarantined", name, batch.rows_loaded, batch.rows_quarantined

@@ -1,0 +1,308 @@
+"""An ingest job: one source run into one standard as one batch — open, load, then finish or fail.
+
+The phases are services over the caller's session. :func:`run_source` drives them for a file or
+a pull: it holds the input's claim and owns one transaction per chunk, so a run killed at any
+point leaves whole chunks and the same input run again resumes. A replay drives the same phases
+inside its caller's one transaction (:mod:`lienthong.ingest.replay`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Dialect, Engine, select
+from sqlalchemy.orm import Session
+
+from lienthong.audit.service import audit_keys, event, operator_actor, record
+from lienthong.config import Settings
+from lienthong.db import session_factory, utcnow
+from lienthong.errors import BadRequest, LienthongError, NotFound
+from lienthong.ingest.claim import claim
+from lienthong.ingest.mapping import Mapping
+from lienthong.ingest.models import Batch
+from lienthong.ingest.pipeline import (
+    Chunk,
+    Progress,
+    Quarantine,
+    Timings,
+    elapsed,
+    file_findings,
+    insert_quarantine,
+    prefetch,
+    store_chunk,
+    with_bulk,
+)
+from lienthong.ingest.plan import IngestPlan, prepare
+from lienthong.ingest.sources import Source
+from lienthong.registry.systems import get_system
+from lienthong.store.service import is_empty
+
+RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+
+
+@dataclass(kw_only=True)
+class Run:
+    """A batch being run: what it reads against, its checked chunks, where rejected rows go."""
+
+    batch: Batch
+    plan: IngestPlan
+    source: Source
+    chunks: Iterator[Chunk]
+    quarantine: Quarantine
+    started: float  # perf_counter() when the job began
+    detail: dict[str, Any] = field(default_factory=dict)  # more for the audit entry
+    timings: Timings = field(default_factory=Timings)
+
+
+def resolve_system(*, session: Session, system: str) -> str:
+    """``ORG/SYSTEM`` of a registered system (``unknown-system`` otherwise)."""
+    organisation, _, code = system.partition("/")
+    if not organisation or not code:
+        raise BadRequest("--system must be ORGANISATION/SYSTEM", code="invalid-system")
+    try:
+        found = get_system(session=session, organisation=organisation, code=code)
+    except NotFound as exc:
+        raise NotFound(f"no registered system {system!r}", code="unknown-system") from exc
+    return f"{found.organisation.code}/{found.code}"
+
+
+def _resumable(session: Session, *, digest: str, plan: IngestPlan, system: str) -> Batch | None:
+    stmt = select(Batch).where(
+        Batch.checksum == digest,
+        Batch.standard == plan.spec.name,
+        Batch.standard_version == plan.spec.version,
+        Batch.source_system == system,
+        Batch.status.in_((RUNNING, FAILED)),
+        Batch.replay_of.is_(None),
+    )
+    return session.scalars(stmt.order_by(Batch.started_at.desc())).first()
+
+
+def open_batch(
+    *,
+    session: Session,
+    plan: IngestPlan,
+    source: Source,
+    chunks: Iterator[Chunk],
+    system: str,
+    digest: str,
+    source_name: str,
+    started: float,
+    quarantine: Quarantine = insert_quarantine,
+    replay_of: str | None = None,
+    since: str | None = None,
+    watermark: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Run:
+    """The batch of this input: the unfinished one with the same digest, standard and system
+    taken up again, else a new one. A driver calls it once the first chunk has passed its
+    checks, so that an input that cannot be read writes nothing."""
+    spec = plan.spec
+    batch = None if replay_of else _resumable(session, digest=digest, plan=plan, system=system)
+    if batch is None:
+        batch = Batch(
+            id=str(uuid.uuid4()),
+            standard=spec.name,
+            standard_version=spec.version,
+            source_system=system,
+            source_name=source_name,
+            format=source.format,
+            checksum=digest,
+            status=RUNNING,
+            replay_of=replay_of,
+            since=since,
+            watermark=watermark,
+            report={"encoding": source.encoding, "file_findings": file_findings(source)},
+            started_on_empty_store=is_empty(session=session, spec=spec),
+        )
+        session.add(batch)
+    batch.status = RUNNING
+    batch.resumed_from_chunk = batch.chunks_done
+    session.flush()
+    return Run(
+        batch=batch,
+        plan=plan,
+        source=source,
+        chunks=chunks,
+        quarantine=quarantine,
+        started=started,
+        detail=detail or {},
+    )
+
+
+def load(
+    *,
+    session: Session,
+    run: Run,
+    transaction: Callable[[], AbstractContextManager[object]],
+    dialect: Dialect,
+    progress: Progress | None = None,
+) -> None:
+    """Load the chunks the batch has not done yet, each with its quarantine and the batch's
+    progress in one ``transaction()``. Chunks done already are still read and checked: their
+    keys are what the ``duplicate-key`` rule needs."""
+    batch, spec = run.batch, run.plan.spec
+    # The next chunks are read, checked and put in bulk form in a thread while this one loads.
+    chunks = prefetch(
+        with_bulk(
+            run.chunks,
+            spec=spec,
+            dialect=dialect,
+            batch_id=batch.id,
+            system=batch.source_system,
+            first_to_load=batch.chunks_done,
+        )
+    )
+    while True:
+        t = time.perf_counter()
+        chunk = next(chunks, None)
+        run.timings.validate += elapsed(t)
+        if chunk is None:
+            return
+        if chunk.index >= batch.chunks_done:
+            t = time.perf_counter()
+            with transaction():
+                session.add(batch)
+                store_chunk(
+                    session=session, batch=batch, spec=spec, chunk=chunk, quarantine=run.quarantine
+                )
+            run.timings.load += elapsed(t)
+        if progress is not None:
+            progress(chunk.read)
+
+
+def finish(*, session: Session, settings: Settings, actor: dict[str, Any], run: Run) -> Batch:
+    """Complete the batch: its timings, the watermark a pull reached, and the audit entry."""
+    batch = run.batch
+    seconds = elapsed(run.started)
+    batch.status = COMPLETED
+    batch.finished_at = utcnow()
+    batch.watermark_max = run.source.watermark_max or batch.since
+    batch.report = {
+        **(batch.report or {}),
+        "seconds": seconds,
+        "rows_per_s": round(batch.rows_read / seconds) if seconds else None,
+        "timings": {
+            "waiting_for_validation": round(run.timings.validate, 4),
+            "load": round(run.timings.load, 4),
+        },
+    }
+    _audit(session, settings, actor, run, outcome="ok")
+    return batch
+
+
+def fail(
+    *, session: Session, settings: Settings, actor: dict[str, Any], run: Run, error: BaseException
+) -> None:
+    """Mark the batch failed (running the same input again resumes it), audited as such."""
+    session.add(run.batch)
+    run.batch.status = FAILED
+    run.batch.error = str(error)[:500]
+    outcome = error.code if isinstance(error, LienthongError) else "failed"
+    _audit(session, settings, actor, run, outcome=outcome)
+
+
+def _audit(
+    session: Session, settings: Settings, actor: dict[str, Any], run: Run, *, outcome: str
+) -> None:
+    """What was loaded, from where, by whom: counts and the input's checksum, no values."""
+    session.flush()
+    batch = run.batch
+    counts = {"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined}
+    if batch.replay_of is not None:
+        action = "ingest.replay"
+        detail = {"batch": batch.id, "replay_of": batch.replay_of}
+    else:
+        action = "ingest.batch"
+        detail = {
+            "batch": batch.id,
+            "standard_version": batch.standard_version,
+            "system": batch.source_system,
+            "source": batch.source_name,
+            "checksum": batch.checksum,
+        }
+        counts |= {
+            "inserted": batch.inserted,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+        }
+    entry = event(
+        action,
+        actor=actor,
+        outcome=outcome,
+        dataset=batch.standard,
+        detail=detail | run.detail,
+        count=batch.rows_read,
+        counts=counts,
+    )
+    record(session=session, settings=settings, entry=entry)
+
+
+def run_source(
+    *,
+    engine: Engine,
+    opener: Callable[[], Source],
+    standard: str,
+    system: str,
+    mapping: Mapping | None,
+    digest: str,
+    source_name: str,
+    settings: Settings,
+    today: date | None = None,
+    progress: Progress | None = None,
+    since: str | None = None,
+    watermark: str | None = None,
+    actor: dict[str, Any] | None = None,
+) -> Batch:
+    """Run any source into a standard as a resumable batch, one transaction per chunk.
+    ``actor``: who asked, for the audit entry (the API's operator unless given)."""
+    audit_keys(settings)  # no keys, no ingest: fail before anything is written
+    who = actor if actor is not None else operator_actor()
+    started = time.perf_counter()
+    with session_factory(engine)() as session, contextlib.ExitStack() as held:
+        with session.begin():
+            plan = prepare(session=session, standard=standard, mapping=mapping, today=today)
+            system = resolve_system(session=session, system=system)
+        # One run per input at a time (a double-clicked upload): the other gets 409.
+        held.enter_context(claim(engine, f"{digest}|{plan.spec.name}|{plan.spec.version}|{system}"))
+        source = opener()
+        t = time.perf_counter()
+        checked = plan.check(source)
+        first = next(checked, None)  # no-matching-columns, …: said before anything is written
+        waited = elapsed(t)
+        with session.begin():
+            run = open_batch(
+                session=session,
+                plan=plan,
+                source=source,
+                chunks=itertools.chain([first] if first is not None else [], checked),
+                system=system,
+                digest=digest,
+                source_name=source_name,
+                started=started,
+                since=since,
+                watermark=watermark,
+            )
+        run.timings.validate += waited
+        try:
+            load(
+                session=session,
+                run=run,
+                transaction=session.begin,
+                dialect=engine.dialect,
+                progress=progress,
+            )
+        except BaseException as exc:
+            with session.begin():
+                fail(session=session, settings=settings, actor=who, run=run, error=exc)
+            raise
+        with session.begin():
+            return finish(session=session, settings=settings, actor=who, run=run)
