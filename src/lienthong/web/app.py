@@ -14,6 +14,7 @@ from lienthong import __version__
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
 from lienthong.db import make_engine, session_factory
+from lienthong.dti.views import router as dti_router
 from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
@@ -24,6 +25,7 @@ from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
 from lienthong.security.views import router as security_router
+from lienthong.services.views import router as public_services_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.errors import install_error_handlers
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(data_router, prefix=API)
     app.include_router(audit_router, prefix=API)
     app.include_router(linkage_router, prefix=API)
+    app.include_router(dti_router, prefix=API)
+    app.include_router(public_services_router, prefix=API)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATHS):
