@@ -48,7 +48,7 @@ def _sheets(overview: Overview) -> list[tuple[str, list[str], list[list[Any]]]]:
             ("  " * line.depth) + line.name_vi,
             line.name_en,
             line.key,
-            line.weight,
+            int(line.weight) if line.weight.is_integer() else line.weight,
             _number(line.value),
             SOURCE_LABELS[str(line.source)],
             line.evidence or "",
@@ -56,7 +56,16 @@ def _sheets(overview: Overview) -> list[tuple[str, list[str], list[list[Any]]]]:
         ]
         for line in card.lines
     ]
-    facts = [[f.name_vi, f.name_en, f.key, _number(f.value), f.source] for f in card.facts]
+    facts = [
+        [
+            f.name_vi,
+            f.name_en,
+            f.key,
+            f.numerator if f.kind == "count" else _number(f.value),
+            f.source,
+        ]
+        for f in card.facts
+    ]
     departments = [
         [d.organisation, d.organisation_name, d.plans, d.targets, d.achieved, d.on_track, d.late]
         for d in overview.departments

@@ -75,6 +75,7 @@ class ClimbPlan:
     new_rank: int
     total_cost: Decimal
     changes: list[IndicatorChange]
+    # Provinces ranked above us before and not after: passed, or caught up with (a tie).
     overtaken: list[str] = field(default_factory=list)
     solver: str = SOLVER
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lienthong.errors import ErrorDetail, ValidationFailed
 from lienthong.registry.schemas import Strict
 
 Year = Field(ge=2000, le=2100)
+M = TypeVar("M", bound=BaseModel)
+
+
+def build(cls: type[M], **values: Any) -> M:
+    """A request model built from command-line options; its errors in the one error shape."""
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        details = [
+            ErrorDetail(".".join(str(p) for p in e["loc"]), e["type"].replace("_", "-"), e["msg"])
+            for e in exc.errors()
+        ]
+        raise ValidationFailed("the options are not valid", details=details) from exc
 
 
 class SetRead(BaseModel):

@@ -23,6 +23,7 @@ from lienthong.audit.service import record_change
 from lienthong.config import Settings
 from lienthong.dti.catalogue import FACTS
 from lienthong.dti.models import IndicatorSetRow
+from lienthong.dti.schemas import SetRead
 from lienthong.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 
 BUILTIN_SETS = ("922-2022",)
@@ -255,11 +256,27 @@ def load_set(
 
 
 def get_set(*, session: Session, set_id: str) -> IndicatorSet:
-    row = session.get(IndicatorSetRow, set_id)
-    if row is None:
-        raise NotFound(f"no indicator set {set_id!r}", code="unknown-indicator-set")
-    return parse_set(row.document)
+    return parse_set(get_set_row(session=session, set_id=set_id).document)
 
 
 def list_sets(*, session: Session) -> list[IndicatorSetRow]:
     return list(session.scalars(select(IndicatorSetRow).order_by(IndicatorSetRow.id)))
+
+
+def set_read(row: IndicatorSetRow) -> SetRead:
+    return SetRead(
+        id=row.id,
+        title=row.title,
+        decision=row.decision,
+        builtin=row.builtin,
+        loaded_at=row.loaded_at,
+        indicators=parse_set(row.document).keys,
+        document=row.document,
+    )
+
+
+def get_set_row(*, session: Session, set_id: str) -> IndicatorSetRow:
+    row = session.get(IndicatorSetRow, set_id)
+    if row is None:
+        raise NotFound(f"no indicator set {set_id!r}", code="unknown-indicator-set")
+    return row

@@ -49,29 +49,15 @@ MEDIA = {
 }
 
 
-def set_read(row: Any) -> SetRead:
-    parsed = sets.parse_set(row.document)
-    return SetRead(
-        id=row.id,
-        title=row.title,
-        decision=row.decision,
-        builtin=row.builtin,
-        loaded_at=row.loaded_at,
-        indicators=parsed.keys,
-        document=row.document,
-    )
-
-
 @router.get("/sets", response_model=Page[SetRead])
 def list_sets(session: SessionDep) -> Page[SetRead]:
     """Every loaded indicator set (a short list: one page)."""
-    return Page(items=[set_read(r) for r in sets.list_sets(session=session)])
+    return Page(items=[sets.set_read(r) for r in sets.list_sets(session=session)])
 
 
 @router.get("/sets/{set_id}", response_model=SetRead)
 def get_set(session: SessionDep, set_id: str) -> SetRead:
-    sets.get_set(session=session, set_id=set_id)
-    return set_read(session.get(sets.IndicatorSetRow, set_id))
+    return sets.set_read(sets.get_set_row(session=session, set_id=set_id))
 
 
 @router.post(
@@ -80,7 +66,7 @@ def get_set(session: SessionDep, set_id: str) -> SetRead:
 def load_set(request: Request, session: SessionDep, body: dict[str, Any] = Body()) -> SetRead:
     """Load a later indicator set (its JSON document); a loaded set never changes."""
     loaded = sets.load_set(session=session, settings=request.app.state.settings, document=body)
-    return set_read(session.get(sets.IndicatorSetRow, loaded.id))
+    return sets.set_read(sets.get_set_row(session=session, set_id=loaded.id))
 
 
 def _scores(session: Session, body: ScoreRequest) -> list[ScoreRow]:
