@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ DEPARTMENTS = {
     PLANNING: "Sở Kế hoạch và Đầu tư",
     DX: "Trung tâm Chuyển đổi số",
 }
-SOURCE = f"{DX}/dvc"
 
 CATALOGUE = [
     ["code", "agency", "name", "level", "online", "unit_code"],
@@ -54,8 +54,11 @@ MONTHLY = [
 ]  # fmt: skip
 
 
-def departments(engine: Engine) -> None:
-    """The three departments; the DX centre's system is the public-service source, connected."""
+def departments(engine: Engine) -> str:
+    """The three departments; the DX centre's system, connected, is the public-service source
+    (ORG/SYSTEM returned). Its code is unique: ingest's claim on an input is a PostgreSQL
+    advisory lock, server-wide, so parallel test sessions must not load identical inputs."""
+    code = f"dvc{uuid.uuid4().hex[:8]}"
     with transaction(engine) as session:
         for code, name in DEPARTMENTS.items():
             organisations.create_organisation(
@@ -63,11 +66,12 @@ def departments(engine: Engine) -> None:
                 data=OrganisationCreate(code=code, name=name, level="province", unit_code="33"),
             )
         systems.create_system(
-            session=session, organisation=DX, data=SystemCreate(code="dvc", name="Cổng DVC")
+            session=session, organisation=DX, data=SystemCreate(code=code, name="Cổng DVC")
         )
         systems.update_system(
-            session=session, organisation=DX, code="dvc", data=SystemUpdate(status="connected")
+            session=session, organisation=DX, code=code, data=SystemUpdate(status="connected")
         )
+    return f"{DX}/{code}"
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
@@ -76,7 +80,7 @@ def write(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def ingest_public_services(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+def ingest_public_services(engine: Engine, settings: Settings, tmp_path: Path, source: str) -> None:
     """Both files through the ingest pipeline; one bad row of each goes to quarantine."""
     for name, rows, standard in (
         ("catalogue.csv", CATALOGUE, "public_service"),
@@ -86,7 +90,7 @@ def ingest_public_services(engine: Engine, settings: Settings, tmp_path: Path) -
             engine=engine,
             settings=settings,
             request=IngestRequest(
-                path=write(tmp_path / name, rows), standard=standard, system=SOURCE
+                path=write(tmp_path / name, rows), standard=standard, system=source
             ),
         )
         assert (batch.rows_loaded, batch.rows_quarantined) == (len(rows) - 2, 1)

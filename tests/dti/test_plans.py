@@ -41,8 +41,7 @@ def planned(
     client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
 ) -> dict[str, Any]:
     """Sở Tư pháp's plan for the phase around this year, with four targets."""
-    departments(engine)
-    ingest_public_services(engine, settings, tmp_path)
+    ingest_public_services(engine, settings, tmp_path, departments(engine))
     plan = post(
         client,
         operator,

@@ -22,8 +22,7 @@ from tests.dti.factories import (
 
 @pytest.fixture
 def loaded(client: TestClient, engine: Engine, settings: Settings, tmp_path: Path) -> TestClient:
-    departments(engine)
-    ingest_public_services(engine, settings, tmp_path)
+    ingest_public_services(engine, settings, tmp_path, departments(engine))
     return client
 
 

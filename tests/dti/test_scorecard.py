@@ -49,8 +49,7 @@ def declare(
 def province(
     client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
 ) -> TestClient:
-    departments(engine)
-    ingest_public_services(engine, settings, tmp_path)
+    ingest_public_services(engine, settings, tmp_path, departments(engine))
     with transaction(engine) as session:  # two answered data requests, one refused
         for outcome in ("ok", "ok", "denied"):
             action = "data.read" if outcome == "ok" else "data.refused"
