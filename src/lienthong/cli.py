@@ -14,6 +14,7 @@ from lienthong.audit.cli import audit_app
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine
 from lienthong.devseed import populate_sample
+from lienthong.dti.cli import dti_app
 from lienthong.errors import ConfigurationError, LienthongError
 from lienthong.exchange.cli import grants_app
 from lienthong.ingest.cli import ingest_app
@@ -23,6 +24,7 @@ from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
+from lienthong.services.cli import public_services_app
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import fail
 from lienthong.web.operator import operator_token_digest
@@ -46,6 +48,8 @@ app.add_typer(linkage_app, name="linkage")
 app.add_typer(standards_app, name="standards")
 app.add_typer(codelists_app, name="codelists")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(dti_app, name="dti")
+app.add_typer(public_services_app, name="public-services")
 
 
 @db_app.command("upgrade")

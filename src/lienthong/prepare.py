@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from lienthong import migrate
 from lienthong.audit.seed import ensure_audit_head
 from lienthong.db import transaction
+from lienthong.dti.sets import ensure_builtin_sets
 from lienthong.exchange.grants import seed_purposes
 from lienthong.linkage import models as linkage_models  # noqa: F401  (tables in Base.metadata)
 from lienthong.registry.loader import ensure_builtin_units
@@ -25,3 +26,4 @@ def seed_reference_data(engine: Engine) -> None:
         seed_purposes(session)
         ensure_audit_head(session)
         ensure_builtin_standards(session)
+        ensure_builtin_sets(session)

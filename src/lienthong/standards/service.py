@@ -16,7 +16,14 @@ from lienthong.standards.codelists import ensure_builtin_codelists
 from lienthong.standards.models import Standard
 from lienthong.standards.schema import StandardSpec, breaking_changes, parse_standard
 
-BUILTIN = ("citizen", "business", "land_parcel", "health_insurance")
+BUILTIN = (
+    "citizen",
+    "business",
+    "land_parcel",
+    "health_insurance",
+    "public_service",
+    "public_service_monthly",
+)
 DRAFT, PUBLISHED, DEPRECATED = "draft", "published", "deprecated"
 
 

@@ -2,7 +2,9 @@
 declares who may call it.
 
 Public: liveness and readiness, the token endpoint and its public keys, and published
-reference data (administrative units, standards, shared code lists, purposes). Everything
+reference data (administrative units, standards, shared code lists, purposes), and the DTI
+indicator sets with the scoring and climbing computations over a posted table (they read no
+platform data and change nothing). Everything
 else needs the operator token or a system's access token, and its own rule on top (a system
 sees its own grants and batches; personal data only under a grant). ``check_routes`` makes
 the application module fail to import while a route declares neither;
@@ -39,6 +41,10 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/codelists"),
         ("GET", "/api/v1/codelists/{name}"),
         ("GET", "/api/v1/purposes"),
+        ("GET", "/api/v1/dti/sets"),
+        ("GET", "/api/v1/dti/sets/{set_id}"),
+        ("POST", "/api/v1/dti/score"),
+        ("POST", "/api/v1/dti/climb"),
         ("GET", "/api/v1/audit/checkpoints"),
         ("GET", "/api/v1/audit/checkpoints/latest"),
         ("GET", "/.well-known/audit-public-key.pem"),

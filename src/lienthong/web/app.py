@@ -15,6 +15,7 @@ from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
 from lienthong.db import make_engine, session_factory
+from lienthong.dti.views import router as dti_router
 from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
@@ -27,6 +28,7 @@ from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
 from lienthong.security.views import router as security_router
+from lienthong.services.views import router as public_services_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -53,6 +55,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (audit_router, API),
     (audit_public_router, ""),
     (linkage_router, API),
+    (dti_router, API),
+    (public_services_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 

@@ -1,0 +1,1 @@
+"""DTI: the provincial digital transformation index as data, its scoring, ranking and plans."""

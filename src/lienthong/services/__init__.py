@@ -1,0 +1,1 @@
+"""Public services (*dịch vụ công*): the procedure catalogue and monthly application figures."""
