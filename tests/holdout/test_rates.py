@@ -10,7 +10,6 @@ from collections import Counter, defaultdict
 import pytest
 
 from lienthong.holdout.rates import HEALTH, LAND, POPULATION, REGISTER, RecordRates
-from lienthong.text import fold
 from tests.holdout.dataset import (
     BIRTH_FIELD,
     ID_FIELD,
@@ -143,8 +142,7 @@ def test_twins_namesakes_and_movers(data: DataSet) -> None:
             pairs.add(frozenset((e, p["twin_of"])))
     groups: defaultdict[tuple[str, ...], list[str]] = defaultdict(list)
     for e, p in people.items():
-        key = (*(fold(t) for t in true_tokens(p)), p["date_of_birth"][:4], p["commune_code"])
-        groups[(" ".join(true_tokens(p)), *key[-2:])].append(e)
+        groups[(" ".join(true_tokens(p)), p["date_of_birth"][:4], p["commune_code"])].append(e)
     namesakes = sum(len(g) for g in groups.values() if len(g) > 1)
     movers = sum(1 for p in people.values() if p["former_commune_code"])
     persons = data.manifest["hard_cases"]["persons"]  # type: ignore[index]

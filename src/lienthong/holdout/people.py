@@ -4,7 +4,7 @@ million people fit in a few tens of megabytes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Persons:
     house: np.ndarray
     social_no: np.ndarray  # 10-digit social-insurance number (on health cards)
     twin_of: np.ndarray  # the other twin's row, or NONE
-    id_width: int = field(default=6)
+    id_width: int = 6  # digits in an entity id: P000123
 
     def __len__(self) -> int:
         return len(self.female)
