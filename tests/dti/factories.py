@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from lienthong.audit.service import operator_actor
 from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.ingest.service import IngestRequest, ingest_file
@@ -54,22 +55,28 @@ MONTHLY = [
 ]  # fmt: skip
 
 
-def departments(engine: Engine) -> str:
+def departments(engine: Engine, settings: Settings) -> str:
     """The three departments; the DX centre's system, connected, is the public-service source
     (ORG/SYSTEM returned). Its code is unique: ingest's claim on an input is a PostgreSQL
     advisory lock, server-wide, so parallel test sessions must not load identical inputs."""
     code = f"dvc{uuid.uuid4().hex[:8]}"
+    who = {"settings": settings, "actor": operator_actor()}
     with transaction(engine) as session:
         for code, name in DEPARTMENTS.items():
             organisations.create_organisation(
                 session=session,
+                **who,
                 data=OrganisationCreate(code=code, name=name, level="province", unit_code="33"),
             )
         systems.create_system(
-            session=session, organisation=DX, data=SystemCreate(code=code, name="Cổng DVC")
+            session=session, **who, organisation=DX, data=SystemCreate(code=code, name="Cổng DVC")
         )
         systems.update_system(
-            session=session, organisation=DX, code=code, data=SystemUpdate(status="connected")
+            session=session,
+            **who,
+            organisation=DX,
+            code=code,
+            data=SystemUpdate(status="connected"),
         )
     return f"{DX}/{code}"
 

@@ -41,7 +41,7 @@ def planned(
     client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
 ) -> dict[str, Any]:
     """Sở Tư pháp's plan for the phase around this year, with four targets."""
-    ingest_public_services(engine, settings, tmp_path, departments(engine))
+    ingest_public_services(engine, settings, tmp_path, departments(engine, settings))
     plan = post(
         client,
         operator,
@@ -106,14 +106,14 @@ def test_progress_is_measured_and_late_targets_flagged(
         headers=operator,
     )
     assert_error_shape(measured, 409, "target-measured")
-    plan = client.get(f"/api/v1/dti/plans/{planned['plan']['id']}").json()
+    plan = client.get(f"/api/v1/dti/plans/{planned['plan']['id']}", headers=operator).json()
     assert [t["status"] for t in plan["targets"]] == ["late", "achieved", "late", "achieved"]
 
 
 def test_overview_shows_the_province_and_each_department(
-    client: TestClient, planned: dict[str, Any]
+    client: TestClient, operator: dict[str, str], planned: dict[str, Any]
 ) -> None:
-    view = client.get("/api/v1/dti/overview", params=SET).json()
+    view = client.get("/api/v1/dti/overview", params=SET, headers=operator).json()
     assert view["scorecard"]["set"] == "922-2022"
     [line] = view["departments"]
     assert line["organisation"] == JUSTICE and line["organisation_name"] == "Sở Tư pháp"
@@ -169,7 +169,9 @@ def test_xlsx_export(client: TestClient, operator: dict[str, str], planned: dict
     body = {"year": YEAR, "indicator": "awareness", "value": 0.9, "organisation": DX}
     body["evidence"] = '=HYPERLINK("http://example.invalid","x")'
     post(client, operator, "/declarations", body)
-    response = client.get("/api/v1/dti/scorecard/export", params=SET | {"format": "xlsx"})
+    response = client.get(
+        "/api/v1/dti/scorecard/export", params=SET | {"format": "xlsx"}, headers=operator
+    )
     assert response.status_code == 200
     assert response.headers["content-disposition"].endswith(f'dti-922-2022-{YEAR}.xlsx"')
     book = load_workbook(io.BytesIO(response.content))
@@ -183,8 +185,12 @@ def test_xlsx_export(client: TestClient, operator: dict[str, str], planned: dict
     assert departments[2][:2] == (JUSTICE, "Sở Tư pháp")
 
 
-def test_pdf_export_renders_vietnamese(client: TestClient, planned: dict[str, Any]) -> None:
-    response = client.get("/api/v1/dti/scorecard/export", params=SET | {"format": "pdf"})
+def test_pdf_export_renders_vietnamese(
+    client: TestClient, operator: dict[str, str], planned: dict[str, Any]
+) -> None:
+    response = client.get(
+        "/api/v1/dti/scorecard/export", params=SET | {"format": "pdf"}, headers=operator
+    )
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())  # unwrap
@@ -192,12 +198,14 @@ def test_pdf_export_renders_vietnamese(client: TestClient, planned: dict[str, An
         assert phrase in text
     fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert fonts  # the embedded Be Vietnam Pro subset
-    unsupported = client.get("/api/v1/dti/scorecard/export", params=SET | {"format": "docx"})
+    unsupported = client.get(
+        "/api/v1/dti/scorecard/export", params=SET | {"format": "docx"}, headers=operator
+    )
     assert_error_shape(unsupported, 422, "validation-failed", "format")
 
 
 def test_cli_plans_and_export(settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    departments(engine)
+    departments(engine, settings)
     created = run_cli(
         settings, "dti", "plans", "create", DX, "--title", "Kế hoạch 2026-2030",
         "--phase", "2026-2030", "--json",

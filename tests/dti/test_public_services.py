@@ -21,8 +21,12 @@ from tests.dti.factories import (
 
 
 @pytest.fixture
-def loaded(client: TestClient, engine: Engine, settings: Settings, tmp_path: Path) -> TestClient:
-    ingest_public_services(engine, settings, tmp_path, departments(engine))
+def loaded(
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
+) -> TestClient:
+    """The figures are loaded; the client signs in as the operator (the reports need a caller)."""
+    ingest_public_services(engine, settings, tmp_path, departments(engine, settings))
+    client.headers.update(operator)
     return client
 
 
@@ -56,13 +60,20 @@ def test_monthly_shares_per_agency_and_for_the_province(loaded: TestClient) -> N
     assert province[f"{YEAR}-02"]["on_time_share"] == 0.9167
 
 
-def test_an_empty_store_answers_with_nothing_to_divide(client: TestClient) -> None:
-    catalogue = client.get("/api/v1/public-services/catalogue").json()
+def test_an_empty_store_answers_with_nothing_to_divide(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    catalogue = client.get("/api/v1/public-services/catalogue", headers=operator).json()
     assert catalogue["by_agency"] == [] and catalogue["total"]["full_online_share"] is None
-    assert client.get("/api/v1/public-services/monthly").json() == {"province": [], "by_agency": []}
+    assert client.get("/api/v1/public-services/monthly", headers=operator).json() == {
+        "province": [],
+        "by_agency": [],
+    }
 
 
-def test_a_bad_month_is_a_precise_error(client: TestClient) -> None:
-    response = client.get("/api/v1/public-services/monthly", params={"since": "2025-13"})
+def test_a_bad_month_is_a_precise_error(client: TestClient, operator: dict[str, str]) -> None:
+    response = client.get(
+        "/api/v1/public-services/monthly", params={"since": "2025-13"}, headers=operator
+    )
     assert_error_shape(response, 422, "validation-failed", "since")
     assert response.json()["error"]["details"][0]["code"] == "invalid-month"

@@ -49,7 +49,7 @@ def declare(
 def province(
     client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, tmp_path: Path
 ) -> TestClient:
-    ingest_public_services(engine, settings, tmp_path, departments(engine))
+    ingest_public_services(engine, settings, tmp_path, departments(engine, settings))
     with transaction(engine) as session:  # two answered data requests, one refused
         for outcome in ("ok", "ok", "denied"):
             action = "data.read" if outcome == "ok" else "data.refused"
@@ -60,6 +60,7 @@ def province(
             )
     for indicator, value in DECLARED.items():
         assert declare(client, operator, indicator, value).status_code == 201
+    client.headers.update(operator)  # the scorecard and facts need a caller
     return client
 
 
@@ -102,24 +103,28 @@ def test_scorecard_takes_facts_first_then_declarations(
 
 
 def test_without_facts_the_declaration_counts_and_a_gap_leaves_no_index(
-    client: TestClient, operator: dict[str, str], engine: Engine
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
 ) -> None:
-    departments(engine)
+    departments(engine, settings)
     assert declare(client, operator, "gov_activity", 0.8).status_code == 201
     assert declare(client, operator, "gov_activity", 0.85, organisation=JUSTICE).status_code == 201
-    card = client.get("/api/v1/dti/scorecard", params={"set": "922-2022", "year": YEAR}).json()
+    card = client.get(
+        "/api/v1/dti/scorecard", params={"set": "922-2022", "year": YEAR}, headers=operator
+    ).json()
     lines = {line["key"]: line for line in card["lines"]}
     assert (lines["gov_activity"]["source"], lines["gov_activity"]["value"]) == ("declared", 0.85)
     assert lines["gov_activity"]["organisation"] == JUSTICE  # the latest declaration
     assert card["index"] is None and "awareness" in card["missing"]
-    listed = client.get("/api/v1/dti/declarations", params={"set": "922-2022", "year": YEAR})
+    listed = client.get(
+        "/api/v1/dti/declarations", params={"set": "922-2022", "year": YEAR}, headers=operator
+    )
     assert [d["value"] for d in listed.json()["items"]] == [0.8, 0.85]
 
 
 def test_declarations_are_audited_and_need_the_operator(
-    client: TestClient, operator: dict[str, str], engine: Engine
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
 ) -> None:
-    departments(engine)
+    departments(engine, settings)
     assert_error_shape(declare(client, {}, "awareness", 0.5), 401, "missing-token")
     response = declare(client, operator, "awareness", 0.5)
     assert response.status_code == 201
@@ -149,9 +154,10 @@ def test_bad_declarations_are_refused_precisely(
     engine: Engine,
     change: dict[str, Any],
     field: str,
+    settings: Settings,
     code: str,
 ) -> None:
-    departments(engine)
+    departments(engine, settings)
     body = {"indicator": "awareness", "value": 0.5} | change
     response = declare(client, operator, body.pop("indicator"), body.pop("value"), **body)
     assert_error_shape(response, 422, "validation-failed", field)
@@ -159,12 +165,14 @@ def test_bad_declarations_are_refused_precisely(
     assert not [b for b in audit_bodies(engine) if b["action"] == "dti.declare"]
 
 
-def test_unknown_set_is_not_found(client: TestClient) -> None:
-    response = client.get("/api/v1/dti/scorecard", params={"set": "999-2099", "year": YEAR})
+def test_unknown_set_is_not_found(client: TestClient, operator: dict[str, str]) -> None:
+    response = client.get(
+        "/api/v1/dti/scorecard", params={"set": "999-2099", "year": YEAR}, headers=operator
+    )
     assert_error_shape(response, 404, "unknown-indicator-set")
 
 
-def test_facts_name_their_sources(client: TestClient) -> None:
-    facts = client.get("/api/v1/dti/facts", params={"year": YEAR}).json()
+def test_facts_name_their_sources(client: TestClient, operator: dict[str, str]) -> None:
+    facts = client.get("/api/v1/dti/facts", params={"year": YEAR}, headers=operator).json()
     assert all(f["source"] and f["name_vi"] and f["name_en"] for f in facts)
     assert {f["key"] for f in facts} >= {"registry.connected_share", "exchange.data_reads"}

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from lienthong.config import Settings
 from lienthong.dti.sets import builtin_document, parse_set
 from lienthong.errors import ValidationFailed
 from tests.contract.test_error_shape import assert_error_shape
@@ -86,9 +87,9 @@ def test_a_later_set_loads_and_scores_without_code_change(
 
 
 def test_components_roll_up_in_the_scorecard(
-    client: TestClient, operator: dict[str, str], engine: Engine
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
 ) -> None:
-    departments(engine)  # 1 of 3 connected: the "connected" component is 0.3333
+    departments(engine, settings)  # 1 of 3 connected: the "connected" component is 0.3333
     client.post("/api/v1/dti/sets", json=LATER, headers=operator)
     for key, value in (("services", 0.6), ("society", 0.5)):
         body = {"set": "test-2030", "year": YEAR, "indicator": key, "value": value}
@@ -98,7 +99,9 @@ def test_components_roll_up_in_the_scorecard(
     parent |= {"organisation": DX, "evidence": "x"}
     refused = client.post("/api/v1/dti/declarations", json=parent, headers=operator)
     assert_error_shape(refused, 422, "validation-failed", "indicator")
-    card = client.get("/api/v1/dti/scorecard", params={"set": "test-2030", "year": YEAR}).json()
+    card = client.get(
+        "/api/v1/dti/scorecard", params={"set": "test-2030", "year": YEAR}, headers=operator
+    ).json()
     lines = {line["key"]: line for line in card["lines"]}
     assert [(line["key"], line["depth"]) for line in card["lines"]] == [
         ("government", 0),
