@@ -165,11 +165,14 @@ def test_bad_declarations_are_refused_precisely(
     assert not [b for b in audit_bodies(engine) if b["action"] == "dti.declare"]
 
 
-def test_unknown_set_is_not_found(client: TestClient, operator: dict[str, str]) -> None:
-    response = client.get(
-        "/api/v1/dti/scorecard", params={"set": "999-2099", "year": YEAR}, headers=operator
-    )
-    assert_error_shape(response, 404, "unknown-indicator-set")
+@pytest.mark.parametrize("set_id", ["999-2099", "922-2022\x00", "922-2022\n", "x" * 4000])
+def test_unknown_set_is_not_found(
+    client: TestClient, operator: dict[str, str], set_id: str
+) -> None:
+    """Also an id no set can have: PostgreSQL refuses a NUL byte in a text parameter."""
+    for path in ("/api/v1/dti/scorecard", "/api/v1/dti/overview"):
+        response = client.get(path, params={"set": set_id, "year": YEAR}, headers=operator)
+        assert_error_shape(response, 404, "unknown-indicator-set")
 
 
 def test_facts_name_their_sources(client: TestClient, operator: dict[str, str]) -> None:

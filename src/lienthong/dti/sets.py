@@ -170,7 +170,7 @@ def parse_set(document: Any) -> IndicatorSet:
     if not isinstance(document, dict):
         raise _bad("", "an indicator set must be a JSON object")
     set_id = document.get("id")
-    if not isinstance(set_id, str) or not SET_ID.match(set_id):
+    if not isinstance(set_id, str) or not SET_ID.fullmatch(set_id):
         raise _bad("id", "letters, digits, '.', '_' and '-' (≤ 32), e.g. 922-2022")
     if document.get("rounding", "half-up") not in ROUNDINGS:
         raise _bad("rounding", f"rounding must be one of {', '.join(ROUNDINGS)}")
@@ -276,7 +276,8 @@ def set_read(row: IndicatorSetRow) -> SetRead:
 
 
 def get_set_row(*, session: Session, set_id: str) -> IndicatorSetRow:
-    row = session.get(IndicatorSetRow, set_id)
+    """The stored set; an id no set can have (a NUL byte, 4 kB) is unknown without a query."""
+    row = session.get(IndicatorSetRow, set_id) if SET_ID.fullmatch(set_id) else None
     if row is None:
         raise NotFound(f"no indicator set {set_id!r}", code="unknown-indicator-set")
     return row
