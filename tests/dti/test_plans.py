@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from lienthong.config import Settings
-from lienthong.dti.export import safe_cell
 from tests.cli import run_cli
 from tests.contract.test_error_shape import assert_error_shape
 from tests.dti.factories import (
@@ -157,12 +156,6 @@ def test_plan_changes_are_audited(engine: Engine, planned: dict[str, Any]) -> No
     assert actions == ["dti.plan.create"] + ["dti.target.create"] * 4
     [created] = [b for b in audit_bodies(engine) if b["action"] == "dti.plan.create"]
     assert created["detail"] == {"plan": planned["plan"]["id"], "organisation": JUSTICE}
-
-
-def test_safe_cell_neutralises_formulas() -> None:
-    for text in ("=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_cell(text) == "'" + text
-    assert safe_cell("Sở Tư pháp") == "Sở Tư pháp" and safe_cell(-0.5) == -0.5
 
 
 def test_xlsx_export(client: TestClient, operator: dict[str, str], planned: dict[str, Any]) -> None:

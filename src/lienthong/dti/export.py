@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lienthong.dti.schemas import Overview
+from lienthong.spreadsheet import safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FONT = "BeVietnamPro"
 SOURCE_LABELS = {
     "facts": "dữ liệu nền tảng (platform facts)",
@@ -25,16 +25,6 @@ SOURCE_LABELS = {
     "components": "chỉ số thành phần (components)",
     "missing": "chưa có (missing)",
 }
-
-
-def safe_cell(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe.
-
-    (Formula injection: ``=``, ``+``, ``-``, ``@``, tab or carriage return first.) Numbers pass
-    unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _number(value: float | None) -> float | str:
