@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lienthong.errors import ErrorDetail, ValidationFailed
+from lienthong.errors import ValidationFailed
 from lienthong.registry.schemas import Strict
 
 Year = Field(ge=2000, le=2100)
@@ -20,11 +20,7 @@ def build(cls: type[M], **values: Any) -> M:
     try:
         return cls(**values)
     except ValidationError as exc:
-        details = [
-            ErrorDetail(".".join(str(p) for p in e["loc"]), e["type"].replace("_", "-"), e["msg"])
-            for e in exc.errors()
-        ]
-        raise ValidationFailed("the options are not valid", details=details) from exc
+        raise ValidationFailed.of_parser(exc.errors()) from exc
 
 
 class SetRead(BaseModel):
