@@ -53,7 +53,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = (
+            time.monotonic() + 180
+        )  # generous: a loaded CI machine starts a Python server slowly
         while True:
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             try:
