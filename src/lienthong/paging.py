@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lienthong.config import Settings
 from lienthong.errors import ValidationFailed
-from lienthong.security.keys import secret_file
+from lienthong.keys import secret_file
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 100

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
 from lienthong.audit import chain
-from lienthong.security.keys import public_pem
+from lienthong.keys import public_pem
 
 PROBLEMS: dict[str, str] = {
     "hash-mismatch": "an entry was altered, inserted or moved",

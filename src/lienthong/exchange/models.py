@@ -1,4 +1,4 @@
-"""Exchange tables: legal purposes, grants, and the counter that invalidates grant caches."""
+"""Exchange tables: legal purposes and grants."""
 
 from __future__ import annotations
 
@@ -40,12 +40,3 @@ class Grant(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Counter(Base):
-    """Named counters bumped on change (``grants``) so that every worker sees it next request."""
-
-    __tablename__ = "exchange_counters"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, select
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import audit_keys, event, operator_actor, record
+from lienthong.audit.service import audit_keys, operator_actor, record
 from lienthong.config import Settings
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, LienthongError, NotFound
+from lienthong.events import event
 from lienthong.ingest.claim import claim
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch

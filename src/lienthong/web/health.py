@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from lienthong import migrate
 from lienthong.db import ping
 from lienthong.errors import Unauthorized
-from lienthong.web.deps import bearer_token
-from lienthong.web.operator import token_matches
+from lienthong.http.deps import bearer_token
+from lienthong.http.operator import token_matches
 
 router = APIRouter(tags=["health"])
 
