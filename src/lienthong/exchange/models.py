@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +15,7 @@ class Purpose(Base):
     """A legal purpose a consumer may declare (shared code list)."""
 
     __tablename__ = "exchange_purposes"
-    __table_args__: ClassVar[dict[str, Any]] = {"info": {"reference": True}}
+    __table_args__ = ({"info": {"reference": True}},)
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -217,6 +217,7 @@ def _audit(
     """What was loaded, from where, by whom: counts and the input's checksum, no values."""
     session.flush()
     batch = run.batch
+    detail: dict[str, Any]
     counts = {"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined}
     if batch.replay_of is not None:
         action = "ingest.replay"

@@ -73,7 +73,9 @@ def show_review(session: SessionDep, review_id: Id) -> ReviewRead:
     return _read(review.get_review(session=session, review_id=review_id))
 
 
-def _decide(request: Request, session: Any, review_id: Id, decision: str, note: str | None):
+def _decide(
+    request: Request, session: Any, review_id: Id, decision: str, note: str | None
+) -> ReviewRead:
     item = review.decide(
         session=session,
         review_id=review_id,

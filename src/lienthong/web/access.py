@@ -63,7 +63,7 @@ def _operations(routers: Iterable[tuple[APIRouter, str]]) -> list[tuple[str, str
         for router, prefix in routers
         for route in router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
 
 
