@@ -2,7 +2,7 @@
 O(windows), not O(requests).
 
 Each address (an IPv6 address by its /64) may get ``limit`` refused answers per window: a 401,
-a 431, or a refusal a view marks with :func:`mark_refused` (a failed token request). Each of
+a 431, or a refusal a view marks with ``http.scope.mark_refused`` (a failed token request). Each of
 those is audited as usual. Past the limit, the address is answered 429 ``rate-limited`` with
 ``Retry-After`` before any work, until its window ends; the requests answered so are audited
 in aggregate, one ``source.limited`` entry per address and window with their count. Counts
