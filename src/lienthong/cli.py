@@ -17,6 +17,7 @@ from lienthong.devseed import populate_sample
 from lienthong.dti.cli import dti_app
 from lienthong.errors import ConfigurationError, LienthongError
 from lienthong.exchange.cli import grants_app
+from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
 from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
@@ -26,14 +27,14 @@ from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
 from lienthong.standards.cli import codelists_app, standards_app
-from lienthong.terminal import fail
-from lienthong.web.operator import operator_token_digest
+from lienthong.terminal import fail, preparation
 
 app = typer.Typer(
     help="Lienthong: provincial data integration and sharing platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+preparation.prepare = prepare_database  # every domain's commands (terminal.py)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(units_app, name="units")

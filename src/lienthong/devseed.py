@@ -117,10 +117,10 @@ def _add(
     system: tuple[str, str],
     connected: bool,
 ) -> None:
-    who = {"settings": settings, "actor": ACTOR}
     organisations.create_organisation(
         session=session,
-        **who,
+        settings=settings,
+        actor=ACTOR,
         data=OrganisationCreate(
             code=code,
             name=name,
@@ -132,12 +132,17 @@ def _add(
         ),
     )
     systems.create_system(
-        session=session, **who, organisation=code, data=SystemCreate(code=system[0], name=system[1])
+        session=session,
+        settings=settings,
+        actor=ACTOR,
+        organisation=code,
+        data=SystemCreate(code=system[0], name=system[1]),
     )
     if connected:
         systems.update_system(
             session=session,
-            **who,
+            settings=settings,
+            actor=ACTOR,
             organisation=code,
             code=system[0],
             data=SystemUpdate(status=SystemStatus.connected),

@@ -24,12 +24,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from lienthong.config import Settings
 from lienthong.errors import ValidationFailed
-from lienthong.security.keys import secret_file
+from lienthong.keys import secret_file
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 100
@@ -163,7 +162,7 @@ def keyset_page(
     session: Session,
     stmt: Select[Any],
     *,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[QueryableAttribute[Any]],
     page: PageRequest,
     scope: Sequence[Any],
 ) -> tuple[list[Any], str | None]:
@@ -181,5 +180,5 @@ def keyset_page(
         return rows, None
     rows = rows[: page.limit]
     last = rows[-1]
-    position = [getattr(last, key.key) for key in keys]  # type: ignore[attr-defined]
+    position = [getattr(last, key.key) for key in keys]
     return rows, page.next_cursor(scope, position)

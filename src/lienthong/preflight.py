@@ -11,9 +11,9 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from lienthong.config import PLACEHOLDER_TOKENS, Environment, Settings
+from lienthong.entropy import HOW_TO_MAKE_ONE, MIN_SECRET_BITS, strong_enough
 from lienthong.errors import ConfigurationError
-from lienthong.security.entropy import HOW_TO_MAKE_ONE, MIN_SECRET_BITS, strong_enough
-from lienthong.security.keys import tokens_dir
+from lienthong.keys import tokens_dir
 
 STARTUP_REFUSED = 78  # EX_CONFIG (sysexits.h): a configuration error
 MAX_TOKEN_TTL_SECONDS = 3600

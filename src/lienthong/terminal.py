@@ -1,11 +1,17 @@
-"""What every CLI command shares: the engine from settings, JSON or table output, errors."""
+"""What every CLI command shares: the engine from settings, JSON or table output, errors.
+
+Below every domain, so that each domain's commands can use it. Preparing an embedded database
+(migrations and reference data from every domain) is the root command's to give: lienthong.cli
+sets ``preparation.prepare`` to ``prepare_database``, and :func:`cli_engine` calls it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,10 +24,22 @@ from lienthong.config import get_settings
 from lienthong.db import make_engine, transaction
 from lienthong.errors import LienthongError
 from lienthong.paging import DEFAULT_LIMIT, PageRequest, cursor_seal
-from lienthong.prepare import prepare_database
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+Prepare = Callable[[Engine], None]
+
+
+@dataclass
+class Preparation:
+    """How a command prepares an embedded database; none when a sub-command runs on its own."""
+
+    prepare: Prepare | None = None
+
+
+preparation = Preparation()
 
 
 @contextmanager
@@ -30,8 +48,8 @@ def cli_engine() -> Iterator[Engine]:
     settings = get_settings()
     engine = make_engine(settings)
     try:
-        if settings.should_auto_upgrade:
-            prepare_database(engine)
+        if settings.should_auto_upgrade and preparation.prepare is not None:
+            preparation.prepare(engine)
         yield engine
     finally:
         engine.dispose()

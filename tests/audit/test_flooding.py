@@ -9,8 +9,8 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from lienthong.audit.service import event
 from lienthong.config import Settings
+from lienthong.events import event
 from lienthong.web.app import create_app
 from tests.contract.test_error_shape import assert_error_shape
 

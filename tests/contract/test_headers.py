@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from lienthong.config import Settings
-from lienthong.security.keys import new_token_key
+from lienthong.keys import new_token_key
 from lienthong.web.app import create_app
 
 STRONG = secrets.token_urlsafe(32)

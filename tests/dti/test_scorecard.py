@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from lienthong.audit.service import event, record
+from lienthong.audit.service import record
 from lienthong.config import Settings
 from lienthong.db import transaction
+from lienthong.events import event
 from tests.contract.test_error_shape import assert_error_shape
 from tests.dti.factories import (
     DX,

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from lienthong.config import Settings
 from lienthong.errors import Unauthorized
-from lienthong.security.keys import load_token_keys, new_token_key, retire_token_key, tokens_dir
+from lienthong.keys import load_token_keys, new_token_key, retire_token_key, tokens_dir
 from lienthong.security.tokens import TokenVerifier
 from lienthong.web.app import create_app
 from tests.cli import run_cli

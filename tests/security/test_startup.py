@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from lienthong.config import Settings
+from lienthong.entropy import MIN_SECRET_BITS, estimated_bits
 from lienthong.errors import ConfigurationError
 from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
-from lienthong.security.entropy import MIN_SECRET_BITS, estimated_bits
 from lienthong.web.app import create_app
 
 STRONG = secrets.token_urlsafe(32)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from lienthong.config import Settings
 from lienthong.errors import ConfigurationError
-from lienthong.security.keys import load_token_keys, new_token_key
+from lienthong.keys import load_token_keys, new_token_key
 from tests.exchange.factories import get_token, make_consumer
 
 

@@ -27,12 +27,11 @@ from sqlalchemy.orm import Session
 from lienthong.audit import chain
 from lienthong.config import Settings
 from lienthong.errors import LienthongError
+from lienthong.events import event
+from lienthong.keys import key_id, secret_file, single_key
 from lienthong.paging import PageRequest
-from lienthong.security.keys import key_id, secret_file, single_key
 
 READ_ACTIONS = ("data.read", "data.list", "data.lookup")
-MAX_TEXT = 256  # longest text stored as sent in an entry
-KEEP_TEXT = 200  # what is kept of a longer one, before its size and hash
 
 
 class AuditUnavailable(LienthongError):
@@ -86,41 +85,6 @@ def audit_keys(settings: Settings) -> AuditKeys:
 
 def subject_hash(keys: AuditKeys, value: str) -> str:
     return hmac.new(keys.subject_key, value.encode(), hashlib.sha256).hexdigest()
-
-
-def event(
-    action: str,
-    *,
-    actor: Mapping[str, Any],
-    outcome: str = "ok",
-    **fields: Any,
-) -> dict[str, Any]:
-    """An audit event; ``None`` fields are left out and every text is bounded (:func:`bounded`),
-    so that entries stay small whatever a caller sends."""
-    entry = {"action": action, "actor": actor, "outcome": outcome} | {
-        k: v for k, v in fields.items() if v is not None
-    }
-    return {k: bounded(v) for k, v in entry.items()}
-
-
-def bounded(value: Any) -> Any:
-    """``value`` with every string over ``MAX_TEXT`` characters cut, nested ones included.
-
-    A cut string keeps its first ``KEEP_TEXT`` characters and names the whole one's size and
-    SHA-256, so the entry remains evidence: whoever holds the original can show it is the one
-    that was sent. Lists are kept whole (the hashes of a bulk lookup's keys are the record).
-    """
-    if isinstance(value, str):
-        if len(value) <= MAX_TEXT:
-            return value
-        whole = value.encode("utf-8", "surrogatepass")
-        digest = hashlib.sha256(whole).hexdigest()
-        return f"{value[:KEEP_TEXT]}…[{len(whole)} bytes, sha256 {digest}]"
-    if isinstance(value, Mapping):
-        return {bounded(str(k)): bounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [bounded(v) for v in value]
-    return value
 
 
 def operator_actor() -> dict[str, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
 from lienthong.audit import chain
-from lienthong.security.keys import public_pem
+from lienthong.keys import public_pem
 
 PROBLEMS: dict[str, str] = {
     "hash-mismatch": "an entry was altered, inserted or moved",
@@ -220,7 +220,7 @@ def _tail(report: VerifyReport, latest: Mapping[str, Any], last: int, every: int
 def _known(
     report: VerifyReport,
     public_key: Ed25519PublicKey,
-    known: list[dict[str, Any]],
+    known: Sequence[Mapping[str, Any]],
     rows: list[dict[str, Any]],
     hashes_at: dict[int, str],
     last: int,

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lienthong.audit.publish import checkpoint_page, latest_checkpoint
-from lienthong.audit.service import audit_keys, event, operator_actor, record, subject_reads
+from lienthong.audit.service import audit_keys, operator_actor, record, subject_reads
 from lienthong.errors import NotFound
+from lienthong.events import event
+from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.paging import Paging
+from lienthong.keys import public_pem
 from lienthong.paging import Page
-from lienthong.security.keys import public_pem
-from lienthong.web.deps import Operator, SessionDep
-from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["audit"])
 public_router = APIRouter(tags=["audit"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from lienthong.dti.scoring import (
     ProvinceValues,
@@ -101,7 +101,9 @@ def _integers(numbers: Sequence[Decimal]) -> tuple[list[int], int]:
     return [int(n.scaleb(exponent)) for n in numbers], exponent
 
 
-def _solve(coefficients: list[int], needed: int, costs: list[float], chains: list[tuple[int, int]]):
+def _solve(
+    coefficients: list[int], needed: int, costs: list[float], chains: list[tuple[int, int]]
+) -> OptimizeResult:
     """Minimise cost subject to Σ coefficient·x ≥ needed and the step order; binary x."""
     n = len(coefficients)
     constraints = [LinearConstraint(np.array([coefficients], dtype=float), lb=needed, ub=np.inf)]

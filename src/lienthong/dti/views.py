@@ -38,9 +38,9 @@ from lienthong.dti.scorecard import fact_out, scorecard
 from lienthong.dti.scoring import score_table
 from lienthong.dti.tables import improvements, province_values
 from lienthong.errors import ValidationFailed
+from lienthong.http.callers import Authenticated
+from lienthong.http.deps import Operator, SessionDep
 from lienthong.paging import Page
-from lienthong.security.deps import Authenticated
-from lienthong.web.deps import Operator, SessionDep
 
 router = APIRouter(prefix="/dti", tags=["dti"])
 SetId = Annotated[str, Query(alias="set", description="Indicator set id, e.g. 922-2022")]

@@ -21,10 +21,10 @@ from lienthong.exchange.guard import Released, Shown, guarded
 from lienthong.exchange.reads import Gate, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.schemas import LookupRequest, LookupResult, RecordPage
+from lienthong.http.callers import SystemToken
+from lienthong.http.deps import client_host
 from lienthong.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, limit_from
-from lienthong.security.deps import SystemToken
 from lienthong.store.service import get_records, list_records
-from lienthong.web.deps import client_host
 
 router = APIRouter(tags=["data"], dependencies=[SystemToken])
 PAGING = frozenset({"limit", "cursor"})

@@ -17,11 +17,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from lienthong.claims import Claims
 from lienthong.exchange.guard import Answer, Released, Shown, guarded
 from lienthong.exchange.reads import Gate, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import fetch_one, fetch_with_live, key_values, not_found
-from lienthong.security.tokens import Claims
 
 PATH = "/data/{dataset}/{key}"
 

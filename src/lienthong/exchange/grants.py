@@ -13,16 +13,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import event, record
+from lienthong.audit.service import record
 from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
-from lienthong.exchange.models import Counter, Grant, Purpose
+from lienthong.events import event
+from lienthong.exchange.models import Grant, Purpose
 from lienthong.exchange.schemas import GrantRead, GrantRequest, GrantStatus
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
 from lienthong.registry.models import InformationSystem, Unit
 from lienthong.registry.organisations import get_organisation
+from lienthong.security.models import Counter
 
 PURPOSES = {
     "public-service": "Handling an administrative procedure for the person concerned",

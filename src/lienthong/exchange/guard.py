@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from starlette.responses import Response
 
+from lienthong.claims import Claims
 from lienthong.errors import DatabaseUnavailable, LienthongError, Unauthorized
 from lienthong.exchange.reads import (
     Gate,
@@ -34,7 +35,6 @@ from lienthong.exchange.reads import (
 from lienthong.exchange.runtime import Runtime
 from lienthong.outage import database_unavailable, is_unreachable
 from lienthong.security.state import judge
-from lienthong.security.tokens import Claims
 
 log = logging.getLogger("lienthong")
 

@@ -1,9 +1,9 @@
-"""Exchange tables: legal purposes, grants, and the counter that invalidates grant caches."""
+"""Exchange tables: legal purposes and grants."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +15,7 @@ class Purpose(Base):
     """A legal purpose a consumer may declare (shared code list)."""
 
     __tablename__ = "exchange_purposes"
-    __table_args__: ClassVar[dict[str, Any]] = {"info": {"reference": True}}
+    __table_args__ = ({"info": {"reference": True}},)
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -40,12 +40,3 @@ class Grant(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Counter(Base):
-    """Named counters bumped on change (``grants``) so that every worker sees it next request."""
-
-    __tablename__ = "exchange_counters"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from lienthong.audit.service import event, hashes
+from lienthong.audit.service import hashes
+from lienthong.claims import Claims
 from lienthong.errors import BadRequest, Forbidden, LienthongError
+from lienthong.events import event
 from lienthong.exchange.access import Access, resolve_access
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import Dataset
 from lienthong.security.state import LiveState
-from lienthong.security.tokens import Claims
 
 # The per-request objects below are plain slotted classes: a frozen dataclass costs several
 # times as much to build, and the single-record read builds one of each on every request.

@@ -16,7 +16,7 @@ from lienthong.exchange.access import GrantCache
 from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.exchange.ratelimit import RateLimiter
 from lienthong.exchange.store_link import Datasets
-from lienthong.security.keys import KeyRing, load_token_keys
+from lienthong.keys import KeyRing, load_token_keys
 from lienthong.security.state import LIVE_STATE
 from lienthong.security.tokens import TokenVerifier
 

@@ -77,9 +77,3 @@ class RecordPage(BaseModel):
 class LookupResult(BaseModel):
     items: list[dict[str, Any]]
     missing: list[str]
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
-    expires_in: int

@@ -17,12 +17,12 @@ from lienthong.exchange.schemas import (
     PurposeRead,
 )
 from lienthong.exchange.store_link import known_fields
+from lienthong.http.callers import AnyCaller
+from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.paging import Paging
 from lienthong.paging import Page
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
-from lienthong.security.deps import AnyCaller
-from lienthong.web.deps import Operator, SessionDep
-from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["grants"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 import numpy as np
 
@@ -92,9 +93,9 @@ def renewed_card(
 ) -> Card:
     """The card a year before the current one, under another number prefix: the category
     or the issuing province changed, or the export would hold one number twice."""
-    args = {"social_no": social_no, "born": born, "old_province": old_province}
-    _, now = card(start_index=start_index, u=u_now, **args)
-    cat, before = card(start_index=start_index - 12, u=u_before, **args)
+    holder = partial(card, social_no=social_no, born=born, old_province=old_province)
+    _, now = holder(start_index=start_index, u=u_now)
+    cat, before = holder(start_index=start_index - 12, u=u_before)
     if before.number[:5] == now.number[:5]:
         other = "DN" if cat == "GD" else "GD"
         before = Card(
@@ -121,7 +122,7 @@ def rows(
         rng = stream(seed, KEY, 1, number)
         chunk = Chunk(persons, slots[part])
         is_older = older[part].tolist()
-        out = []
+        out: list[tuple[str, ...]] = []
         for j, u in enumerate(draws(rng, len(chunk))):
             row = int(chunk.rows[j])
             args = {

@@ -111,7 +111,7 @@ def rows(
         rng = stream(seed, KEY, 2, number)
         chunk = Chunk(persons, slots[part])
         extra = rng.random((len(chunk), 2)).tolist()
-        out = []
+        out: list[tuple[str, ...]] = []
         for j, u in enumerate(draws(rng, len(chunk))):
             i = int(part[j])
             use = _use(int(ordinals[i]), wards[i], extra[j][0])

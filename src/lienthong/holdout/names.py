@@ -171,7 +171,7 @@ def _draw_middle(rng: np.random.Generator, female: np.ndarray, young: np.ndarray
     for is_female, table in ((False, MIDDLE_MALE), (True, MIDDLE_FEMALE)):
         for is_young in (False, True):
             names = [row[0] for row in table]
-            codes, p = _table(names, [row[2 if is_young else 1] for row in table])
+            codes, p = _table(names, [float(row[2 if is_young else 1]) for row in table])
             rows = np.flatnonzero((female == is_female) & (young == is_young))
             out[rows] = rng.choice(codes, size=len(rows), p=p)
     return out

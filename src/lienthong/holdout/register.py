@@ -60,7 +60,7 @@ def rows(
         hamlets = persons.hamlet[slots].tolist()
         houses = persons.house[slots].tolist()
         phones = persons.phone[slots].tolist()
-        out = []
+        out: list[tuple[str, ...]] = []
         for j, u in enumerate(draws(rng, len(chunk))):
             year, month, day = clerk.birth_date(chunk.year[j], chunk.month[j], chunk.day[j], u)
             home = communes[chunk.home[j]]

@@ -8,9 +8,8 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
@@ -33,7 +32,7 @@ from lienthong.terminal import (
 class FileFirst(TyperGroup):
     """A group whose first argument, when it is not a sub-command, is the file to ingest."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click.Context
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["file", *args]
         return super().parse_args(ctx, args)

@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, select
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import audit_keys, event, operator_actor, record
+from lienthong.audit.service import audit_keys, operator_actor, record
 from lienthong.config import Settings
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, LienthongError, NotFound
+from lienthong.events import event
 from lienthong.ingest.claim import claim
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch
@@ -216,6 +217,7 @@ def _audit(
     """What was loaded, from where, by whom: counts and the input's checksum, no values."""
     session.flush()
     batch = run.batch
+    detail: dict[str, Any]
     counts = {"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined}
     if batch.replay_of is not None:
         action = "ingest.replay"

@@ -17,6 +17,9 @@ from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.db import transaction
+from lienthong.http.callers import AnyCaller
+from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.paging import Paging
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
@@ -27,10 +30,7 @@ from lienthong.ingest.schemas import (
 )
 from lienthong.ingest.upload import receive
 from lienthong.paging import Page
-from lienthong.security.deps import AnyCaller
 from lienthong.standards.service import get_standard
-from lienthong.web.deps import Operator, SessionDep
-from lienthong.web.paging import Paging
 
 router = APIRouter()
 FileName = Annotated[str, Query(description="Original file name (its extension)")]

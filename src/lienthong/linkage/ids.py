@@ -17,7 +17,7 @@ import hmac
 import re
 
 from lienthong.config import Settings
-from lienthong.security.keys import secret_file
+from lienthong.keys import secret_file
 
 PREFIX = {"person": "MP", "business": "MB"}
 _LEGACY = re.compile(r"M[PB][0-9a-f]{20}")

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import event, record
+from lienthong.audit.service import record
 from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import NotFound, ValidationFailed
+from lienthong.events import event
 from lienthong.linkage.models import Review
 from lienthong.paging import PageRequest, keyset_page
 

@@ -12,7 +12,7 @@ A master with no visible record is answered exactly like a missing one. A linked
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -73,7 +73,7 @@ def granted_master(*, gate: Gate, session: Session, kind: str, master_id: str) -
     for lk in links:
         by_dataset[lk.dataset][lk.record_key] = lk
     contexts = gate.granted(sorted(by_dataset))
-    records: list[tuple[ReadContext, dict[str, Any]]] = []
+    records: list[tuple[ReadContext, Mapping[str, Any]]] = []
     for dataset, ctx in contexts.items():
         meta = by_dataset[dataset]
         found = get_records(session=session, dataset=dataset, keys=list(meta))

@@ -14,13 +14,13 @@ from lienthong.bounds import Id
 from lienthong.exchange.guard import Released, guarded
 from lienthong.exchange.reads import Gate
 from lienthong.exchange.runtime import Runtime
+from lienthong.http.callers import SystemToken
+from lienthong.http.deps import Operator, SessionDep, client_host
+from lienthong.http.paging import Paging
 from lienthong.linkage import review
 from lienthong.linkage.models import Review
 from lienthong.linkage.sharing import granted_master
 from lienthong.paging import Page
-from lienthong.security.deps import SystemToken
-from lienthong.web.deps import Operator, SessionDep, client_host
-from lienthong.web.paging import Paging
 
 router = APIRouter(tags=["linkage"])
 
@@ -73,7 +73,9 @@ def show_review(session: SessionDep, review_id: Id) -> ReviewRead:
     return _read(review.get_review(session=session, review_id=review_id))
 
 
-def _decide(request: Request, session: Any, review_id: Id, decision: str, note: str | None):
+def _decide(
+    request: Request, session: Any, review_id: Id, decision: str, note: str | None
+) -> ReviewRead:
     item = review.decide(
         session=session,
         review_id=review_id,

@@ -78,10 +78,8 @@ class CatalogueCache:
             if self._catalogue is not None and time.monotonic() - self._checked < self._ttl:
                 return self._catalogue
             with self._sessions() as session:
-                stale = self._catalogue is None or _stamp(session) != tuple(
-                    v.id for v in self._catalogue.versions
-                )
-                if stale:
-                    self._catalogue = load_catalogue(session=session)
+                catalogue = self._catalogue
+                if catalogue is None or _stamp(session) != tuple(v.id for v in catalogue.versions):
+                    catalogue = self._catalogue = load_catalogue(session=session)
             self._checked = time.monotonic()
-            return self._catalogue
+            return catalogue

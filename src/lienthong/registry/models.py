@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -24,7 +23,7 @@ class UnitVersion(Base):
     """A version of the administrative-unit code list, in force over a date range."""
 
     __tablename__ = "unit_versions"
-    __table_args__: ClassVar[dict[str, Any]] = {"info": {"reference": True}}
+    __table_args__ = ({"info": {"reference": True}},)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -134,7 +134,14 @@ def _audit_credential(
     **credential: str,
 ) -> None:
     audit_change(
-        session, settings, actor, action, system.organisation, system=system.code, **credential
+        session,
+        settings,
+        actor,
+        action,
+        system.organisation,
+        None,
+        system=system.code,
+        **credential,
     )
 
 

@@ -14,6 +14,9 @@ from fastapi import APIRouter, Body, Query, Request, status
 
 from lienthong.audit.service import operator_actor
 from lienthong.errors import ValidationFailed
+from lienthong.http.callers import AnyCaller, Authenticated
+from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.paging import Paging
 from lienthong.paging import Page
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.catalogue import CatalogueCache
@@ -34,9 +37,6 @@ from lienthong.registry.schemas import (
     UnitRead,
     UnitVersionRead,
 )
-from lienthong.security.deps import AnyCaller, Authenticated
-from lienthong.web.deps import Operator, SessionDep
-from lienthong.web.paging import Paging
 
 router = APIRouter()
 Version = Annotated[str | None, Query(description="Code-list version id, e.g. pre2025 or 2025")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lienthong.config import get_settings
-from lienthong.security.keys import new_token_key, retire_token_key, tokens_dir
+from lienthong.keys import new_token_key, retire_token_key, tokens_dir
 
 security_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, select
 
+from lienthong.claims import Claims
 from lienthong.errors import Forbidden, Unauthorized
-from lienthong.exchange.models import Counter
 from lienthong.registry.models import Credential, InformationSystem, Organisation
 from lienthong.registry.schemas import SystemStatus
-from lienthong.security.tokens import Claims
+from lienthong.security.models import Counter
 
 credentials = Credential.__table__
 systems = InformationSystem.__table__

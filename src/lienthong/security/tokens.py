@@ -10,42 +10,23 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.claims import Claims
 from lienthong.errors import Unauthorized
+from lienthong.keys import KeyRing, raw_b64url
 from lienthong.preflight import MAX_TOKEN_TTL_SECONDS
 from lienthong.registry.models import Credential, InformationSystem
 from lienthong.registry.schemas import SystemStatus
 from lienthong.registry.systems import touch, verify_secret
-from lienthong.security.keys import KeyRing, raw_b64url
 
 ISSUER = "lienthong"
 ALGORITHM = "EdDSA"
 TOUCH_EVERY_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class Claims:
-    system_id: int
-    credential_id: int
-    organisation: str
-    system: str
-    client_id: str
-    jti: str
-    exp: int
-
-    def actor(self) -> dict[str, Any]:
-        return {
-            "kind": "system",
-            "organisation": self.organisation,
-            "system": self.system,
-            "client_id": self.client_id,
-        }
 
 
 def jwks(ring: KeyRing) -> dict[str, Any]:

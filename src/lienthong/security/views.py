@@ -4,25 +4,40 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from concurrent.futures import Future
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
-from lienthong.audit.service import event, record
+from lienthong.audit.service import record
+from lienthong.config import Settings
 from lienthong.errors import LienthongError, Unauthorized, ValidationFailed
-from lienthong.exchange.runtime import Runtime
-from lienthong.exchange.schemas import Token
+from lienthong.events import event
+from lienthong.http.deps import SessionDep, client_host
+from lienthong.http.scope import mark_refused
+from lienthong.keys import KeyRing
+from lienthong.security.schemas import Token
 from lienthong.security.tokens import authenticate_client, issue_token, jwks
-from lienthong.web.deps import SessionDep, client_host
-from lienthong.web.sources import mark_refused
 
 router = APIRouter(tags=["security"])
 FormStr = Annotated[str | None, Form()]
 
 
-def runtime(request: Request) -> Runtime:
-    found: Runtime = request.app.state.exchange
+class Writer(Protocol):
+    def submit(self, entry: dict[str, Any]) -> Future[Any]: ...
+
+
+class TokenDesk(Protocol):
+    """What the token endpoint uses of the exchange runtime (the application's state)."""
+
+    settings: Settings
+    ring: KeyRing
+    writer: Writer
+
+
+def runtime(request: Request) -> TokenDesk:
+    found: TokenDesk = request.app.state.exchange
     return found
 
 

@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lienthong.security.deps import Authenticated
+from lienthong.http.callers import Authenticated
+from lienthong.http.deps import SessionDep
 from lienthong.services import figures
 from lienthong.services.schemas import CatalogueReport, MonthlyReport
-from lienthong.web.deps import SessionDep
 
 router = APIRouter(prefix="/public-services", tags=["public services"])
 Month = Annotated[str | None, Query(description="YYYY-MM, inclusive")]

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 
 from lienthong.bounds import Id
+from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.paging import Paging
 from lienthong.paging import Page
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
-from lienthong.web.deps import Operator, SessionDep
-from lienthong.web.paging import Paging
 
 router = APIRouter()
 Document = Annotated[dict[str, Any], Body(description="A Table Schema document")]

@@ -7,6 +7,7 @@ Names come from validated standard names (``[a-z][a-z0-9_]*``) only.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +30,7 @@ from lienthong.standards.schema import FieldSpec, StandardSpec
 
 SAFE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 PROVENANCE = ("_batch_id", "_source_system", "_loaded_at", "_updated_at")
-SQL_TYPES: dict[str, type[TypeEngine[object]]] = {
+SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "string": Text,
     "integer": BigInteger,
     "number": Float,
@@ -48,7 +49,7 @@ def table_name(name: str, version: int) -> str:
     return safe_name(f"store_{name}_v{int(version)}")
 
 
-def _sql_type(f: FieldSpec, *, keyed: bool) -> TypeEngine[object]:
+def _sql_type(f: FieldSpec, *, keyed: bool) -> TypeEngine[Any]:
     """The column type; a text key compares bytes on PostgreSQL (``COLLATE "C"``): codes and
     identifiers have no linguistic order, and the key index is built far faster without one."""
     if f.type == "string" and keyed:

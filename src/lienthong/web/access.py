@@ -21,8 +21,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from lienthong.errors import ConfigurationError
-from lienthong.security.deps import require_caller, system_scheme
-from lienthong.web.deps import require_operator
+from lienthong.http.callers import require_caller, system_scheme
+from lienthong.http.deps import require_operator
 
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
@@ -63,7 +63,7 @@ def _operations(routers: Iterable[tuple[APIRouter, str]]) -> list[tuple[str, str
         for router, prefix in routers
         for route in router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
 
 

@@ -20,6 +20,7 @@ from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
+from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
 from lienthong.paging import cursor_seal
@@ -27,6 +28,7 @@ from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
+from lienthong.security.state import live_state
 from lienthong.security.views import router as security_router
 from lienthong.services.views import router as public_services_router
 from lienthong.standards.views import router as standards_router
@@ -36,7 +38,6 @@ from lienthong.web.errors import install_error_handlers
 from lienthong.web.headers import SecurityHeaders
 from lienthong.web.middleware import BodyLimit, HeaderLimit, Metrics
 from lienthong.web.openapi import install_openapi
-from lienthong.web.operator import operator_token_digest
 from lienthong.web.sources import SourceGuard, SourceLimits
 
 API = "/api/v1"
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.operator_digest = digest
+    app.state.live_check = live_state  # for http.callers, per request
     app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from lienthong import migrate
 from lienthong.db import ping
 from lienthong.errors import Unauthorized
-from lienthong.web.deps import bearer_token
-from lienthong.web.operator import token_matches
+from lienthong.http.deps import bearer_token
+from lienthong.http.operator import token_matches
 
 router = APIRouter(tags=["health"])
 
@@ -28,7 +30,7 @@ def readyz(request: Request) -> JSONResponse:
         ping(engine)
         missing = migrate.pending(engine)
     except SQLAlchemyError:
-        body = {
+        body: dict[str, Any] = {
             "error": {
                 "code": "database-unavailable",
                 "message": "the database is not reachable",

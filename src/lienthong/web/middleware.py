@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lienthong.audit.service import event
 from lienthong.errors import BadRequest, HeadersTooLarge, LienthongError, PayloadTooLarge
+from lienthong.events import event
+from lienthong.http.scope import client_address, route_template
 
 
 async def send_error(
@@ -32,11 +32,6 @@ async def send_error(
         raw.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": error.status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 class HeaderLimit:
@@ -130,22 +125,6 @@ class BodyLimit:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
-
-
-_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
-
-
-def route_template(scope: Scope) -> str:
-    """The matched route's template with its router prefix: ``/api/v1/units/{code}``."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if path is None:
-        return "unmatched"
-    params = scope.get("path_params", {})
-    concrete = _PARAM.sub(lambda m: str(params.get(m.group(1), m.group(0))), path)
-    full = scope["path"]
-    prefix = full[: -len(concrete)] if concrete and full.endswith(concrete) else ""
-    return prefix + path
 
 
 class StatusSeen:

@@ -2,7 +2,7 @@
 O(windows), not O(requests).
 
 Each address (an IPv6 address by its /64) may get ``limit`` refused answers per window: a 401,
-a 431, or a refusal a view marks with :func:`mark_refused` (a failed token request). Each of
+a 431, or a refusal a view marks with ``http.scope.mark_refused`` (a failed token request). Each of
 those is audited as usual. Past the limit, the address is answered 429 ``rate-limited`` with
 ``Retry-After`` before any work, until its window ends; the requests answered so are audited
 in aggregate, one ``source.limited`` entry per address and window with their count. Counts
@@ -20,26 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lienthong.audit.service import event
 from lienthong.errors import LienthongError
-from lienthong.web.middleware import StatusSeen, client_address, send_error
+from lienthong.events import event
+from lienthong.http.scope import FLAG, client_address
+from lienthong.web.middleware import StatusSeen, send_error
 
 COUNTED = frozenset({401, 431})
-FLAG = "source_refused"
 SWEEP_AT = 10_000  # windows kept before expired ones are swept
 
 
 class SourceLimited(LienthongError):
     code = "rate-limited"
     status = 429
-
-
-def mark_refused(request: Request) -> None:
-    """Count this answer against the caller's address (a refusal that is not a 401)."""
-    setattr(request.state, FLAG, True)
 
 
 def source_of(scope: Scope) -> str:

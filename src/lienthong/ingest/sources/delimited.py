@@ -89,15 +89,15 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], s
     # The same pass counts the lines and tests the whole file for text that needs NFC, so
     # chunks of a file that has none (the usual case) skip that test column by column.
     stats = lines.select(pl.len(), ~may_need_nfc(line).any())
-    flagged, counted = pl.collect_all([flagged, stats])
-    if flagged["odd"].any():  # quoted line breaks: records and lines differ, count exactly
+    found, counted = pl.collect_all([flagged, stats])
+    if found["odd"].any():  # quoted line breaks: records and lines differ, count exactly
         return (*_odd_rows_exact(path, width, delimiter), False)
     total, composed = counted.row(0)
     total -= 1
-    blank = set(flagged.filter("blank")["i"].to_list())
+    blank = set(found.filter("blank")["i"].to_list())
     ragged = {
         i: line.removesuffix("\r")
-        for i, line in flagged.filter(~pl.col("blank")).select("i", "line").iter_rows()
+        for i, line in found.filter(~pl.col("blank")).select("i", "line").iter_rows()
     }
     return ragged, blank, max(total, 0), bool(composed)
 

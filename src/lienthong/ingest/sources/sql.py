@@ -100,7 +100,9 @@ def _statement(
         return stmt, list(reflected.c.keys()), {}
     assert query is not None
     inner = sa.text(query.strip().rstrip(";"))
-    probe = sa.select(sa.literal_column("*")).select_from(inner.columns().subquery("src"))
+    probe: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(
+        inner.columns().subquery("src")
+    )
     with engine.connect() as conn:
         names = list(conn.execute(probe.where(sa.false())).keys())
     src = inner.columns(*(sa.column(n) for n in names)).subquery("src")

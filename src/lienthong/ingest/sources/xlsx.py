@@ -57,8 +57,8 @@ def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int) -> Source:
     body = normalise_values(with_row_numbers(body, 1), header)
     # Trailing rows with no value at all are formatting left-overs, not records.
     filled = body.select(pl.any_horizontal(pl.col(header).is_not_null())).to_series()
-    last = filled.arg_true().max() if filled.any() else -1
-    body = body.slice(0, int(last) + 1 if last is not None else 0)
+    filled_at = filled.arg_true()  # ascending
+    body = body.slice(0, int(filled_at[-1]) + 1 if len(filled_at) else 0)
 
     def reader() -> Iterator[pl.DataFrame]:
         for start in range(0, body.height, chunk_rows):

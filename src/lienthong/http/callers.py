@@ -1,25 +1,28 @@
 """Who is calling: the operator (token from settings) or a system (JWT access token).
 
 Every route that is not public (web/access.py) declares who may call it with one of the
-dependencies here or the operator's (web/deps.py); they also put the accepted credentials in
+dependencies here or the operator's (http/deps.py); they also put the accepted credentials in
 the OpenAPI document.
+
+A system's token is checked by what the application put in its state (web/app.py): the
+exchange runtime's verifier and the liveness check of security.state, so that every domain's
+views can name their callers without depending on the domains that check them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from lienthong.claims import Claims
 from lienthong.errors import Unauthorized
-from lienthong.exchange.runtime import Runtime
-from lienthong.security.state import live_state
-from lienthong.security.tokens import Claims
-from lienthong.web.deps import SessionDep, bearer_token, operator_scheme
-from lienthong.web.operator import token_matches
+from lienthong.http.deps import SessionDep, bearer_token, operator_scheme
+from lienthong.http.operator import token_matches
 
 system_scheme = HTTPBearer(
     auto_error=False,
@@ -27,6 +30,18 @@ system_scheme = HTTPBearer(
     description="A system's access token (POST /oauth/token)",
 )
 Credentials = HTTPAuthorizationCredentials | None
+
+
+class Verifier(Protocol):
+    """Checks a system's access token (security.tokens.TokenVerifier)."""
+
+    def verify(self, token: str) -> Claims: ...
+
+
+class LiveCheck(Protocol):
+    """Refuses a revoked credential or a suspended system (security.state.live_state)."""
+
+    def __call__(self, conn: Connection, claims: Claims, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,8 @@ def system_claims(request: Request) -> Claims:
         raise Unauthorized(
             "an access token is required (Authorization: Bearer …)", code="missing-token"
         )
-    rt: Runtime = request.app.state.exchange
-    return rt.verifier.verify(token)
+    verifier: Verifier = request.app.state.exchange.verifier
+    return verifier.verify(token)
 
 
 def caller(request: Request, session: Session) -> Caller:
@@ -65,7 +80,8 @@ def caller(request: Request, session: Session) -> Caller:
     if token is not None and token_matches(token, request.app.state.operator_digest):
         return Caller(None)
     claims = system_claims(request)
-    live_state(session.connection(), claims)
+    live_check: LiveCheck = request.app.state.live_check
+    live_check(session.connection(), claims)
     return Caller(claims)
 
 

@@ -9,11 +9,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import event
 from lienthong.config import Settings
 from lienthong.errors import LienthongError, Unauthorized
-from lienthong.web.middleware import client_address, route_template
-from lienthong.web.operator import token_matches
+from lienthong.events import event
+from lienthong.http.operator import token_matches
+from lienthong.http.scope import client_address, route_template
 
 
 def get_session(request: Request) -> Iterator[Session]:

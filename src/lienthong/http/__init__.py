@@ -1,0 +1,1 @@
+"""Request dependencies every domain's views share: session, operator, caller, page."""
