@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lienthong.config import get_settings
-from lienthong.db import make_engine, transaction
+from lienthong.db import make_engine, should_auto_upgrade, transaction
 from lienthong.errors import LienthongError
 from lienthong.paging import DEFAULT_LIMIT, PageRequest, cursor_seal
 from lienthong.prepare import prepare_database
@@ -30,7 +30,7 @@ def cli_engine() -> Iterator[Engine]:
     settings = get_settings()
     engine = make_engine(settings)
     try:
-        if settings.should_auto_upgrade:
+        if should_auto_upgrade(settings):
             prepare_database(engine)
         yield engine
     finally:
