@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from lienthong.audit.cli import audit_app
 from lienthong.config import Environment, get_settings
-from lienthong.db import make_engine
+from lienthong.db import make_engine, should_auto_upgrade
 from lienthong.devseed import populate_sample
 from lienthong.dti.cli import dti_app
 from lienthong.errors import ConfigurationError, LienthongError
@@ -75,7 +75,7 @@ def serve(
     settings = get_settings()
     refuse_unsafe(settings)  # before anything (database, keys, data folder) is created
     operator_token_digest(settings)
-    if settings.should_auto_upgrade:
+    if should_auto_upgrade(settings):
         engine = make_engine(settings)
         try:
             prepare_database(engine)

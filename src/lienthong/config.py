@@ -117,14 +117,6 @@ class Settings(BaseSettings):
         return f"sqlite+pysqlite:///{(self.data_dir / 'lienthong.db').resolve()}"
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
-
-    @property
-    def should_auto_upgrade(self) -> bool:
-        return self.is_sqlite if self.auto_upgrade is None else self.auto_upgrade
-
-    @property
     def docs_are_open(self) -> bool:
         if self.open_docs is None:
             return self.environment is not Environment.production

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lienthong.config import get_settings
-from lienthong.db import make_engine, transaction
+from lienthong.db import make_engine, should_auto_upgrade, transaction
 from lienthong.errors import LienthongError
 from lienthong.paging import DEFAULT_LIMIT, PageRequest, cursor_seal
 
@@ -48,7 +48,7 @@ def cli_engine() -> Iterator[Engine]:
     settings = get_settings()
     engine = make_engine(settings)
     try:
-        if settings.should_auto_upgrade and preparation.prepare is not None:
+        if should_auto_upgrade(settings) and preparation.prepare is not None:
             preparation.prepare(engine)
         yield engine
     finally:

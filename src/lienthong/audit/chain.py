@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select, update
 
 from lienthong.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditSubject
+from lienthong.backends import backend_for
 from lienthong.db import utcnow
 
 GENESIS = "0" * 64
@@ -84,12 +85,8 @@ def ensure_head(conn: Connection) -> None:
 
 
 def _lock_head(conn: Connection) -> Any:
-    stmt = select(head).where(head.c.id == 1)
-    if conn.dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
-    else:
-        # Take SQLite's write lock now, so that two appenders never read the same head.
-        conn.execute(update(head).where(head.c.id == 1).values(id=1))
+    # Locked for update, so that two appenders never read the same head.
+    stmt = backend_for(conn).lock_for_update(conn, head, head.c.id == 1)
     row = conn.execute(stmt).first()
     if row is None:
         ensure_head(conn)

@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine
@@ -29,6 +28,7 @@ from sqlalchemy import Engine
 from lienthong.audit import chain
 from lienthong.audit.publish import Publisher
 from lienthong.audit.service import AuditKeys, AuditUnavailable
+from lienthong.backends import backend_for
 
 log = logging.getLogger("lienthong.audit")
 _STOP = object()
@@ -43,13 +43,6 @@ def _resolve(items: list[tuple[asyncio.Future[int], int]], failed: bool) -> None
             future.set_exception(AuditUnavailable("the audit log could not be written"))
         else:
             future.set_result(seq)
-
-
-def _lock_file(engine: Engine) -> Path | None:
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    return Path(f"{database}-audit.lock")
 
 
 class AuditWriter:
@@ -68,7 +61,7 @@ class AuditWriter:
         self.publisher = publisher
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._lock_path = _lock_file(engine)
+        self._lock_path = backend_for(engine).writers_lock_file(engine, "audit")
         self._lock_handle: IO[str] | None = None
         self._pending: list[tuple[Mapping[str, Any], Waiter]] = []
         self.batches = 0

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
+from lienthong.backends import backend_for
 from lienthong.outage import database_unavailable
 
 Processor = Callable[[Any], Any]
@@ -75,6 +76,7 @@ class HotPath:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
+        self.backend = backend_for(engine)
         self._raw: Any = None
 
     def prepare(self, stmt: Select[Any]) -> Prepared:
@@ -83,8 +85,7 @@ class HotPath:
     def _connection(self) -> Any:
         if self._raw is None:
             raw = self.engine.raw_connection()
-            if self.dialect.name == "postgresql":
-                raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+            self.backend.autocommit(raw.dbapi_connection)
             self._raw = raw
         return self._raw.dbapi_connection
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+from lienthong.backends import key_text
 from lienthong.db import UTCDateTime
 from lienthong.standards.schema import FieldSpec, StandardSpec
 
@@ -50,10 +51,9 @@ def table_name(name: str, version: int) -> str:
 
 
 def _sql_type(f: FieldSpec, *, keyed: bool) -> TypeEngine[Any]:
-    """The column type; a text key compares bytes on PostgreSQL (``COLLATE "C"``): codes and
-    identifiers have no linguistic order, and the key index is built far faster without one."""
+    """The column type; a text key compares bytes, as each backend declares it."""
     if f.type == "string" and keyed:
-        return Text().with_variant(Text(collation="C"), "postgresql")
+        return key_text()
     return SQL_TYPES[f.type]()
 
 

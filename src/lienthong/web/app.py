@@ -14,7 +14,7 @@ from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
-from lienthong.db import make_engine, session_factory
+from lienthong.db import make_engine, session_factory, should_auto_upgrade
 from lienthong.dti.views import router as dti_router
 from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if settings.should_auto_upgrade:
+        if should_auto_upgrade(settings):
             prepare_database(engine)
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
