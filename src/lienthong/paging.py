@@ -158,27 +158,35 @@ class PageRequest:
         return self.seal.seal(position, (*self.caller, *scope))
 
 
+def after_position(keys: Sequence[ColumnElement[Any]], after: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``after`` in the order of ``keys`` (a row-value comparison)."""
+    return keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
+
+
 def keyset_page(
     session: Session,
     stmt: Select[Any],
     *,
-    keys: Sequence[QueryableAttribute[Any]],
+    keys: Sequence[ColumnElement[Any]],
     page: PageRequest,
     scope: Sequence[Any],
+    rows: bool = False,
 ) -> tuple[list[Any], str | None]:
     """Run ``stmt`` ordered by ``keys`` (unique together) from the cursor; rows, next cursor.
 
-    ``stmt`` selects a single entity or row; the key values are read back from the last row
-    through each key column's name. ``scope`` names the list and its filters.
+    ``stmt`` selects a single entity, read back as objects; with ``rows`` it selects columns,
+    read back as mappings. The key values of the last row are read through each key column's
+    name (so ``stmt`` must select them). ``scope`` names the list and its filters.
     """
     after = page.start(scope, len(keys))
     if after is not None:
-        condition = keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
-        stmt = stmt.where(condition)
-    rows = list(session.scalars(stmt.order_by(*keys).limit(page.limit + 1)))
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    last = rows[-1]
-    position = [getattr(last, key.key) for key in keys]
-    return rows, page.next_cursor(scope, position)
+        stmt = stmt.where(after_position(keys, after))
+    query = stmt.order_by(*keys).limit(page.limit + 1)
+    found = list(session.execute(query).mappings()) if rows else list(session.scalars(query))
+    if len(found) <= page.limit:
+        return found, None
+    found = found[: page.limit]
+    last = found[-1]
+    names = [key.key for key in keys]  # type: ignore[attr-defined]
+    position = [last[n] for n in names] if rows else [getattr(last, n) for n in names]
+    return found, page.next_cursor(scope, position)

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from lienthong.db import transaction
-from lienthong.errors import NotFound
+from lienthong.errors import NotFound, ValidationFailed
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook, validate_frame
 from lienthong.store import service
+from lienthong.store.keys import record_key
 from lienthong.store.load import load_frame
 from lienthong.store.tables import history_table
-from tests.ingest.factories import citizen_row
+from tests.ingest.factories import citizen_row, tax_code
 from tests.paging import a_page
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -124,7 +125,7 @@ def test_composite_keys(engine: Engine) -> None:
     assert _load(engine, rows, "b1", "land_parcel").inserted == 3
     with transaction(engine) as session:
         assert (
-            service.record_key({"commune_code": "12166", "map_sheet": 2, "parcel_number": 10})
+            record_key({"commune_code": "12166", "map_sheet": 2, "parcel_number": 10})
             == "12166~2~10"
         )
         found = service.get_records(
@@ -183,3 +184,30 @@ def test_insert_fast_path_falls_back_to_merge(engine: Engine) -> None:
         records, _ = service.list_records(session=session, dataset="citizen", page=a_page())
         assert len(records) == 4
         assert session.scalar(select(func.count()).select_from(history_table(spec))) == 1
+
+
+def test_boolean_filter_reads_as_ingest_does(engine: Engine) -> None:
+    row = {
+        "tax_code": tax_code(1),
+        "name": "Công ty TNHH A",
+        "legal_form": "TNHH1",
+        "registration_date": "2019-03-04",
+        "commune_code": "12166",
+        "status": "active",
+        "representative_id": "",
+        "has_website": "true",
+    }
+    rows = [row, {**row, "tax_code": tax_code(2), "has_website": "false"}]
+    assert _load(engine, rows, "b1", "business").inserted == 2
+    with transaction(engine) as session:
+        for text, expected in (("TRUE", [tax_code(1)]), ("0", [tax_code(2)])):
+            found, _ = service.list_records(
+                session=session, dataset="business", filters={"has_website": text}, page=a_page()
+            )
+            assert [r["tax_code"] for r in found] == expected
+        # Not a boolean to the validator, so not "false" to a filter either.
+        with pytest.raises(ValidationFailed) as caught:
+            service.list_records(
+                session=session, dataset="business", filters={"has_website": "yes"}, page=a_page()
+            )
+        assert caught.value.details[0].code == "type-error"

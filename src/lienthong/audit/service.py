@@ -29,7 +29,7 @@ from lienthong.config import Settings
 from lienthong.errors import LienthongError
 from lienthong.events import event
 from lienthong.keys import key_id, secret_file, single_key
-from lienthong.paging import PageRequest
+from lienthong.paging import PageRequest, keyset_page
 
 READ_ACTIONS = ("data.read", "data.list", "data.lookup")
 
@@ -139,21 +139,21 @@ def subject_reads(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The reads that returned this person's records, oldest first (keyset on seq)."""
     digest = subject_hash(audit_keys(settings), personal_id)
-    scope = ("audit.subjects", digest)
-    after = page.start(scope, 1)
     stmt = (
         select(chain.entries.c.seq, chain.entries.c.body)
         .join(chain.subjects, chain.subjects.c.seq == chain.entries.c.seq)
         .where(chain.subjects.c.subject == digest)
-        .order_by(chain.entries.c.seq)
     )
-    if after is not None:
-        stmt = stmt.where(chain.entries.c.seq > int(after[0]))
     # Only successful reads record subjects, so every row found is a read of this person.
-    rows = list(session.execute(stmt.limit(page.limit + 1)))
-    found = [_report_row(json.loads(body)) for _seq, body in rows[: page.limit]]
-    more = len(rows) > page.limit
-    return found, (page.next_cursor(scope, [rows[page.limit - 1][0]]) if more else None)
+    rows, nxt = keyset_page(
+        session,
+        stmt,
+        keys=[chain.entries.c.seq],
+        page=page,
+        scope=("audit.subjects", digest),
+        rows=True,
+    )
+    return [_report_row(json.loads(row["body"])) for row in rows], nxt
 
 
 def _report_row(entry: Mapping[str, Any]) -> dict[str, Any]:

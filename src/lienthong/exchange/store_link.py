@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from lienthong.errors import NotFound
 from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.security.state import LIVE_STATE
-from lienthong.store.service import KEY_SEPARATOR, DatasetInfo, dataset_info, parse_value
+from lienthong.store.coerce import parse_value
+from lienthong.store.keys import split_key
+from lienthong.store.service import DatasetInfo, dataset_info
 
 PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
 RECHECK_SECONDS = 5.0
@@ -100,9 +102,9 @@ def describe(conn: Connection, dataset: str) -> Dataset:
 
 
 def key_values(ds: Dataset, key: str) -> dict[str, Any] | None:
-    """Bind values for the key (composite keys joined with ``~``); None if it cannot match."""
-    parts = key.split(KEY_SEPARATOR)
-    if len(parts) != len(ds.info.key_fields):
+    """Bind values for the key (store.keys); None if it cannot match."""
+    parts = split_key(key, len(ds.info.key_fields))
+    if parts is None:
         return None
     try:
         return {

@@ -11,21 +11,25 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.linkage.cluster import cluster
-from lienthong.linkage.engine import PAIR_SCHEMA, score, unique_name_pairs
+from lienthong.linkage.engine import PAIR_SCHEMA, Scored, score, unique_name_pairs
 from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.ids import derive_id, is_legacy
 from lienthong.linkage.models import Link, Master, Pair, Review
-from lienthong.linkage.spec import load_spec
+from lienthong.linkage.spec import LinkSpec, load_spec
 from lienthong.linkage.survive import survive
 from lienthong.registry.models import UnitSuccession
+
+RecordId = tuple[str, str]  # (dataset, store key)
+DELETE_CHUNK = 1000
 
 
 @dataclass
@@ -83,7 +87,9 @@ def _pair_rows(session: Session, kind: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _decisions(session: Session, kind: str, index: Mapping[tuple[str, str], int]):
+def _decisions(
+    session: Session, kind: str, index: Mapping[RecordId, int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     accepted, rejected = [], []
     stmt = select(Review).where(Review.kind == kind, Review.status != "pending")
     for review in session.scalars(stmt):
@@ -93,6 +99,136 @@ def _decisions(session: Session, kind: str, index: Mapping[tuple[str, str], int]
             continue
         (accepted if review.status == "accepted" else rejected).append((a, b))
     return accepted, rejected
+
+
+def _delete_where_in(
+    session: Session, entity: Any, kind: Any, columns: Sequence[Any], values: Sequence[Any]
+) -> None:
+    """Delete the rows of one kind whose ``columns`` hold one of ``values`` (tuples), a few
+    thousand at a time (a statement's bound parameters are limited)."""
+    for start in range(0, len(values), DELETE_CHUNK):
+        part = values[start : start + DELETE_CHUNK]
+        matches = tuple_(*columns).in_(part) if len(columns) > 1 else columns[0].in_(part)
+        session.execute(delete(entity).where(kind, matches))
+
+
+@dataclass
+class Candidates:
+    """The records of one run: ``uid`` is a record's row in ``features``."""
+
+    features: pl.DataFrame
+    keys: list[RecordId]
+    index: dict[RecordId, int]
+    old_links: dict[RecordId, Link]
+    is_new: list[bool]  # new or changed since last linked (every record in a full run)
+
+    def table(self) -> pl.DataFrame:
+        """(dataset, key) → uid, is_new."""
+        return self.features.select(
+            "dataset", "key", "uid", pl.Series("is_new", self.is_new, dtype=pl.Boolean)
+        )
+
+
+def _load_candidates(
+    session: Session, kind: str, frames: Mapping[str, pl.DataFrame], full: bool
+) -> Candidates:
+    features = _features(kind, records_of(kind, frames), successions(session=session))
+    keys = list(zip(features["dataset"].to_list(), features["key"].to_list(), strict=True))
+    old_links = {
+        (row.dataset, row.record_key): row
+        for row in session.scalars(select(Link).where(Link.kind == kind))
+    }
+    stamps = features["updated_at"].to_list()
+    is_new = [
+        full or k not in old_links or old_links[k].record_updated_at != stamps[i]
+        for i, k in enumerate(keys)
+    ]
+    index = {k: i for i, k in enumerate(keys)}
+    return Candidates(features, keys, index, old_links, is_new)
+
+
+def _reuse_pairs(session: Session, kind: str, found: Candidates, full: bool) -> pl.DataFrame:
+    """Stored pairs between two unchanged records, by uid; every other stored pair is deleted."""
+    if full:
+        session.execute(delete(Pair).where(Pair.kind == kind))
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    records = found.table()
+    side = {"l": ("ld", "lk"), "r": ("rd", "rk")}
+    stored = _pair_rows(session, kind)
+    for s, (d, k) in side.items():
+        stored = stored.join(
+            records.rename({"dataset": d, "key": k, "uid": f"uid_{s}", "is_new": f"new_{s}"}),
+            on=[d, k],
+            how="left",
+            maintain_order="left",
+        )
+    stale = pl.any_horizontal(
+        pl.col("uid_l").is_null(), pl.col("uid_r").is_null(), "new_l", "new_r"
+    ).fill_null(True)
+    gone = stored.filter(stale).select("ld", "lk", "rd", "rk").rows()
+    columns = (Pair.left_dataset, Pair.left_key, Pair.right_dataset, Pair.right_key)
+    _delete_where_in(session, Pair, Pair.kind == kind, columns, gone)
+    return stored.filter(~stale).select(*PAIR_SCHEMA).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+
+
+def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec) -> Scored | None:
+    """Score the pairs touching a new record (blocking and comparison: linkage.engine); the
+    pairs kept are stored for later runs."""
+    if not any(found.is_new):
+        return None
+    scored = score(found.features.with_columns(pl.Series("is_new", found.is_new)), spec)
+    if scored.pairs.is_empty():
+        return scored
+    named = scored.pairs.select(
+        pl.lit(kind).alias("kind"),
+        *_record_columns(found.features, "uid_l", "left"),
+        *_record_columns(found.features, "uid_r", "right"),
+        "match_weight",
+        "match_kind",
+        "evidence",
+    )
+    session.execute(Pair.__table__.insert(), named.to_dicts())
+    return scored
+
+
+def _record_columns(features: pl.DataFrame, uid: str, side: str) -> list[pl.Expr]:
+    """The dataset and key of the record at ``uid`` (a row of ``features``)."""
+    return [
+        pl.lit(features[c]).gather(pl.col(uid)).alias(f"{side}_{c}") for c in ("dataset", "key")
+    ]
+
+
+def _all_pairs(
+    features: pl.DataFrame, reused: pl.DataFrame, scored: Scored | None, spec: LinkSpec
+) -> pl.DataFrame:
+    new = scored.pairs if scored is not None else reused.clear()
+    parts = [p for p in (reused, new) if not p.is_empty()]
+    pairs = pl.concat(parts).cast(PAIR_SCHEMA) if parts else reused  # type: ignore[arg-type]
+    unique = unique_name_pairs(features, spec)
+    if unique.is_empty():
+        return pairs
+    # The stronger reading of a pair wins (a unique name over its review-band score).
+    return (
+        pl.concat([pairs, unique])
+        .sort("match_weight", descending=True, maintain_order=True)
+        .unique(["uid_l", "uid_r"], keep="first", maintain_order=True)
+    )
+
+
+def _decide(
+    session: Session, kind: str, found: Candidates, pairs: pl.DataFrame, spec: LinkSpec
+) -> tuple[list[int], int]:
+    """Each record's entity (pairs and review decisions clustered) and the pending reviews."""
+    accepted, rejected = _decisions(session, kind, found.index)
+    labels = cluster(
+        trusted=found.features["trusted"].to_list(),
+        pairs=pairs,
+        spec=spec,
+        accepted=accepted,
+        rejected=rejected,
+    )
+    pending = _queue_reviews(session, kind, found.keys, pairs, spec.accept_weight)
+    return labels, pending
 
 
 def link(
@@ -106,133 +242,29 @@ def link(
     """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters;
     new masters are named with ``id_key`` (linkage.ids)."""
     spec = load_spec(kind)
-    features = _features(kind, records_of(kind, frames), successions(session=session))
-    keys = list(zip(features["dataset"].to_list(), features["key"].to_list(), strict=True))
-    index = {k: i for i, k in enumerate(keys)}
-    old_links = {
-        (row.dataset, row.record_key): row
-        for row in session.scalars(select(Link).where(Link.kind == kind))
-    }
-    stamps = features["updated_at"].to_list()
-    is_new = [
-        full or k not in old_links or old_links[k].record_updated_at != stamps[i]
-        for i, k in enumerate(keys)
-    ]
-    stored = _pair_rows(session, kind)
-    changed = {keys[i] for i, new in enumerate(is_new) if new}
-    if full:
-        session.execute(delete(Pair).where(Pair.kind == kind))
-        stored = stored.clear()
-    else:
-        stale = [
-            r
-            for r in stored.iter_rows(named=True)
-            if (r["ld"], r["lk"]) in changed
-            or (r["rd"], r["rk"]) in changed
-            or (r["ld"], r["lk"]) not in index
-            or (r["rd"], r["rk"]) not in index
-        ]
-        for r in stale:
-            session.execute(
-                delete(Pair).where(
-                    Pair.kind == kind,
-                    Pair.left_dataset == r["ld"],
-                    Pair.left_key == r["lk"],
-                    Pair.right_dataset == r["rd"],
-                    Pair.right_key == r["rk"],
-                )
-            )
-        gone = {(r["ld"], r["lk"], r["rd"], r["rk"]) for r in stale}
-        stored = stored.filter(
-            ~pl.concat_list("ld", "lk", "rd", "rk")
-            .list.join("\x1f")
-            .is_in(["\x1f".join(g) for g in gone])
-        )
-    scored = (
-        score(features.with_columns(pl.Series("is_new", is_new)), spec) if any(is_new) else None
-    )
-    new_pairs = scored.pairs if scored else pl.DataFrame()
-    if scored is not None and not new_pairs.is_empty():
-        rows = [
-            {
-                "kind": kind,
-                "left_dataset": keys[a][0],
-                "left_key": keys[a][1],
-                "right_dataset": keys[b][0],
-                "right_key": keys[b][1],
-                "match_weight": w,
-                "match_kind": mk,
-                "evidence": ev,
-            }
-            for a, b, w, mk, ev in new_pairs.iter_rows()
-        ]
-        session.execute(Pair.__table__.insert(), rows)
-    old_uids = (
-        stored.select(
-            pl.struct("ld", "lk")
-            .map_elements(lambda s: index[(s["ld"], s["lk"])], return_dtype=pl.Int64)
-            .alias("uid_l"),
-            pl.struct("rd", "rk")
-            .map_elements(lambda s: index[(s["rd"], s["rk"])], return_dtype=pl.Int64)
-            .alias("uid_r"),
-            "match_weight",
-            "match_kind",
-            "evidence",
-        )
-        if not stored.is_empty()
-        else None
-    )
-    all_pairs = (
-        pl.concat(
-            [
-                p
-                for p in (old_uids, new_pairs if scored else None)
-                if p is not None and not p.is_empty()
-            ]
-        )
-        if (old_uids is not None or (scored and not new_pairs.is_empty()))
-        else pl.DataFrame(
-            schema={
-                "uid_l": pl.Int64,
-                "uid_r": pl.Int64,
-                "match_weight": pl.Float64,
-                "match_kind": pl.Utf8,
-                "evidence": pl.Utf8,
-            }
-        )
-    )
-    unique = unique_name_pairs(features, spec)
-    if not unique.is_empty():
-        # The stronger reading of a pair wins (a unique name over its review-band score).
-        all_pairs = (
-            pl.concat([all_pairs.cast(PAIR_SCHEMA), unique])  # type: ignore[arg-type]
-            .sort("match_weight", descending=True, maintain_order=True)
-            .unique(["uid_l", "uid_r"], keep="first", maintain_order=True)
-        )
-    accepted, rejected = _decisions(session, kind, index)
-    labels = cluster(
-        trusted=features["trusted"].to_list(),
-        pairs=all_pairs,
-        spec=spec,
-        accepted=accepted,
-        rejected=rejected,
-    )
-    pending = _queue_reviews(session, kind, keys, all_pairs, spec.accept_weight)
-    ids = _assign_ids(id_key, kind, keys, labels, old_links)
-    masters = _write_masters(session, kind, features, keys, ids, all_pairs, old_links)
+    found = _load_candidates(session, kind, frames, full)
+    reused = _reuse_pairs(session, kind, found, full)
+    scored = _compare_new(session, kind, found, spec)
+    pairs = _all_pairs(found.features, reused, scored, spec)
+    labels, pending = _decide(session, kind, found, pairs, spec)
+    ids = _assign_ids(id_key, kind, found.keys, labels, found.old_links)
+    _write_links(session, kind, found, ids, pairs)
+    masters = _write_masters(session, kind, found.features, ids)
     return RunSummary(
         kind=kind,
         mode="full" if full else "incremental",
-        records=len(keys),
-        new_records=sum(is_new),
+        records=len(found.keys),
+        new_records=sum(found.is_new),
         comparisons=scored.comparisons if scored else 0,
-        pairs=len(all_pairs),
+        pairs=len(pairs),
         masters=masters,
         review_pending=pending,
     )
 
 
-def _queue_reviews(session, kind, keys, pairs: pl.DataFrame, accept: float) -> int:
+def _queue_reviews(
+    session: Session, kind: str, keys: Sequence[RecordId], pairs: pl.DataFrame, accept: float
+) -> int:
     band = pairs.filter(pl.col("match_weight") < accept)
     known = {
         (r.left_dataset, r.left_key, r.right_dataset, r.right_key)
@@ -272,7 +304,13 @@ def _count_pending(session: Session, kind: str) -> int:
     )
 
 
-def _assign_ids(id_key: bytes, kind, keys, labels, old_links) -> list[str]:
+def _assign_ids(
+    id_key: bytes,
+    kind: str,
+    keys: Sequence[RecordId],
+    labels: Sequence[int],
+    old_links: Mapping[RecordId, Link],
+) -> list[str]:
     members: dict[int, list[int]] = defaultdict(list)
     for uid, label in enumerate(labels):
         members[label].append(uid)
@@ -302,59 +340,55 @@ def _assign_ids(id_key: bytes, kind, keys, labels, old_links) -> list[str]:
     return [name[label] for label in labels]
 
 
-def _write_masters(session, kind, features, keys, ids, pairs, old_links) -> int:
+def _best_matches(pairs: pl.DataFrame, ids: Sequence[str]) -> dict[int, tuple[float, str]]:
+    """Each record's strongest pair inside its master: (weight, match kind)."""
     best: dict[int, tuple[float, str]] = {}
     for a, b, weight, match_kind, _ev in pairs.iter_rows():
         if ids[a] == ids[b]:
             for u in (a, b):
                 if u not in best or weight > best[u][0]:
                     best[u] = (weight, match_kind)
+    return best
+
+
+def _write_links(
+    session: Session, kind: str, found: Candidates, ids: Sequence[str], pairs: pl.DataFrame
+) -> None:
+    """Each record's master (changed links updated, new ones added, vanished ones deleted)."""
+    best = _best_matches(pairs, ids)
     now = utcnow()
-    stamps = features["updated_at"].to_list()
-    new_links = []
-    for uid, key in enumerate(keys):
+    stamps = found.features["updated_at"].to_list()
+    fresh = []
+    for uid, key in enumerate(found.keys):
         weight, match_kind = best.get(uid, (None, "single"))
-        old = old_links.get(key)
-        if old is not None and (old.master_id, old.record_updated_at) == (ids[uid], stamps[uid]):
-            continue
-        new_links.append(
-            {
-                "kind": kind,
-                "dataset": key[0],
-                "record_key": key[1],
-                "master_id": ids[uid],
-                "match_weight": weight,
-                "match_kind": match_kind,
-                "record_updated_at": stamps[uid],
-                "linked_at": now,
-            }
-        )
-    for key in set(old_links) - set(keys):
-        session.execute(
-            delete(Link).where(Link.kind == kind, Link.dataset == key[0], Link.record_key == key[1])
-        )
-    for row in new_links:
-        if (row["dataset"], row["record_key"]) in old_links:
-            session.execute(
-                update(Link)
-                .where(
-                    Link.kind == kind,
-                    Link.dataset == row["dataset"],
-                    Link.record_key == row["record_key"],
-                )
-                .values(
-                    master_id=row["master_id"],
-                    match_weight=row["match_weight"],
-                    match_kind=row["match_kind"],
-                    record_updated_at=row["record_updated_at"],
-                    linked_at=now,
-                )
+        old = found.old_links.get(key)
+        if old is None:
+            fresh.append(
+                {
+                    "kind": kind,
+                    "dataset": key[0],
+                    "record_key": key[1],
+                    "master_id": ids[uid],
+                    "match_weight": weight,
+                    "match_kind": match_kind,
+                    "record_updated_at": stamps[uid],
+                    "linked_at": now,
+                }
             )
-    inserts = [r for r in new_links if (r["dataset"], r["record_key"]) not in old_links]
-    if inserts:
-        session.execute(Link.__table__.insert(), inserts)
+        elif (old.master_id, old.record_updated_at) != (ids[uid], stamps[uid]):
+            old.master_id, old.match_weight, old.match_kind = ids[uid], weight, match_kind
+            old.record_updated_at, old.linked_at = stamps[uid], now
+    gone = sorted(set(found.old_links) - set(found.keys))
+    _delete_where_in(session, Link, Link.kind == kind, (Link.dataset, Link.record_key), gone)
+    if fresh:
+        session.execute(Link.__table__.insert(), fresh)
+
+
+def _write_masters(session: Session, kind: str, features: pl.DataFrame, ids: list[str]) -> int:
+    """Master records with their surviving attributes; masters left without records go."""
     attributes = survive(kind, features.with_columns(pl.Series("master_id", ids)))
     existing = {m.id: m for m in session.scalars(select(Master).where(Master.kind == kind))}
+    now = utcnow()
     fresh = []
     for master_id, values, count in attributes:
         text = json.dumps(values, ensure_ascii=False, sort_keys=True)
@@ -374,7 +408,6 @@ def _write_masters(session, kind, features, keys, ids, pairs, old_links) -> int:
             found.attributes, found.member_count, found.updated_at = text, count, now
     if fresh:
         session.execute(Master.__table__.insert(), fresh)
-    for gone in existing:
-        session.execute(delete(Master).where(Master.id == gone))
+    _delete_where_in(session, Master, Master.kind == kind, (Master.id,), sorted(existing))
     session.flush()
     return len(attributes)

@@ -27,7 +27,7 @@ from lienthong.ingest.sources import open_source
 from lienthong.linkage.evaluate import Figures, compare
 from lienthong.linkage.models import Link
 from lienthong.standards.validate import ROW
-from lienthong.store.service import KEY_SEPARATOR
+from lienthong.store.keys import key_expr
 
 RecordId = tuple[str, str]  # (dataset, store key)
 
@@ -48,11 +48,6 @@ def load_truth(path: Path) -> dict[str, Any]:
     ):
         raise BadRequest("the truth file needs 'files' and 'entities'", code="invalid-truth")
     return document
-
-
-def _key_expr(primary_key: list[str]) -> pl.Expr:
-    parts = [pl.col(k).cast(pl.Utf8) for k in primary_key]
-    return parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=KEY_SEPARATOR)
 
 
 def _valid_chunks(
@@ -81,7 +76,7 @@ def read_sample(
         for dataset, primary_key, valid in _valid_chunks(
             session, folder, name, entry, today or date.today()
         ):
-            keyed = valid.with_columns(_key_expr(primary_key).alias("_key"))
+            keyed = valid.with_columns(key_expr([pl.col(k) for k in primary_key]).alias("_key"))
             for row, key in keyed.select(ROW, "_key").iter_rows():
                 rows[(name, int(row))] = (dataset, key)
             parts.setdefault(dataset, []).append(

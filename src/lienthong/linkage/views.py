@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
@@ -18,46 +16,11 @@ from lienthong.http.callers import SystemToken
 from lienthong.http.deps import Operator, SessionDep, client_host
 from lienthong.http.paging import Paging
 from lienthong.linkage import review
-from lienthong.linkage.models import Review
+from lienthong.linkage.schemas import ReviewDecision, ReviewRead
 from lienthong.linkage.sharing import granted_master
 from lienthong.paging import Page
 
 router = APIRouter(tags=["linkage"])
-
-
-class RecordRef(BaseModel):
-    dataset: str
-    key: str
-
-
-class ReviewRead(BaseModel):
-    id: int
-    kind: str
-    status: str
-    left: RecordRef
-    right: RecordRef
-    match_weight: float
-    evidence: dict[str, Any]
-    decided_by: str | None
-    note: str | None
-
-
-class ReviewDecision(BaseModel):
-    note: str | None = Field(default=None, max_length=500)
-
-
-def _read(item: Review) -> ReviewRead:
-    return ReviewRead(
-        id=item.id,
-        kind=item.kind,
-        status=item.status,
-        left=RecordRef(dataset=item.left_dataset, key=item.left_key),
-        right=RecordRef(dataset=item.right_dataset, key=item.right_key),
-        match_weight=item.match_weight,
-        evidence=json.loads(item.evidence) if item.evidence else {},
-        decided_by=item.decided_by,
-        note=item.note,
-    )
 
 
 @router.get("/linkage/reviews", response_model=Page[ReviewRead], dependencies=[Operator])
@@ -65,12 +28,12 @@ def list_reviews(
     session: SessionDep, paging: Paging, status: str | None = "pending", kind: str | None = None
 ) -> Page[ReviewRead]:
     items, nxt = review.list_reviews(session=session, status=status, kind=kind, page=paging)
-    return Page(items=[_read(i) for i in items], next_cursor=nxt)
+    return Page(items=[ReviewRead.of(i) for i in items], next_cursor=nxt)
 
 
 @router.get("/linkage/reviews/{review_id}", response_model=ReviewRead, dependencies=[Operator])
 def show_review(session: SessionDep, review_id: Id) -> ReviewRead:
-    return _read(review.get_review(session=session, review_id=review_id))
+    return ReviewRead.of(review.get_review(session=session, review_id=review_id))
 
 
 def _decide(
@@ -84,7 +47,7 @@ def _decide(
         settings=request.app.state.settings,
         actor=operator_actor(),
     )
-    return _read(item)
+    return ReviewRead.of(item)
 
 
 @router.post(

@@ -26,19 +26,12 @@ from lienthong.standards.identifiers import (
     tax_code_ok,
 )
 from lienthong.standards.schema import FieldSpec, StandardSpec
+from lienthong.store.coerce import typed_expr
+from lienthong.store.keys import key_expr as record_key_expr
 from lienthong.text import clean_text
 
 ROW = "_row"
 KEY = "_key"
-TRUE_VALUES = ["true", "True", "TRUE", "1"]
-FALSE_VALUES = ["false", "False", "FALSE", "0"]
-POLARS_TYPES: dict[str, pl.DataType] = {
-    "string": pl.Utf8(),
-    "integer": pl.Int64(),
-    "number": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-}
 RECORD_DATE = "__record_date"
 
 
@@ -78,22 +71,7 @@ def _t(name: str) -> str:
 
 
 def typed(f: FieldSpec) -> pl.Expr:
-    raw = pl.col(f.name)
-    if f.type == "integer":
-        return raw.cast(pl.Int64, strict=False)
-    if f.type == "number":
-        return raw.cast(pl.Float64, strict=False)
-    if f.type == "boolean":
-        return (
-            pl.when(raw.is_in(TRUE_VALUES))
-            .then(True)
-            .when(raw.is_in(FALSE_VALUES))
-            .then(False)
-            .otherwise(None)
-        )
-    if f.type == "date":
-        return raw.str.to_date("%Y-%m-%d", strict=False)
-    return raw
+    return typed_expr(f.type, pl.col(f.name))
 
 
 def _msg(template: str, f: FieldSpec) -> pl.Expr:
@@ -241,9 +219,8 @@ def _tagged(name: str) -> pl.Expr:
 
 
 def key_expr(spec: StandardSpec) -> pl.Expr:
-    """The record key: typed key values as text joined with ``~`` (null if any is missing)."""
-    parts = [pl.col(_t(k)).cast(pl.Utf8) for k in spec.primary_key]
-    return parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="~")
+    """The record key over the typed key columns (null if any is missing)."""
+    return record_key_expr([pl.col(_t(k)) for k in spec.primary_key])
 
 
 def prepare_lazy(

@@ -11,18 +11,16 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Table, and_, inspect, or_, select, tuple_
+from sqlalchemy import Engine, Table, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
-from lienthong.bounds import fits_bigint
 from lienthong.errors import NotFound, ValidationFailed
-from lienthong.paging import PageRequest
+from lienthong.paging import PageRequest, keyset_page
 from lienthong.standards.models import Standard
 from lienthong.standards.schema import StandardSpec, parse_standard
-from lienthong.standards.validate import POLARS_TYPES
+from lienthong.store.coerce import POLARS_TYPES, parse_value
+from lienthong.store.keys import key_expr, record_key, split_key
 from lienthong.store.tables import PROVENANCE, store_table, table_name
-
-KEY_SEPARATOR = "~"
 
 
 @dataclass(frozen=True)
@@ -68,37 +66,9 @@ def dataset_info(*, session: Session, dataset: str, version: int | None = None) 
     )
 
 
-def record_key(values: Mapping[str, Any], key_fields: Sequence[str] | None = None) -> str:
-    """Primary-key values joined with ``~`` (a single key: the value itself).
-
-    Without ``key_fields``, ``values`` holds only the key values, in key order.
-    """
-    fields = list(key_fields) if key_fields is not None else list(values)
-    return KEY_SEPARATOR.join(str(values[f]) for f in fields)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return value
-
-
-def parse_value(kind: str, value: str) -> Any:
-    """A field's value from text (a key or a filter); ValueError when it cannot be one.
-
-    Integers outside a signed 64-bit column cannot be stored, so they cannot match either.
-    """
-    if kind == "integer":
-        number = int(value)
-        if not fits_bigint(number):
-            raise ValueError(f"{value!r} is out of range")
-        return number
-    if kind == "number":
-        return float(value)
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "boolean":
-        return value.lower() in {"true", "1"}
     return value
 
 
@@ -147,19 +117,18 @@ def get_records(
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
-        if len(key_cols) == 1:
-            condition = key_cols[0].in_([_typed(spec, spec.primary_key[0], k) for k in part])
-        else:
-            tuples = []
-            for k in part:
-                values = k.split(KEY_SEPARATOR)
-                if len(values) != len(key_cols):
-                    continue
+        tuples = []
+        for k in part:
+            values = split_key(k, len(key_cols))
+            if values is not None:
                 tuples.append(
                     tuple(_typed(spec, f, v) for f, v in zip(spec.primary_key, values, strict=True))
                 )
-            if not tuples:
-                continue
+        if not tuples:
+            continue
+        if len(key_cols) == 1:
+            condition = key_cols[0].in_([t[0] for t in tuples])
+        else:
             condition = tuple_(*key_cols).in_(tuples)
         for row in session.execute(select(table).where(condition)).mappings():
             record = _row_dict(spec, row)
@@ -182,7 +151,7 @@ def list_records(
     ``page.caller``."""
     spec = _spec(session, dataset, version)
     scope = ("store", spec.name, spec.version, sorted((filters or {}).items()), area_codes)
-    after = page.start(scope, len(spec.primary_key))
+    page.start(scope, len(spec.primary_key))  # a bad cursor or limit fails before any read
     table = _table(session, spec)
     if table is None or (area_codes is not None and not area_codes):
         return [], None
@@ -194,22 +163,8 @@ def list_records(
     if area_codes is not None:
         stmt = stmt.where(table.c[spec.area_field].in_(list(area_codes)))
     key_cols = [table.c[k] for k in spec.primary_key]
-    if after is not None:
-        if len(key_cols) == 1:
-            stmt = stmt.where(key_cols[0] > after[0])
-        else:
-            # Row-value comparison spelled out: works the same on every engine.
-            clauses = []
-            for i, col in enumerate(key_cols):
-                equal = [key_cols[j] == after[j] for j in range(i)]
-                clauses.append(and_(*equal, col > after[i]))
-            stmt = stmt.where(or_(*clauses))
-    rows = list(session.execute(stmt.order_by(*key_cols).limit(page.limit + 1)).mappings())
-    records = [_row_dict(spec, r) for r in rows[: page.limit]]
-    if len(rows) <= page.limit:
-        return records, None
-    last = rows[page.limit - 1]
-    return records, page.next_cursor(scope, [_plain(last[k]) for k in spec.primary_key])
+    rows, nxt = keyset_page(session, stmt, keys=key_cols, page=page, scope=scope, rows=True)
+    return [_row_dict(spec, r) for r in rows], nxt
 
 
 def frame_schema(spec: StandardSpec) -> dict[str, pl.DataType]:
@@ -254,7 +209,4 @@ def _frames(
     result = session.execute(stmt.execution_options(yield_per=batch_size))
     for part in result.partitions(batch_size):
         frame = pl.DataFrame([tuple(r) for r in part], schema=schema, orient="row")
-        key = [pl.col(k).cast(pl.Utf8) for k in spec.primary_key]
-        yield frame.with_columns(
-            (key[0] if len(key) == 1 else pl.concat_str(key, separator=KEY_SEPARATOR)).alias("_key")
-        )
+        yield frame.with_columns(key_expr([pl.col(k) for k in spec.primary_key]).alias("_key"))

@@ -1,0 +1,49 @@
+"""A record key: a record's primary-key values as one text, the name the platform gives it.
+
+Typed key values are written as text (``true``/``false`` for booleans, ISO dates) and joined
+with ``~``; a single-field key is the value itself. Ingest, the store, linkage and the
+exchange compose and read keys only through this module, so a key written by one is found
+by the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+KEY_SEPARATOR = "~"
+
+
+def key_text(value: Any) -> str:
+    """One key value as text, written as Polars writes the typed column (see :func:`key_expr`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def compose_key(values: Sequence[Any]) -> str:
+    """The key of these primary-key values, in key order."""
+    return KEY_SEPARATOR.join(key_text(v) for v in values)
+
+
+def record_key(values: Mapping[str, Any], key_fields: Sequence[str] | None = None) -> str:
+    """The key of a record's values (``key_fields`` in key order; by default every value)."""
+    fields = list(key_fields) if key_fields is not None else list(values)
+    return compose_key([values[f] for f in fields])
+
+
+def key_expr(columns: Sequence[pl.Expr]) -> pl.Expr:
+    """The key as a column expression over the typed key columns (null if any is missing)."""
+    parts = [c.cast(pl.Utf8) for c in columns]
+    return parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=KEY_SEPARATOR)
+
+
+def split_key(key: str, width: int) -> list[str] | None:
+    """The key's value texts, one per key field; None when ``key`` has not ``width`` parts."""
+    parts = key.split(KEY_SEPARATOR) if width > 1 else [key]
+    return parts if len(parts) == width else None
