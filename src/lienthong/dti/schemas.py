@@ -21,7 +21,12 @@ def build(cls: type[M], **values: Any) -> M:
         return cls(**values)
     except ValidationError as exc:
         details = [
-            ErrorDetail(".".join(str(p) for p in e["loc"]), e["type"].replace("_", "-"), e["msg"])
+            ErrorDetail(
+                ".".join(str(p) for p in e["loc"]),
+                e["type"].replace("_", "-"),
+                e["msg"],
+                parser=True,
+            )
             for e in exc.errors()
         ]
         raise ValidationFailed("the options are not valid", details=details) from exc
