@@ -1,14 +1,18 @@
 """The one error family. Every failure a user can see is a LienthongError subclass.
 
-Each class carries a stable kebab-case ``code`` (documented in docs/errors.md), an HTTP
-``status`` and a message; ``details`` name the offending fields.
+Each class carries a stable kebab-case ``code`` (declared in lienthong/codes/errors.toml and
+documented in docs/errors.md), an HTTP ``status`` and a message; ``details`` name the offending
+fields. An undeclared code fails where the error is made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from lienthong.codes import error_code
 
 # Where a request parser says a problem lies; the field path follows it.
 _LOCATIONS = frozenset({"body", "query", "path", "header"})
@@ -21,9 +25,26 @@ class ErrorDetail:
     field: str | None
     code: str
     message: str
+    # A request parser's own code (``missing``, ``string-too-short``, …): not ours to declare.
+    parser: bool = dataclasses.field(default=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.parser:
+            error_code(self.code)
 
     def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, "code": self.code, "message": self.message}
+
+
+def error_body(code: str, message: str, details: Iterable[ErrorDetail] = ()) -> dict[str, Any]:
+    """The one error shape: ``{"error": {"code", "message", "details": [...]}}``."""
+    return {
+        "error": {
+            "code": error_code(code),
+            "message": message,
+            "details": [d.as_dict() for d in details],
+        }
+    }
 
 
 class LienthongError(Exception):
@@ -38,15 +59,10 @@ class LienthongError(Exception):
         self.details = details or []
         if code is not None:
             self.code = code  # type: ignore[misc]
+        error_code(self.code, self.status)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "details": [d.as_dict() for d in self.details],
-            }
-        }
+        return error_body(self.code, self.message, self.details)
 
 
 class NotFound(LienthongError):
@@ -72,7 +88,9 @@ class ValidationFailed(LienthongError):
     def of_parser(cls, errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
         """From a request parser's errors (``loc``, ``type``, ``msg``: pydantic, FastAPI)."""
         details = [
-            ErrorDetail(_field(tuple(e.get("loc", ()))), e["type"].replace("_", "-"), e["msg"])
+            ErrorDetail(
+                _field(tuple(e.get("loc", ()))), e["type"].replace("_", "-"), e["msg"], parser=True
+            )
             for e in errors
         ]
         return cls("the request is not valid", details=details)

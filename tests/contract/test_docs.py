@@ -8,34 +8,18 @@ from pathlib import Path
 import typer.main
 
 from lienthong.cli import app
+from lienthong.codes import error_codes, finding_codes
 from lienthong.config import Settings
-from lienthong.errors import LienthongError
-from lienthong.web.errors import HTTP_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-SRC = ROOT / "src" / "lienthong"
 
 
-def _all_subclasses(cls: type) -> set[type]:
-    found = set(cls.__subclasses__())
-    for sub in list(found):
-        found |= _all_subclasses(sub)
-    return found
-
-
-def _source_error_codes() -> set[str]:
-    """Codes given as ``code="…"`` to errors, or as the code of ``ValidationFailed.on(...)``."""
-    codes: set[str] = set()
-    patterns = [
-        re.compile(r'\bcode="([a-z0-9]+(?:-[a-z0-9]+)+|[a-z]+)"'),
-        re.compile(r'\.on\(\s*"[^"]*",\s*"([a-z0-9-]+)"', re.S),
-    ]
-    for path in SRC.rglob("*.py"):
-        text = path.read_text("utf-8")
-        for pattern in patterns:
-            codes.update(pattern.findall(text))
-    return codes
+def _rows(name: str) -> list[tuple[str, str, str]]:
+    """The ``| code | status-or-severity | meaning |`` rows of a doc's tables."""
+    text = (DOCS / name).read_text("utf-8")
+    rows = re.findall(r"^\| ([a-z0-9-]+) \| ([^|]+) \| (.*) \|$", text, re.M)
+    return [row for row in rows if row[0] != "code"]
 
 
 def test_every_setting_is_documented() -> None:
@@ -65,28 +49,29 @@ def test_every_cli_command_is_documented() -> None:
     assert not missing
 
 
-def test_every_error_code_is_documented() -> None:
-    # The source scan also sees finding codes (``code="…"`` in Finding(...)): those may be
-    # documented in findings.md instead.
-    text = (DOCS / "errors.md").read_text("utf-8") + (DOCS / "findings.md").read_text("utf-8")
-    documented = set(re.findall(r"^\| ([a-z0-9-]+) \|", text, re.M))
-    codes = {c.code for c in _all_subclasses(LienthongError) if isinstance(c.code, str)}
-    codes |= set(HTTP_CODES.values()) | _source_error_codes()
-    codes.discard("error")
-    missing = sorted(codes - documented)
-    assert not missing
+def test_every_error_code_is_documented_as_declared() -> None:
+    declared = error_codes()
+    assert len(declared) > 100
+    rows = _rows("errors.md")
+    documented = [code for code, _, _ in rows]
+    assert len(documented) == len(set(documented)), "a code is documented twice"
+    assert sorted(set(declared) - set(documented)) == []
+    assert sorted(set(documented) - set(declared)) == []
+    for code, status, meaning in rows:
+        statuses = "/".join(str(s) for s in declared[code].statuses) or "other"
+        assert (code, status, meaning) == (code, statuses, declared[code].en)
 
 
-def test_every_finding_code_is_documented() -> None:
-    text = (DOCS / "findings.md").read_text("utf-8")
-    documented = set(re.findall(r"^\| ([a-z0-9-]+) \|", text, re.M))
-    used: set[str] = set()
-    for path in SRC.rglob("*.py"):
-        used.update(
-            re.findall(r'Finding\([^)]*?code="([a-z0-9-]+)"', path.read_text("utf-8"), re.S)
-        )
-    missing = sorted(used - documented)
-    assert not missing
+def test_every_finding_code_is_documented_as_declared() -> None:
+    declared = finding_codes()
+    assert len(declared) > 20
+    rows = _rows("findings.md")
+    documented = [code for code, _, _ in rows]
+    assert len(documented) == len(set(documented)), "a code is documented twice"
+    assert sorted(set(declared) - set(documented)) == []
+    assert sorted(set(documented) - set(declared)) == []
+    for code, severity, meaning in rows:
+        assert (code, severity, meaning) == (code, declared[code].severity, declared[code].en)
 
 
 def test_readme_quick_start_is_two_commands() -> None:

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
+from lienthong.config import Settings
+from lienthong.db import make_engine
+from lienthong.prepare import prepare_database
+from lienthong.web.app import create_app
+from tests.conftest import new_database
+from tests.exchange.factories import get_token, make_consumer
+from tests.forwarder import Forwarder
 from tests.registry.factories import make_org, make_system
 
 ORG = {"code": "H33", "name": "Sở Y tế", "level": "province", "unit_code": "33"}
 
 
-def assert_error_shape(response: Any, status: int, code: str, field: str | None = None) -> None:
+def assert_error_shape(
+    response: Any,
+    status: int,
+    code: str,
+    field: str | None = None,
+    detail_code: str | None = None,
+) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -27,6 +43,8 @@ def assert_error_shape(response: Any, status: int, code: str, field: str | None 
         assert set(detail) == {"field", "code", "message"}
     if field is not None:
         assert field in [d["field"] for d in error["details"]]
+    if detail_code is not None:
+        assert detail_code in [d["code"] for d in error["details"]]
 
 
 def _cases(operator: dict[str, str]) -> list[tuple[str, str, dict[str, Any], int, str, str | None]]:
@@ -205,3 +223,210 @@ def test_every_management_endpoint_refuses_without_operator_token(client: TestCl
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.json", "/docs", "/metrics"])
 def test_service_endpoints_answer(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+Case = tuple[str, str, dict[str, Any], int, str, str | None, str | None]
+CSV = {"content-type": "text/csv"}
+UNSUPPORTED_TYPE = {
+    "name": "broken",
+    "fields": [{"name": "a", "type": "blob"}],
+    "primaryKey": "a",
+    "lienthong:areaField": "a",
+}
+
+
+def _ingest_and_standards_cases(operator: dict[str, str]) -> list[Case]:
+    upload = {"content": b"personal_id\n1\n", "headers": operator | CSV}
+    return [
+        (
+            "POST",
+            "/api/v1/ingest/nope",
+            upload | {"params": {"system": "H33.02/hoso"}},
+            404,
+            "unknown-standard",
+            None,
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/ingest/citizen/check",
+            {"headers": operator | CSV},
+            422,
+            "empty-file",
+            "file",
+            "empty-file",
+        ),
+        (
+            "POST",
+            "/api/v1/ingest/citizen/check",
+            {"files": {"mapping": (None, b"{}")}, "headers": operator},
+            422,
+            "validation-failed",
+            "file",
+            "missing-file",
+        ),
+        (
+            "POST",
+            "/api/v1/ingest/citizen/check",
+            upload | {"params": {"format": "docx"}},
+            422,
+            "unsupported-format",
+            None,
+            "unsupported-format",
+        ),
+        (
+            "GET",
+            "/api/v1/ingest/batches/999999",
+            {"headers": operator},
+            404,
+            "unknown-batch",
+            None,
+            None,
+        ),
+        ("GET", "/api/v1/standards/nope", {}, 404, "unknown-standard", None, None),
+        (
+            "POST",
+            "/api/v1/standards",
+            {"json": UNSUPPORTED_TYPE, "headers": operator},
+            422,
+            "invalid-standard",
+            "fields.0.type",
+            "unsupported-type",
+        ),
+        (
+            "POST",
+            "/api/v1/standards",
+            {"json": UNSUPPORTED_TYPE | {"version": 0}, "headers": operator},
+            422,
+            "invalid-standard",
+            "version",
+            "invalid-version",
+        ),
+        (
+            "POST",
+            "/api/v1/standards/citizen/1/publish",
+            {"headers": operator},
+            409,
+            "standard-immutable",
+            None,
+            None,
+        ),
+        ("GET", "/api/v1/codelists/nope", {}, 404, "unknown-codelist", None, None),
+    ]
+
+
+def test_ingest_and_standards_errors_have_the_one_shape(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    for method, path, kwargs, status, code, field, detail in _ingest_and_standards_cases(operator):
+        response = client.request(method, path, **kwargs)
+        assert_error_shape(response, status, code, field, detail)
+
+
+def test_exchange_errors_have_the_one_shape(client: TestClient, operator: dict[str, str]) -> None:
+    consumer = make_consumer(client, operator)
+    token = get_token(client, consumer)
+    purpose = {"X-Purpose": "public-service"}
+    wrong = {"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"}
+    cases: list[Case] = [
+        ("POST", "/oauth/token", {"data": wrong}, 401, "invalid-client", None, None),
+        (
+            "POST",
+            "/oauth/token",
+            {"data": wrong | {"grant_type": "password"}},
+            422,
+            "validation-failed",
+            "grant_type",
+            "unsupported-grant-type",
+        ),
+        ("GET", "/api/v1/data/citizen/001090000001", {}, 401, "missing-token", None, None),
+        (
+            "GET",
+            "/api/v1/data/citizen/001090000001",
+            {"headers": token},
+            400,
+            "purpose-required",
+            None,
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/data/citizen/001090000001",
+            {"headers": token | purpose},
+            403,
+            "no-grant",
+            None,
+            None,
+        ),
+        ("GET", "/api/v1/data/citizen", {"headers": token | purpose}, 403, "no-grant", None, None),
+        ("GET", "/api/v1/grants/999999", {"headers": operator}, 404, "unknown-grant", None, None),
+        (
+            "POST",
+            "/api/v1/grants",
+            {
+                "json": {
+                    "dataset": "citizen",
+                    "fields": ["no_such_field"],
+                    "units": ["33"],
+                    "purposes": ["public-service"],
+                    "expires_on": "2999-01-01",
+                },
+                "headers": token,
+            },
+            422,
+            "validation-failed",
+            "fields",
+            "unknown-field",
+        ),
+        (
+            "POST",
+            "/api/v1/grants",
+            {"json": {"dataset": "citizen"}, "headers": operator},
+            422,
+            "validation-failed",
+            None,
+            None,
+        ),
+    ]
+    for method, path, kwargs, status, code, field, detail in cases:
+        response = client.request(method, path, **kwargs)
+        assert_error_shape(response, status, code, field, detail)
+
+
+def test_readyz_answers_an_unreachable_database_in_the_one_shape(
+    settings: Settings, backend: str, engine: Engine
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("an unreachable database server is a PostgreSQL situation")
+    url = urlsplit(settings.resolved_database_url)
+    relay = Forwarder((url.hostname or "127.0.0.1", url.port or 5432))
+    netloc = url.netloc.replace(f"{url.hostname}:{url.port}", f"127.0.0.1:{relay.port}")
+    through = settings.model_copy(update={"database_url": url._replace(netloc=netloc).geturl()})
+    try:
+        with TestClient(create_app(through)) as client:
+            assert client.get("/readyz").status_code == 200
+            relay.cut()
+            assert_error_shape(client.get("/readyz"), 503, "database-unavailable")
+    finally:
+        relay.cut()
+
+
+def test_readyz_answers_pending_migrations_in_the_one_shape(
+    settings: Settings, backend: str, tmp_path: Path
+) -> None:
+    with new_database(backend, tmp_path) as url:
+        behind = settings.model_copy(update={"database_url": url})
+        engine = make_engine(behind)
+        try:
+            prepare_database(engine)
+            with engine.begin() as conn:  # a database one migration head behind the code
+                head = conn.execute(text("SELECT min(version_num) FROM alembic_version")).scalar()
+                conn.execute(
+                    text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": head}
+                )
+            with TestClient(create_app(behind, engine=engine)) as client:
+                response = client.get("/readyz")
+            assert_error_shape(response, 503, "schema-out-of-date", None, "pending-migration")
+            assert [d["message"] for d in response.json()["error"]["details"]] == [head]
+        finally:
+            engine.dispose()

@@ -6,10 +6,7 @@ comes back with the database. The platform reaches PostgreSQL through a TCP forw
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 from collections.abc import Iterator
-from contextlib import suppress
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,52 +16,10 @@ from lienthong.config import Settings
 from lienthong.web.app import create_app
 from tests.contract.test_error_shape import assert_error_shape
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
+from tests.forwarder import Forwarder
 from tests.registry.factories import make_org
 
 PURPOSE = {"X-Purpose": "public-service"}
-
-
-class Forwarder:
-    """Relay 127.0.0.1:<port> to the database; ``cut`` closes the port and every connection."""
-
-    def __init__(self, target: tuple[str, int], port: int = 0) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
-        self.port = int(self.listener.getsockname()[1])
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            with self.lock:
-                self.sockets += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with suppress(OSError):
-            sink.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        with suppress(OSError):  # wakes the accepting thread; close alone leaves it listening
-            self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        with self.lock:
-            for sock in self.sockets:
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            self.sockets.clear()
 
 
 @pytest.fixture

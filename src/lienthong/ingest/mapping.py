@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.codes import severity
 from lienthong.errors import ValidationFailed
 from lienthong.findings import FINDING_SCHEMA
 from lienthong.ingest.sources.base import MARKERS, ROW
@@ -217,15 +218,13 @@ def _step(expr: pl.Expr, step: str | dict[str, Any]) -> pl.Expr:
     return expr  # rekey runs after every column is built (it may read another field)
 
 
-def _findings(
-    frame: pl.DataFrame, field: str, code: str, message: pl.Expr, severity: str
-) -> pl.DataFrame:
+def _findings(frame: pl.DataFrame, field: str, code: str, message: pl.Expr) -> pl.DataFrame:
     return frame.select(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.lit(field, pl.Utf8).alias("field"),
         pl.lit(code, pl.Utf8).alias("code"),
         message.cast(pl.Utf8).alias("message"),
-        pl.lit(severity, pl.Utf8).alias("severity"),
+        pl.lit(severity(code), pl.Utf8).alias("severity"),
     )
 
 
@@ -260,7 +259,6 @@ def _rekey(
                 pl.lit(" re-keyed to "),
                 pl.col("_to").list.first(),
             ),
-            "info",
         ),
         _findings(
             joined.filter(several),
@@ -272,7 +270,6 @@ def _rekey(
                 pl.lit(" has several 2025 successors: "),
                 pl.col("_to").list.join(", "),
             ),
-            "error",
         ),
     ]
     if lists_known:
@@ -286,7 +283,6 @@ def _rekey(
                     pl.col(field),
                     pl.lit(" is in neither the pre-2025 nor the 2025 list"),
                 ),
-                "error",
             )
         )
     out = joined.with_columns(
@@ -337,7 +333,7 @@ def apply_mapping(
                     "field": unmapped,
                     "code": ["unmapped-column"] * len(unmapped),
                     "message": [f"source column {c!r} is not mapped to a field" for c in unmapped],
-                    "severity": ["info"] * len(unmapped),
+                    "severity": [severity("unmapped-column")] * len(unmapped),
                 },
                 schema=FINDINGS_SCHEMA,
             )

@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import Dialect, insert
 from sqlalchemy.orm import Session
 
+from lienthong.codes import finding_code, finding_codes
 from lienthong.db import utcnow
 from lienthong.findings import Finding
 from lienthong.ingest.mapping import Mapping, apply_mapping
@@ -40,9 +41,7 @@ from lienthong.standards.validate import (
 )
 from lienthong.store.load import Bulk, LoadCounts, bulk_payload, load_frame
 
-INFO_CODES = frozenset(
-    {"encoding-converted", "commune-rekeyed", "value-normalised", "unmapped-column"}
-)
+MALFORMED_ROW = finding_code("malformed-row")
 EXAMPLES = 50
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -82,7 +81,7 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
             frame.filter(pl.col(RAGGED).fill_null(False)).select(
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
-                pl.lit("malformed-row").alias("code"),
+                pl.lit(MALFORMED_ROW).alias("code"),
                 pl.lit("the row does not have as many fields as the header").alias("message"),
             )
         )
@@ -91,7 +90,7 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
             frame.filter(pl.col(ERROR).is_not_null()).select(
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
-                pl.lit("malformed-row").alias("code"),
+                pl.lit(MALFORMED_ROW).alias("code"),
                 pl.col(ERROR).cast(pl.Utf8).alias("message"),
             )
         )
@@ -119,9 +118,12 @@ def _with_severity(findings: pl.DataFrame) -> pl.DataFrame:
     return findings.select(
         pl.col("row").cast(pl.Int64),
         *[pl.col(c).cast(pl.Utf8) for c in columns[1:]],
-        pl.when(pl.col("code").is_in(list(INFO_CODES)))
-        .then(pl.lit("info"))
-        .otherwise(pl.lit("error"))
+        pl.col("code")
+        .replace_strict(
+            {c: f.severity for c, f in finding_codes().items()},
+            default="error",
+            return_dtype=pl.Utf8,
+        )
         .alias("severity"),
     )
 

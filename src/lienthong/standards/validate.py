@@ -19,6 +19,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy.orm import Session
 
+from lienthong.codes import finding_code
 from lienthong.findings import FINDING_SCHEMA
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
@@ -64,6 +65,9 @@ class Check:
     code: str
     bad: pl.Expr
     message: pl.Expr
+
+    def __post_init__(self) -> None:
+        finding_code(self.code)
 
 
 def _t(name: str) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lienthong.errors import DatabaseUnavailable, LienthongError, ValidationFailed
+from lienthong.errors import DatabaseUnavailable, LienthongError, ValidationFailed, error_body
 from lienthong.outage import database_unavailable, is_unreachable
 
 log = logging.getLogger("lienthong")
@@ -59,14 +59,12 @@ def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "http-error")
     message = exc.detail if isinstance(exc.detail, str) else code
-    body = {"error": {"code": code, "message": message, "details": []}}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    body = {"error": {"code": "internal-error", "message": "internal error", "details": []}}
-    return JSONResponse(body, status_code=500)
+    return JSONResponse(error_body("internal-error", "internal error"), status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import migrate
 from lienthong.db import ping
-from lienthong.errors import Unauthorized
+from lienthong.errors import ErrorDetail, Unauthorized, error_body
 from lienthong.http.deps import bearer_token
 from lienthong.http.operator import token_matches
 
@@ -30,25 +30,11 @@ def readyz(request: Request) -> JSONResponse:
         ping(engine)
         missing = migrate.pending(engine)
     except SQLAlchemyError:
-        body: dict[str, Any] = {
-            "error": {
-                "code": "database-unavailable",
-                "message": "the database is not reachable",
-                "details": [],
-            }
-        }
+        body = error_body("database-unavailable", "the database is not reachable")
         return JSONResponse(body, status_code=503)
     if missing:
-        body = {
-            "error": {
-                "code": "schema-out-of-date",
-                "message": "run `lienthong db upgrade`",
-                "details": [
-                    {"field": None, "code": "pending-migration", "message": rev}
-                    for rev in sorted(missing)
-                ],
-            }
-        }
+        pending = [ErrorDetail(None, "pending-migration", rev) for rev in sorted(missing)]
+        body = error_body("schema-out-of-date", "run `lienthong db upgrade`", pending)
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready"})
 

@@ -183,7 +183,6 @@ def open_delimited(
                 None,
                 "encoding-converted",
                 f"converted from {chosen} to Unicode (UTF-8, NFC)",
-                "info",
             )
         )
 
