@@ -3,7 +3,7 @@
 TCVN3 (TCVN 5712:1993, "VN3") is single-byte: each precomposed lower-case letter has its own
 byte and only the seven upper-case letters Ă Â Ê Ô Ơ Ư Đ are encoded. A toned capital is
 written as its capital base followed by the toned lower-case byte (``A¸`` = Á, ``¢È`` = Ẩ), as
-converters such as Unikey write it; the pair decodes as the one capital. Text typed in the
+conversion tools write it; the pair decodes as the one capital. Text typed in the
 all-capitals ``.VnTimeH`` fonts used the lower-case bytes alone, and decodes as lower case.
 VNI-Windows writes a letter as its ASCII base letter followed by one or two diacritic bytes
 (``Vieät`` = Việt); a few letters (đ, ơ, ư, ỵ and the toned i's) have a byte of their own, and
