@@ -44,7 +44,6 @@ _ALIASES = {
     "vni": "vni",
     "vni-windows": "vni",
 }
-UNICODE = (UTF8, UTF8_BOM, "utf-16-le", "utf-16-be", "utf-16")
 SAMPLE_BYTES = 1 << 20
 _BLOCK = 4 << 20
 # Text is implausible when more words fail the syllable test than pass it, and at least this
@@ -63,6 +62,7 @@ _SYLLABLE = re.compile(
     r"(ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnprstvx])?[aăâeêioôơuưy]{1,3}(ch|ng|nh|[cmnpt])?"
 )
 _WORD = re.compile(r"[^\W\d_]+")
+_FIELD_GAPS = re.compile(r"[\s,;|\"']+")
 
 
 def canonical(name: str) -> str:
@@ -117,9 +117,9 @@ def implausible(counts: tuple[int, int]) -> bool:
 def _examples(text: str, n: int = 3) -> list[str]:
     """The first few words that fail the syllable test, to show the sender."""
     found: list[str] = []
-    for word in text.split():
+    for word in _FIELD_GAPS.split(text):
         if not word.isascii() and not all(_is_syllable(w) for w in _WORD.findall(word) or [word]):
-            found.append(word.strip(",;|\"'"))
+            found.append(word)
             if len(found) == n:
                 break
     return found
@@ -293,11 +293,13 @@ def choose(sample: bytes, *, declared: str | None, complete: bool, name: str) ->
     try:
         text = decode_sample(sample, encoding, complete=complete)
     except UnicodeDecodeError as exc:
-        raise InvalidEncoding(
-            f"tệp {name} không đọc được theo bảng mã {encoding} / "
-            f"{name} is not valid {encoding}: {exc.reason}",
-            where="encoding" if declared else None,
-        ) from exc
+        detected = _detected(sample, complete=complete) if declared else None
+        vi = f"tệp {name} không đọc được theo bảng mã {encoding}"
+        en = f"{name} is not valid {encoding} ({exc.reason})"
+        if detected is not None:
+            vi += f"; tệp có vẻ dùng bảng mã {detected}"
+            en += f"; it reads as {detected}"
+        raise InvalidEncoding(f"{vi} / {en}", where="encoding" if declared else None) from exc
     counts = score(text)
     findings: list[Finding] = []
     if implausible(counts):
