@@ -30,6 +30,9 @@ _NOT_NFC_BYTES = (
     b"\xe2\x84\xaa",  # K kelvin sign
     b"\xe2\x84\xab",  # Å angstrom sign
 )
+# C0 and C1 control characters but tab, line feed and carriage return (a quoted CSV field may
+# hold a line break): no value a person typed holds one, and PostgreSQL text cannot hold NUL.
+_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 # A name's leading white space and byte-order mark (a header cell can carry the file's BOM).
 _LEADING_MARKS = r"^[\s\x{FEFF}]+"
 
@@ -45,10 +48,16 @@ def may_need_nfc(text: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(raw.bin.contains(b) for b in _NOT_NFC_BYTES)
 
 
+def has_control(text: pl.Expr) -> pl.Expr:
+    """True where ``text`` holds a control character (NUL, ESC, …) other than a line break or
+    tab; validation rejects such values (finding ``control-character``)."""
+    return text.str.contains(_CONTROL)
+
+
 def clean_text(values: pl.Expr, *, trim: bool = True, composed: bool = False) -> pl.Expr:
     """The one cleaning of text values: as text, NFC, surrounding white space removed
     (``trim``), and an empty value is missing (null). Other characters, control characters
-    among them, are data and are kept as they are.
+    among them, are kept as they are (validation rejects those: :func:`has_control`).
 
     Sources keep values as written (``trim=False``: a quarantined value shows what was sent);
     validation trims. ``composed``: the caller knows no value needs NFC (it tested the whole

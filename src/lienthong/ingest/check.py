@@ -49,6 +49,11 @@ class CheckRequest:
     def read_mapping(self) -> Mapping | None:
         return Mapping.load(self.mapping) if isinstance(self.mapping, Path) else self.mapping
 
+    @property
+    def name(self) -> str:
+        """The file as its sender named it (an upload is stored under a name of ours)."""
+        return self.source_name or self.path.name
+
     def open(self) -> Source:
         return open_source(
             self.path,
@@ -56,6 +61,7 @@ class CheckRequest:
             encoding=self.encoding,
             delimiter=self.delimiter,
             chunk_rows=self.chunk_rows,
+            name=self.name,
         )
 
 
@@ -84,7 +90,7 @@ def check_file(
     return IngestSummary(
         standard=plan.spec.name,
         standard_version=plan.spec.version,
-        source_name=request.source_name or request.path.name,
+        source_name=request.name,
         format=source.format,
         encoding=source.encoding,
         rows_read=read,

@@ -21,6 +21,7 @@ from lienthong.ingest.job import run_source
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import Progress
+from lienthong.ingest.sources import require_file
 from lienthong.paging import PageRequest, keyset_page
 
 
@@ -66,6 +67,7 @@ def ingest_file(
 ) -> Batch:
     """Validate and load one file; returns the finished batch (resumed if interrupted).
     ``actor``: who asked, for the audit entry (the API's operator unless given)."""
+    require_file(request.path, request.name)  # before its checksum is read
     mapping = request.read_mapping()
     return run_source(
         engine=engine,
@@ -74,7 +76,7 @@ def ingest_file(
         system=request.system,
         mapping=mapping,
         digest=request.checksum or checksum(request.path, mapping),
-        source_name=request.source_name or request.path.name,
+        source_name=request.name,
         today=request.today,
         progress=progress,
         settings=settings,

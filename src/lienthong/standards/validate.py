@@ -29,7 +29,7 @@ from lienthong.standards.identifiers import (
 from lienthong.standards.schema import FieldSpec, StandardSpec
 from lienthong.store.coerce import typed_expr
 from lienthong.store.keys import key_expr as record_key_expr
-from lienthong.text import clean_text
+from lienthong.text import clean_text, has_control
 
 ROW = "_row"
 KEY = "_key"
@@ -100,6 +100,15 @@ def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
 def field_checks(f: FieldSpec, spec: StandardSpec, book: CodeBook) -> Iterator[Check]:
     raw, value = pl.col(f.name), pl.col(_t(f.name))
     present = raw.is_not_null()
+    yield Check(
+        f.name,
+        "control-character",
+        has_control(raw),
+        pl.lit(
+            f"{f.name} chứa ký tự điều khiển (như NUL) không thể là dữ liệu / "
+            f"{f.name} holds a control character (such as NUL) that cannot be data"
+        ),
+    )
     if f.required:
         yield Check(f.name, "missing-value", ~present, pl.lit(f"{f.name} is required"))
     if f.type != "string":

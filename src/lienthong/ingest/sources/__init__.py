@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lienthong.ingest.sources.base import ERROR, RAGGED, ROW, SOURCE, Source
 from lienthong.ingest.sources.delimited import open_delimited
-from lienthong.ingest.sources.errors import EmptyFile, UnsupportedFormat
+from lienthong.ingest.sources.errors import EmptyFile, FileNotFound, UnsupportedFormat
 from lienthong.ingest.sources.jsonl import open_jsonl
 from lienthong.ingest.sources.parquet import open_parquet
 from lienthong.ingest.sources.sql import sql_source
@@ -24,6 +24,7 @@ __all__ = [
     "Source",
     "detect_format",
     "open_source",
+    "require_file",
     "sql_source",
 ]
 
@@ -40,28 +41,44 @@ _EXTENSIONS = {
     ".pq": "parquet",
 }
 _ALIASES = {"tsv": "csv", "ndjson": "jsonl", "json-lines": "jsonl", "excel": "xlsx"}
+ZIP = b"PK\x03\x04"  # .xlsx is a zip
 _OLE = b"\xd0\xcf\x11\xe0"  # legacy .xls (BIFF) and other OLE compound files
 
 
-def detect_format(path: Path) -> str:
-    """Magic bytes first (zip → xlsx, PAR1 → parquet), then the extension, else CSV/JSONL."""
+def require_file(path: Path, name: str | None = None) -> None:
+    """A clear ``file-not-found`` for a path that is not a readable file."""
+    if not path.is_file():
+        shown = name or str(path)
+        raise FileNotFound(f"không tìm thấy tệp {shown} / no file {shown}", where="path")
+
+
+def detect_format(path: Path, name: str | None = None) -> str:
+    """Magic bytes first (zip → xlsx, PAR1 → parquet), then the extension, else CSV/JSONL.
+
+    ``name``: the file as its sender named it (its extension counts, and messages show it)."""
+    name = name or path.name
     with path.open("rb") as handle:
         head = handle.read(512)
     if not head:
-        raise EmptyFile(f"{path.name} is empty")
-    if head.startswith(b"PK\x03\x04"):
+        raise EmptyFile(f"tệp {name} trống / {name} is empty")
+    if head.startswith(ZIP):
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(_OLE):
-        raise UnsupportedFormat(f"{path.name} is an old binary Excel/OLE file; save it as .xlsx")
-    by_extension = _EXTENSIONS.get(path.suffix.lower())
-    if by_extension in ("csv", "jsonl"):
+        raise UnsupportedFormat(
+            f"tệp {name} là tệp Excel cũ (.xls, OLE): hãy lưu lại thành .xlsx / "
+            f"{name} is an old binary Excel/OLE file; save it as .xlsx"
+        )
+    suffix = Path(name).suffix.lower()
+    by_extension = _EXTENSIONS.get(suffix)
+    if by_extension is not None:  # also an .xlsx or .parquet without its signature
         return by_extension
-    if by_extension is not None:  # an .xlsx or .parquet without its signature
-        return by_extension
-    if path.suffix and path.suffix.lower() not in ("", ".dat", ".out"):
-        raise UnsupportedFormat(f"cannot tell the format of {path.name}; pass format=")
+    if suffix not in ("", ".dat", ".out"):
+        raise UnsupportedFormat(
+            f"không xác định được định dạng của tệp {name}; hãy chỉ rõ format= / "
+            f"cannot tell the format of {name}; pass format="
+        )
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
 
 
@@ -73,20 +90,42 @@ def open_source(
     delimiter: str | None = None,
     chunk_rows: int = 100_000,
     sheet: str | int | None = None,
+    name: str | None = None,
 ) -> Source:
-    """Open a file source (format from ``format=`` or detected), ready to stream chunks."""
+    """Open a file source (format from ``format=`` or detected), ready to stream chunks.
+
+    ``name``: the file as its sender named it (an upload is stored under a name of ours)."""
     path = Path(path)
-    if not path.is_file():
-        raise EmptyFile(f"no file {path}")
-    chosen = _ALIASES.get(format.lower(), format.lower()) if format else detect_format(path)
+    name = name or path.name
+    require_file(path, name)
+    chosen = _ALIASES.get(format.lower(), format.lower()) if format else detect_format(path, name)
     if chosen not in FORMATS:
         raise UnsupportedFormat(
-            f"unsupported format {format!r}; use one of {', '.join(FORMATS)}", where="format"
+            f"không hỗ trợ định dạng {format!r}; hãy dùng một trong {', '.join(FORMATS)} / "
+            f"unsupported format {format!r}; use one of {', '.join(FORMATS)}",
+            where="format",
+        )
+    if chosen != "xlsx" and _is_zip(path):
+        raise UnsupportedFormat(
+            f"tệp {name} là bảng tính Excel (.xlsx, nén zip), không phải {chosen}: "
+            "hãy gửi với format=xlsx hoặc xuất lại thành CSV / "
+            f"{name} holds an Excel workbook (.xlsx, a zip), not {chosen}: "
+            "send it with format=xlsx or export it as CSV",
+            where="format",
         )
     if chosen == "csv":
-        return open_delimited(path, encoding=encoding, delimiter=delimiter, chunk_rows=chunk_rows)
+        return open_delimited(
+            path, encoding=encoding, delimiter=delimiter, chunk_rows=chunk_rows, name=name
+        )
     if chosen == "xlsx":
-        return open_xlsx(path, sheet=0 if sheet is None else sheet, chunk_rows=chunk_rows)
+        return open_xlsx(
+            path, sheet=0 if sheet is None else sheet, chunk_rows=chunk_rows, name=name
+        )
     if chosen == "jsonl":
-        return open_jsonl(path, chunk_rows=chunk_rows)
-    return open_parquet(path, chunk_rows=chunk_rows)
+        return open_jsonl(path, chunk_rows=chunk_rows, name=name)
+    return open_parquet(path, chunk_rows=chunk_rows, name=name)
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == ZIP

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import polars as pl
 
-from lienthong.findings import Finding
 from lienthong.ingest.sources.base import (
     RAGGED,
     ROW,
@@ -32,9 +31,8 @@ from lienthong.ingest.sources.encodings import (
     SAMPLE_BYTES,
     UTF8,
     UTF8_BOM,
-    canonical,
-    decode_sample,
-    detect,
+    choose,
+    first_invalid_utf8,
     transcode_file,
 )
 from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding, UnreadableFile
@@ -120,6 +118,32 @@ def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[dict[int, s
 
 
 def _chunks(
+    path: Path, header: list[str], delimiter: str, chunk_rows: int, *, name: str
+) -> Iterator[pl.DataFrame]:
+    try:
+        yield from _frames(path, header, delimiter, chunk_rows)
+    except UnicodeDecodeError as exc:  # the exact pass over quoted line breaks reads in Python
+        raise _not_utf8(path, name) from exc
+    except pl.exceptions.ComputeError as exc:
+        if "utf" in str(exc).lower():
+            raise _not_utf8(path, name) from exc
+        raise UnreadableFile(
+            f"không đọc được tệp CSV {name} / cannot parse the CSV {name}: {exc}"
+        ) from exc
+
+
+def _not_utf8(path: Path, name: str) -> InvalidEncoding:
+    """Bytes past the detection sample that break UTF-8, located for the sender."""
+    where = first_invalid_utf8(path)
+    vi = f" (dòng {where[1]}, byte {where[0]})" if where else ""
+    en = f" (line {where[1]}, byte {where[0]})" if where else ""
+    return InvalidEncoding(
+        f"tệp {name} không phải UTF-8 từ đầu đến cuối{vi} / "
+        f"{name} is not valid UTF-8 throughout{en}"
+    )
+
+
+def _frames(
     path: Path, header: list[str], delimiter: str, chunk_rows: int
 ) -> Iterator[pl.DataFrame]:
     ragged, blank, total, composed = _odd_rows(path, len(header), delimiter)
@@ -145,54 +169,43 @@ def _chunks(
             .replace_strict(list(ragged), list(ragged.values()), default=None, return_dtype=pl.Utf8)
             .alias(SOURCE)
         )
-    try:
-        for batch in frame.collect_batches(chunk_size=chunk_rows):
-            yield normalise_values(batch, header, composed=composed)
-    except pl.exceptions.ComputeError as exc:
-        if "utf" in str(exc).lower():
-            raise InvalidEncoding(f"the file is not valid UTF-8 throughout: {exc}") from exc
-        raise UnreadableFile(f"cannot parse the CSV: {exc}") from exc
+    for batch in frame.collect_batches(chunk_size=chunk_rows):
+        yield normalise_values(batch, header, composed=composed)
 
 
 def open_delimited(
-    path: Path, *, encoding: str | None, delimiter: str | None, chunk_rows: int
+    path: Path, *, encoding: str | None, delimiter: str | None, chunk_rows: int, name: str
 ) -> Source:
     size = path.stat().st_size
     if size == 0:
-        raise EmptyFile(f"{path.name} is empty")
+        raise EmptyFile(f"tệp {name} trống / {name} is empty")
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    complete = len(sample) >= size
-    chosen = canonical(encoding) if encoding else detect(sample, complete=complete).encoding
-    try:
-        text = decode_sample(sample, chosen, complete=complete)
-    except UnicodeDecodeError as exc:
-        raise InvalidEncoding(f"the file is not valid {chosen}: {exc.reason}") from exc
-    text = text.lstrip("\ufeff")
+    chosen = choose(sample, declared=encoding, complete=len(sample) >= size, name=name)
+    text = chosen.text
     if not text.strip():
-        raise EmptyFile(f"{path.name} has no header")
+        raise EmptyFile(f"tệp {name} không có dòng tiêu đề / {name} has no header")
     if delimiter is not None and delimiter not in DELIMITERS:
-        raise UnreadableFile(f"unsupported delimiter {delimiter!r}", where="delimiter")
+        raise UnreadableFile(
+            f"không hỗ trợ dấu phân cách {delimiter!r} / unsupported delimiter {delimiter!r}",
+            where="delimiter",
+        )
     delim = delimiter or detect_delimiter(text)
     header = clean_header(next(csv.reader(io.StringIO(text), delimiter=delim)))
-    findings = []
-    if chosen not in (UTF8, UTF8_BOM):
-        findings.append(
-            Finding(
-                None,
-                None,
-                "encoding-converted",
-                f"converted from {chosen} to Unicode (UTF-8, NFC)",
-            )
-        )
 
     def reader() -> Iterator[pl.DataFrame]:
-        if chosen in (UTF8, UTF8_BOM):
-            yield from _chunks(path, header, delim, chunk_rows)
+        if chosen.encoding in (UTF8, UTF8_BOM):
+            yield from _chunks(path, header, delim, chunk_rows, name=name)
             return
         with tempfile.TemporaryDirectory(prefix="lienthong-csv-") as tmp:
             target = Path(tmp) / "source.csv"
-            transcode_file(path, target, chosen)
-            yield from _chunks(target, header, delim, chunk_rows)
+            transcode_file(path, target, chosen.encoding, name=name)
+            yield from _chunks(target, header, delim, chunk_rows, name=name)
 
-    return Source(format="csv", columns=header, reader=reader, encoding=chosen, findings=findings)
+    return Source(
+        format="csv",
+        columns=header,
+        reader=reader,
+        encoding=chosen.encoding,
+        findings=chosen.findings,
+    )

@@ -1,4 +1,8 @@
-"""Fatal source problems: the file as a whole cannot be read (status 422, stable codes)."""
+"""Fatal source problems: the file as a whole cannot be read (status 422, stable codes).
+
+Messages are for the officials who send the files: Vietnamese first, then English after " / ",
+naming the file as they named it (never the server's temporary copy).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,17 @@ class UnsupportedFormat(SourceError):
 
 class InvalidEncoding(SourceError):
     code = "invalid-encoding"
+
+
+class ImplausibleEncoding(SourceError):
+    """The declared encoding reads the bytes, but not as Vietnamese text (a wrong ``encoding=``)."""
+
+    code = "implausible-encoding"
+
+
+class FileNotFound(SourceError):
+    code = "file-not-found"
+    status = 404
 
 
 class SourceUnavailable(SourceError):

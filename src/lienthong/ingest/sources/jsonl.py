@@ -52,26 +52,28 @@ def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
     return value, None
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
     try:
         with path.open(encoding="utf-8-sig") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     yield number, line
     except UnicodeDecodeError as exc:
-        raise InvalidEncoding(f"JSON Lines must be UTF-8: {exc.reason}") from exc
+        raise InvalidEncoding(
+            f"tệp JSON Lines {name} phải là UTF-8 / JSON Lines {name} must be UTF-8: {exc.reason}"
+        ) from exc
 
 
-def open_jsonl(path: Path, *, chunk_rows: int) -> Source:
+def open_jsonl(path: Path, *, chunk_rows: int, name: str) -> Source:
     if path.stat().st_size == 0:
-        raise EmptyFile(f"{path.name} is empty")
+        raise EmptyFile(f"tệp {name} trống / {name} is empty")
     keys: dict[str, None] = {}
-    for _, line in islice(_lines(path), _SAMPLE_LINES):
+    for _, line in islice(_lines(path, name), _SAMPLE_LINES):
         obj, _ = _parse(line)
         if obj is not None:
             keys.update(dict.fromkeys(obj))
-    if not keys and next(_lines(path), None) is None:
-        raise EmptyFile(f"{path.name} has no records")
+    if not keys and next(_lines(path, name), None) is None:
+        raise EmptyFile(f"tệp {name} không có bản ghi nào / {name} has no records")
     raw_keys = list(keys)
     header = clean_header(raw_keys)
 
@@ -97,7 +99,7 @@ def open_jsonl(path: Path, *, chunk_rows: int) -> Source:
             )
             return normalise_values(frame, columns)
 
-        for number, line in _lines(path):
+        for number, line in _lines(path, name):
             obj, error = _parse(line)
             if obj is None:  # the line itself travels with the row
                 rows.append((number, [], error, line.rstrip("\r\n")))

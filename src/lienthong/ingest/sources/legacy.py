@@ -1,10 +1,13 @@
 """The Vietnamese font encodings of the 1990s: TCVN3 (ABC) and VNI-Windows, decoded to Unicode.
 
 TCVN3 (TCVN 5712:1993, "VN3") is single-byte: each precomposed lower-case letter has its own
-byte and only the seven upper-case letters Ă Â Ê Ô Ơ Ư Đ are encoded (toned capitals were drawn
-with the ``.VnTimeH`` fonts from the lower-case bytes, so they decode as lower case).
+byte and only the seven upper-case letters Ă Â Ê Ô Ơ Ư Đ are encoded. A toned capital is
+written as its capital base followed by the toned lower-case byte (``A¸`` = Á, ``¢È`` = Ẩ), as
+conversion tools write it; the pair decodes as the one capital. Text typed in the
+all-capitals ``.VnTimeH`` fonts used the lower-case bytes alone, and decodes as lower case.
 VNI-Windows writes a letter as its ASCII base letter followed by one or two diacritic bytes
-(``Vieät`` = Việt); a few letters (đ, ơ, ư and the toned i's) have a byte of their own.
+(``Vieät`` = Việt); a few letters (đ, ơ, ư, ỵ and the toned i's) have a byte of their own, and
+some converters write ỷ as the single byte ``ë`` (standard: ``yû``), which is accepted too.
 Bytes with no letter assigned decode as in Windows-1252.
 """
 
@@ -50,7 +53,23 @@ def _tcvn3_table() -> str:
     return "".join(table)
 
 
+_NO_TONE = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
+
+
+def _tcvn3_capitals() -> dict[str, str]:
+    """Decoded pairs (capital base, toned lower-case letter) → the toned capital."""
+    pairs: dict[str, str] = {}
+    for letter in _TCVN3_LETTERS:
+        decomposed = unicodedata.normalize("NFD", letter)
+        base = unicodedata.normalize("NFC", decomposed.translate(_NO_TONE))
+        if base != letter:
+            pairs[base.upper() + letter] = letter.upper()
+    return pairs
+
+
 TCVN3_DECODING = _tcvn3_table()
+TCVN3_CAPITALS = _tcvn3_capitals()
+_TCVN3_PATTERN = re.compile("|".join(map(re.escape, TCVN3_CAPITALS)))
 CP1252_DECODING = "".join(_base_table())
 
 # VNI-Windows diacritic bytes, as Windows-1252 characters: (lower-case byte, upper-case byte).
@@ -65,7 +84,9 @@ _CIRCUMFLEX = {
 }
 _BREVE = {"": "êÊ", "\u0301": "éÉ", "\u0300": "èÈ", "\u0309": "úÚ", "\u0303": "üÜ", "\u0323": "ëË"}
 # Letters with a byte of their own (lower, upper), and the tone they carry on i.
-_OWN = {"đ": "ñÑ", "ơ": "ôÔ", "ư": "öÖ"}
+_OWN = {"đ": "ñÑ", "ơ": "ôÔ", "ư": "öÖ", "ỵ": "îÎ"}
+# A converter's single byte for ỷ; after a or A the same byte is the breve-and-dot mark (ặ).
+_Y_HOOK = "ëË"
 _I_TONES = {"\u0301": "íÍ", "\u0300": "ìÌ", "\u0309": "æÆ", "\u0303": "óÓ", "\u0323": "òÒ"}
 
 
@@ -81,6 +102,7 @@ def _vni_table() -> dict[str, str]:
     for tone, pair in _I_TONES.items():
         table[pair[0]] = _compose("i", tone)
         table[pair[1]] = _compose("I", tone)
+    table[_Y_HOOK[0]], table[_Y_HOOK[1]] = "ỷ", "Ỷ"
     # (base as written, lower and upper, and the Unicode letter it stands for)
     bases = [(b, b.upper(), b) for b in "aeouy"] + [("ô", "Ô", "ơ"), ("ö", "Ö", "ư")]
     for lo, up, uni in bases:
@@ -109,7 +131,8 @@ _VNI_PATTERN = re.compile(
 
 
 def decode_tcvn3(data: bytes) -> str:
-    return codecs.charmap_decode(data, "strict", TCVN3_DECODING)[0]
+    text = codecs.charmap_decode(data, "strict", TCVN3_DECODING)[0]
+    return _TCVN3_PATTERN.sub(lambda m: TCVN3_CAPITALS[m.group()], text)
 
 
 def decode_vni(data: bytes) -> str:

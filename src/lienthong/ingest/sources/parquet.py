@@ -13,9 +13,9 @@ from lienthong.ingest.sources.base import Source, clean_header, normalise_values
 from lienthong.ingest.sources.errors import EmptyFile, TruncatedFile, UnreadableFile
 
 
-def open_parquet(path: Path, *, chunk_rows: int) -> Source:
+def open_parquet(path: Path, *, chunk_rows: int, name: str) -> Source:
     if path.stat().st_size == 0:
-        raise EmptyFile(f"{path.name} is empty")
+        raise EmptyFile(f"tệp {name} trống / {name} is empty")
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -23,7 +23,9 @@ def open_parquet(path: Path, *, chunk_rows: int) -> Source:
             handle.seek(-4, 2)
             has_footer = handle.read(4) == b"PAR1"
         cls = UnreadableFile if has_footer else TruncatedFile
-        raise cls(f"cannot read {path.name} as Parquet: {exc}") from exc
+        raise cls(
+            f"không đọc được tệp {name} dạng Parquet / cannot read {name} as Parquet: {exc}"
+        ) from exc
     names = parquet.schema_arrow.names
     header = clean_header(names)
 
@@ -45,6 +47,9 @@ def open_parquet(path: Path, *, chunk_rows: int) -> Source:
                 yield normalise_values(with_row_numbers(frame, start), header)
                 start += frame.height
         except (pa.ArrowInvalid, OSError) as exc:
-            raise UnreadableFile(f"cannot read {path.name} past row {start - 1}: {exc}") from exc
+            raise UnreadableFile(
+                f"không đọc được tệp {name} sau dòng {start - 1} / "
+                f"cannot read {name} past row {start - 1}: {exc}"
+            ) from exc
 
     return Source(format="parquet", columns=header, reader=reader)

@@ -27,28 +27,66 @@ _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(?:\.0+)?$"
 _DATETIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})"
 
 
-def _load(path: Path, sheet: str | int) -> pl.DataFrame:
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_ZIP_END = b"PK\x05\x06"  # a zip's end-of-central-directory record, within its last 64 KiB
+_ZIP_TAIL = (1 << 16) + 22
+
+
+def _zip_is_complete(path: Path) -> bool:
+    """Whether the file ends with a whole end record (22 bytes and its comment)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(size - _ZIP_TAIL, 0))
+        tail = handle.read()
+    at = tail.rfind(_ZIP_END)
+    if at < 0 or len(tail) - at < 22:
+        return False
+    return at + 22 + int.from_bytes(tail[at + 20 : at + 22], "little") == len(tail)
+
+
+def _what(name: str) -> tuple[str, str]:
+    """How to name the file in a message, saying it is a workbook when its name does not."""
+    if Path(name).suffix.lower() in _XLSX_SUFFIXES:
+        return f"tệp {name}", name
+    return (
+        f"tệp {name} (thực chất là bảng tính Excel .xlsx)",
+        f"{name} (an Excel .xlsx workbook, whatever its name)",
+    )
+
+
+def _load(path: Path, sheet: str | int, name: str) -> pl.DataFrame:
+    vi, en = _what(name)
+    if not _zip_is_complete(path):
+        raise TruncatedFile(
+            f"{vi} bị cắt cụt, không trọn vẹn / {en} is cut short: the zip has no end record"
+        )
     try:
-        reader = fastexcel.read_excel(path)
+        # calamine tells the format by the extension: a workbook named otherwise goes as bytes.
+        named = path.suffix.lower() in _XLSX_SUFFIXES
+        reader = fastexcel.read_excel(path if named else path.read_bytes())
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string")
         return loaded.to_polars()
     except fastexcel.FastExcelError as exc:
         text = str(exc)
+        first = text.splitlines()[0] if text else type(exc).__name__
         if any(s in text for s in ("EOCD", "Zip error", "unexpected end", "Invalid Zip")):
             raise TruncatedFile(
-                f"{path.name} is cut short or not a complete workbook: {text.splitlines()[0]}"
+                f"{vi} bị cắt cụt hoặc không phải bảng tính trọn vẹn / "
+                f"{en} is cut short or not a complete workbook: {first}"
             ) from exc
         if "not found" in text.lower() or "out of range" in text.lower():
-            raise UnreadableFile(f"no sheet {sheet!r} in {path.name}", where="sheet") from exc
-        raise UnreadableFile(f"cannot read {path.name}: {text.splitlines()[0]}") from exc
+            raise UnreadableFile(
+                f"{vi} không có trang tính {sheet!r} / no sheet {sheet!r} in {en}", where="sheet"
+            ) from exc
+        raise UnreadableFile(f"không đọc được {vi} / cannot read {en}: {first}") from exc
 
 
-def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int) -> Source:
+def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int, name: str) -> Source:
     if path.stat().st_size == 0:
-        raise EmptyFile(f"{path.name} is empty")
-    raw = _load(path, sheet)
+        raise EmptyFile(f"tệp {name} trống / {name} is empty")
+    raw = _load(path, sheet, name)
     if raw.height == 0:
-        raise EmptyFile(f"{path.name} has no header row")
+        raise EmptyFile(f"tệp {name} không có dòng tiêu đề / {name} has no header row")
     header = clean_header([v or "" for v in raw.row(0)])
     body = raw.slice(1).rename(dict(zip(raw.columns, header, strict=True)))
     body = body.with_columns(
