@@ -23,13 +23,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from lienthong.config import Settings
 from lienthong.errors import ValidationFailed
 from lienthong.keys import secret_file
 
+# A key column to order and page by: a mapped attribute or a table column.
+Orderable = ColumnElement[Any] | QueryableAttribute[Any]
 T = TypeVar("T")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -158,7 +160,7 @@ class PageRequest:
         return self.seal.seal(position, (*self.caller, *scope))
 
 
-def after_position(keys: Sequence[ColumnElement[Any]], after: Sequence[Any]) -> ColumnElement[bool]:
+def after_position(keys: Sequence[Orderable], after: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after ``after`` in the order of ``keys`` (a row-value comparison)."""
     return keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
 
@@ -167,7 +169,7 @@ def keyset_page(
     session: Session,
     stmt: Select[Any],
     *,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Orderable],
     page: PageRequest,
     scope: Sequence[Any],
     rows: bool = False,
@@ -187,6 +189,6 @@ def keyset_page(
         return found, None
     found = found[: page.limit]
     last = found[-1]
-    names = [key.key for key in keys]  # type: ignore[attr-defined]
+    names = [str(key.key) for key in keys]
     position = [last[n] for n in names] if rows else [getattr(last, n) for n in names]
     return found, page.next_cursor(scope, position)

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from lienthong.store.coerce import parse_value, typed_expr
+from lienthong.dataset.coerce import parse_value, typed_expr
 
 SAMPLES = {
     "integer": [

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from lienthong.store.keys import compose_key, key_expr, record_key, split_key
+from lienthong.dataset.keys import compose_key, key_expr, record_key, split_key
 
 
 def test_composite_key_joins_values_in_key_order() -> None:

@@ -8,12 +8,12 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
+from lienthong.dataset.keys import record_key
 from lienthong.db import transaction
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook, validate_frame
 from lienthong.store import service
-from lienthong.store.keys import record_key
 from lienthong.store.load import load_frame
 from lienthong.store.tables import history_table
 from tests.ingest.factories import citizen_row, tax_code

@@ -61,7 +61,7 @@ def finding_codes() -> Mapping[str, FindingCode]:
         severity = v["severity"]
         if severity not in SEVERITIES:
             raise ValueError(f"finding code {code!r}: severity {severity!r}")
-        found[code] = FindingCode(code, severity, str(v["en"]), str(v["vi"]))  # type: ignore[arg-type]
+        found[code] = FindingCode(code, severity, str(v["en"]), str(v["vi"]))
     return MappingProxyType(found)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select, true
 from sqlalchemy.orm import Session
 
+from lienthong.dataset.coerce import parse_value
+from lienthong.dataset.keys import split_key
 from lienthong.errors import NotFound
 from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.security.state import LIVE_STATE
-from lienthong.store.coerce import parse_value
-from lienthong.store.keys import split_key
 from lienthong.store.service import DatasetInfo, dataset_info
 
 PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
@@ -102,7 +102,7 @@ def describe(conn: Connection, dataset: str) -> Dataset:
 
 
 def key_values(ds: Dataset, key: str) -> dict[str, Any] | None:
-    """Bind values for the key (store.keys); None if it cannot match."""
+    """Bind values for the key (dataset.keys); None if it cannot match."""
     parts = split_key(key, len(ds.info.key_fields))
     if parts is None:
         return None

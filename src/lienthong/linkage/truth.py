@@ -20,6 +20,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lienthong.dataset.keys import key_expr
 from lienthong.errors import BadRequest
 from lienthong.ingest.mapping import Mapping as ColumnMapping
 from lienthong.ingest.plan import prepare
@@ -27,7 +28,6 @@ from lienthong.ingest.sources import open_source
 from lienthong.linkage.evaluate import Figures, compare
 from lienthong.linkage.models import Link
 from lienthong.standards.validate import ROW
-from lienthong.store.keys import key_expr
 
 RecordId = tuple[str, str]  # (dataset, store key)
 

@@ -20,6 +20,8 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from lienthong.codes import finding_code
+from lienthong.dataset.coerce import typed_expr
+from lienthong.dataset.keys import key_expr as record_key_expr
 from lienthong.findings import FINDING_SCHEMA
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
@@ -27,8 +29,6 @@ from lienthong.standards.identifiers import (
     tax_code_ok,
 )
 from lienthong.standards.schema import FieldSpec, StandardSpec
-from lienthong.store.coerce import typed_expr
-from lienthong.store.keys import key_expr as record_key_expr
 from lienthong.text import clean_text, has_control
 
 ROW = "_row"

@@ -14,12 +14,12 @@ import polars as pl
 from sqlalchemy import Engine, Table, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
+from lienthong.dataset.coerce import POLARS_TYPES, parse_value
+from lienthong.dataset.keys import key_expr, record_key, split_key
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.standards.models import Standard
 from lienthong.standards.schema import StandardSpec, parse_standard
-from lienthong.store.coerce import POLARS_TYPES, parse_value
-from lienthong.store.keys import key_expr, record_key, split_key
 from lienthong.store.tables import PROVENANCE, store_table, table_name
 
 
