@@ -22,10 +22,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from lienthong.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditSubject
 from lienthong.backends import backend_for
@@ -34,10 +34,10 @@ from lienthong.db import utcnow
 GENESIS = "0" * 64
 SIGNED = ("at", "every", "hash", "prev", "seconds", "seq")
 PUBLISHED = (*SIGNED, "key_id", "signature")
-entries = AuditEntry.__table__
-subjects = AuditSubject.__table__
-checkpoints = AuditCheckpoint.__table__
-head = AuditHead.__table__
+entries: Table = cast(Table, AuditEntry.__table__)
+subjects: Table = cast(Table, AuditSubject.__table__)
+checkpoints: Table = cast(Table, AuditCheckpoint.__table__)
+head: Table = cast(Table, AuditHead.__table__)
 
 
 @dataclass(frozen=True)

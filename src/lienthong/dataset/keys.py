@@ -31,7 +31,7 @@ def compose_key(values: Sequence[Any]) -> str:
     return KEY_SEPARATOR.join(key_text(v) for v in values)
 
 
-def record_key(values: Mapping[str, Any], key_fields: Sequence[str] | None = None) -> str:
+def record_key(values: Mapping[Any, Any], key_fields: Sequence[str] | None = None) -> str:
     """The key of a record's values (``key_fields`` in key order; by default every value)."""
     fields = list(key_fields) if key_fields is not None else list(values)
     return compose_key([values[f] for f in fields])

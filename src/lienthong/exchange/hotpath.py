@@ -41,7 +41,7 @@ class Prepared:
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for bind, name in compiled.bind_names.items()
         }
-        self.columns: list[str] = [c.key for c in stmt.selected_columns]
+        self.columns: list[str] = [str(c.key) for c in stmt.selected_columns]
         self.dialect = dialect
         self.types = [c.type.dialect_impl(dialect) for c in stmt.selected_columns]
         # Built from the first result's description: some processors depend on the type the

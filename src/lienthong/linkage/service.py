@@ -11,10 +11,10 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import Table, delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
@@ -42,6 +42,11 @@ class RunSummary:
     pairs: int
     masters: int
     review_pending: int
+
+
+def _table(model: type[Any]) -> Table:
+    """A mapped class's table, for Core bulk inserts (column names, no ORM bookkeeping)."""
+    return cast(Table, model.__table__)
 
 
 def successions(*, session: Session) -> dict[str, list[str]]:
@@ -90,7 +95,8 @@ def _pair_rows(session: Session, kind: str) -> pl.DataFrame:
 def _decisions(
     session: Session, kind: str, index: Mapping[RecordId, int]
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    accepted, rejected = [], []
+    accepted: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
     stmt = select(Review).where(Review.kind == kind, Review.status != "pending")
     for review in session.scalars(stmt):
         a = index.get((review.left_dataset, review.left_key))
@@ -187,7 +193,7 @@ def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec)
         "match_kind",
         "evidence",
     )
-    session.execute(Pair.__table__.insert(), named.to_dicts())
+    session.execute(_table(Pair).insert(), named.to_dicts())
     return scored
 
 
@@ -289,7 +295,7 @@ def _queue_reviews(
                 }
             )
     if rows:
-        session.execute(Review.__table__.insert(), rows)
+        session.execute(_table(Review).insert(), rows)
     return _count_pending(session, kind)
 
 
@@ -381,7 +387,7 @@ def _write_links(
     gone = sorted(set(found.old_links) - set(found.keys))
     _delete_where_in(session, Link, Link.kind == kind, (Link.dataset, Link.record_key), gone)
     if fresh:
-        session.execute(Link.__table__.insert(), fresh)
+        session.execute(_table(Link).insert(), fresh)
 
 
 def _write_masters(session: Session, kind: str, features: pl.DataFrame, ids: list[str]) -> int:
@@ -407,7 +413,7 @@ def _write_masters(session: Session, kind: str, features: pl.DataFrame, ids: lis
         elif (found.attributes, found.member_count) != (text, count):
             found.attributes, found.member_count, found.updated_at = text, count, now
     if fresh:
-        session.execute(Master.__table__.insert(), fresh)
+        session.execute(_table(Master).insert(), fresh)
     _delete_where_in(session, Master, Master.kind == kind, (Master.id,), sorted(existing))
     session.flush()
     return len(attributes)

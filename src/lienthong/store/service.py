@@ -96,7 +96,7 @@ def is_empty(*, session: Session, spec: StandardSpec) -> bool:
     )
 
 
-def _row_dict(spec: StandardSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+def _row_dict(spec: StandardSpec, row: Mapping[Any, Any]) -> dict[str, Any]:
     out = {f: _plain(row[f]) for f in spec.field_names}
     out["_key"] = record_key(row, spec.primary_key)
     for column in PROVENANCE:
