@@ -17,6 +17,24 @@ from lienthong.codes import severity
 
 FINDING_SCHEMA = {"row": pl.Int64, "field": pl.Utf8, "code": pl.Utf8, "message": pl.Utf8}
 
+# A message quotes at most this many characters of a value: a 5 MB cell must not be copied into
+# every report, findings CSV and quarantine entry (the quarantined row keeps it whole).
+QUOTE_CHARS = 200
+
+
+def quoted(value: pl.Expr) -> pl.Expr:
+    """``value`` as a finding message quotes it: whole when short, else its first
+    :data:`QUOTE_CHARS` characters and ``"… (N ký tự / characters)"``. Null stays null."""
+    text = value.cast(pl.Utf8)
+    length = text.str.len_chars()
+    cut = pl.concat_str(
+        text.str.slice(0, QUOTE_CHARS),
+        pl.lit("… ("),
+        length.cast(pl.Utf8),
+        pl.lit(" ký tự / characters)"),
+    )
+    return pl.when(length > QUOTE_CHARS).then(cut).otherwise(text)
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.codes import severity
 from lienthong.errors import ValidationFailed
-from lienthong.findings import FINDING_SCHEMA
+from lienthong.findings import FINDING_SCHEMA, quoted
 from lienthong.ingest.sources.base import MARKERS, ROW
 from lienthong.registry.models import Unit, UnitSuccession
 from lienthong.text import fold
@@ -255,7 +255,7 @@ def _rekey(
             "commune-rekeyed",
             pl.concat_str(
                 pl.lit("pre-2025 code "),
-                pl.col(field),
+                quoted(pl.col(field)),
                 pl.lit(" re-keyed to "),
                 pl.col("_to").list.first(),
             ),
@@ -266,7 +266,7 @@ def _rekey(
             "ambiguous-successor",
             pl.concat_str(
                 pl.lit("pre-2025 code "),
-                pl.col(field),
+                quoted(pl.col(field)),
                 pl.lit(" has several 2025 successors: "),
                 pl.col("_to").list.join(", "),
             ),
@@ -280,7 +280,7 @@ def _rekey(
                 "unknown-predecessor",
                 pl.concat_str(
                     pl.lit("commune code "),
-                    pl.col(field),
+                    quoted(pl.col(field)),
                     pl.lit(" is in neither the pre-2025 nor the 2025 list"),
                 ),
             )

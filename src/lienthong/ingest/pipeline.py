@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.codes import finding_code, finding_codes
 from lienthong.db import utcnow
-from lienthong.findings import Finding
+from lienthong.findings import Finding, quoted
 from lienthong.ingest.mapping import Mapping, apply_mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
@@ -91,7 +91,7 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
                 pl.lit(MALFORMED_ROW).alias("code"),
-                pl.col(ERROR).cast(pl.Utf8).alias("message"),
+                quoted(pl.col(ERROR)).alias("message"),
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()

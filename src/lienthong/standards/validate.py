@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lienthong.codes import finding_code
 from lienthong.dataset.coerce import typed_expr
 from lienthong.dataset.keys import key_expr as record_key_expr
-from lienthong.findings import FINDING_SCHEMA
+from lienthong.findings import FINDING_SCHEMA, quoted
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
     PersonalId,
@@ -81,7 +81,7 @@ def typed(f: FieldSpec) -> pl.Expr:
 def _msg(template: str, f: FieldSpec) -> pl.Expr:
     """A message naming the offending value: ``template`` has one ``{}`` for it."""
     before, _, after = template.partition("{}")
-    return pl.concat_str([pl.lit(before), pl.col(f.name).fill_null(""), pl.lit(after)])
+    return pl.concat_str([pl.lit(before), quoted(pl.col(f.name)).fill_null(""), pl.lit(after)])
 
 
 def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
@@ -360,7 +360,11 @@ class CheckPlan:
                     "duplicate-key",
                     key.is_not_null() & ~key.is_first_distinct(),
                     pl.concat_str(
-                        [pl.lit("key "), key, pl.lit(" repeats an earlier row of this batch")]
+                        [
+                            pl.lit("key "),
+                            quoted(key),
+                            pl.lit(" repeats an earlier row of this batch"),
+                        ]
                     ),
                 ),
             )
