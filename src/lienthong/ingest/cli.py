@@ -18,6 +18,7 @@ from lienthong.audit.service import cli_actor
 from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.ingest import check, pull, replay, service
+from lienthong.ingest.outcome import MaxInvalid, exit_status
 from lienthong.ingest.schemas import BatchRead, BatchReport, QuarantineRead
 from lienthong.terminal import (
     cli_engine,
@@ -49,6 +50,43 @@ MappingOpt = Annotated[Path | None, typer.Option(help="Mapping JSON file")]
 FormatOpt = Annotated[str | None, typer.Option(help="csv, xlsx, jsonl or parquet")]
 EncodingOpt = Annotated[str | None, typer.Option(help="Source encoding (default: detect)")]
 ChunkRowsOpt = Annotated[int, typer.Option(help="Rows per committed chunk")]
+
+
+def _max_invalid(text: str | None) -> MaxInvalid | None:
+    if text is None:
+        return None
+    try:
+        return MaxInvalid.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+MaxInvalidOpt = Annotated[
+    MaxInvalid | None,
+    typer.Option(
+        parser=_max_invalid,
+        metavar="N|P%",
+        help="Quarantined rows accepted (a count, or a percentage of the rows read); "
+        "above it the exit status is 4",
+    ),
+]
+
+
+def finish(read: BatchReport, *, json: bool, limit: MaxInvalid | None) -> None:
+    """Print the batch and exit with the status its outcome calls for (docs/cli.md)."""
+    if json:
+        print_json(read)
+    else:
+        summary(read)
+        console.print(read.message)
+    code = exit_status(
+        rows_read=read.rows_read,
+        rows_loaded=read.rows_loaded,
+        rows_quarantined=read.rows_quarantined,
+        limit=limit,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def summary(batch: BatchReport) -> None:
@@ -90,9 +128,13 @@ def ingest_file(
     format: FormatOpt = None,
     encoding: EncodingOpt = None,
     chunk_rows: ChunkRowsOpt = 100_000,
+    max_invalid: MaxInvalidOpt = None,
     json: Json = False,
 ) -> None:
-    """Validate a file against a standard and load it (resumes an interrupted run)."""
+    """Validate a file against a standard and load it (resumes an interrupted run).
+
+    Exit status 0: every row loaded; 3: some rows quarantined; 4: none loaded, or more
+    quarantined than --max-invalid."""
     with cli_engine() as engine:
         columns = (
             TextColumn("{task.description}"),
@@ -118,10 +160,7 @@ def ingest_file(
                 actor=cli_actor(),
             )
         read = BatchReport.model_validate(batch)
-    if json:
-        print_json(read)
-        return
-    summary(read)
+    finish(read, json=json, limit=max_invalid)
 
 
 @ingest_app.command("check")
@@ -179,9 +218,12 @@ def pull_command(
     since: Annotated[str | None, typer.Option(help="Start after this watermark value")] = None,
     mapping: MappingOpt = None,
     chunk_rows: ChunkRowsOpt = 100_000,
+    max_invalid: MaxInvalidOpt = None,
     json: Json = False,
 ) -> None:
-    """Pull rows from a database (new ones only, with --watermark) into a standard."""
+    """Pull rows from a database (new ones only, with --watermark) into a standard.
+
+    Exit status as for ``ingest file``."""
     with cli_engine() as engine:
         batch = pull.pull(
             engine=engine,
@@ -198,10 +240,7 @@ def pull_command(
             actor=cli_actor(),
         )
         read = BatchReport.model_validate(batch)
-    if json:
-        print_json(read)
-        return
-    summary(read)
+    finish(read, json=json, limit=max_invalid)
 
 
 @ingest_app.command("batches")

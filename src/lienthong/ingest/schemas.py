@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from lienthong.bounds import Id
+from lienthong.ingest import outcome as said
 
 
 class BatchRead(BaseModel):
@@ -67,6 +68,27 @@ class BatchReport(BatchRead):
     since: str | None = Field(description="A pull: the watermark it started after")
     watermark: str | None = Field(description="A pull: its watermark column")
     watermark_max: str | None = Field(description="A pull: the watermark it reached")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="loaded (every row), partly-quarantined or nothing-loaded"
+    )
+    @property
+    def outcome(self) -> str:
+        return said.outcome(**self._counts())
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The outcome in a sentence, Vietnamese first"
+    )
+    @property
+    def message(self) -> str:
+        return said.message(**self._counts())
+
+    def _counts(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+        }
 
 
 class QuarantineRead(BaseModel):

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.db import transaction
@@ -33,6 +33,7 @@ from lienthong.paging import Page
 from lienthong.standards.service import get_standard
 
 router = APIRouter()
+QUARANTINED_HEADER = "X-Lienthong-Quarantined"
 FileName = Annotated[str, Query(description="Original file name (its extension)")]
 Format = Annotated[str | None, Query(description="csv, xlsx, jsonl or parquet")]
 MappingDoc = Annotated[
@@ -112,6 +113,7 @@ async def check_upload(
 )
 async def upload(
     request: Request,
+    response: Response,
     standard: str,
     system: Annotated[str, Query(description="Source system as ORGANISATION/SYSTEM")],
     filename: FileName = "upload",
@@ -119,7 +121,11 @@ async def upload(
     encoding: str | None = None,
     mapping: MappingDoc = None,
 ) -> BatchReport:
-    """Ingest the request body (the file) into a standard; returns the batch report."""
+    """Ingest the request body (the file) into a standard; returns the batch report.
+
+    201 whenever the batch completed, quarantined rows or not (clients rely on it): its
+    ``outcome``, ``message`` and the ``X-Lienthong-Quarantined`` header say how many rows were
+    quarantined."""
     await run_in_threadpool(_check_standard, request, standard)
     with tempfile.TemporaryDirectory(prefix="lienthong-upload-") as tmp:
         got = await receive(request, Path(tmp), filename=filename, mapping=mapping)
@@ -139,7 +145,9 @@ async def upload(
                 settings=request.app.state.settings,
             )
         )
-    return BatchReport.model_validate(batch)
+    report = BatchReport.model_validate(batch)
+    response.headers[QUARANTINED_HEADER] = str(report.rows_quarantined)
+    return report
 
 
 @router.get("/ingest/batches", response_model=Page[BatchRead], tags=["ingest"])
