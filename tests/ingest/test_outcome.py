@@ -105,3 +105,26 @@ def test_the_http_answer_says_how_many_rows_were_quarantined(
     body = response.json()
     assert (body["outcome"], body["rows_quarantined"]) == ("nothing-loaded", 3)
     assert "3/3 dòng bị cách ly" in body["message"]
+
+
+def test_a_replay_exits_as_an_ingest_does(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Rows still quarantined after a replay are not a success either: 4, then 0 once fixed."""
+    register_system(engine, settings)
+    rows = [citizen_row(i, **BAD_DATE) for i in range(2)]
+    batch = json.loads(_ingest(settings, write_citizens(tmp_path / "bad.csv", rows)).stdout)
+    unfixed = run_cli(settings, "ingest", "replay", str(batch["id"]), "--json")
+    assert unfixed.returncode == 4, unfixed.stderr
+    assert json.loads(unfixed.stdout)["outcome"] == "nothing-loaded"
+    with transaction(engine) as session:
+        entries, _ = list_quarantine(session=session, batch_id=batch["id"], page=a_page())
+    good = citizen_row(0)["date_of_birth"]
+    fixes = tmp_path / "fixes.jsonl"
+    fixes.write_text(
+        "\n".join(json.dumps({"id": e.id, "values": {"date_of_birth": good}}) for e in entries),
+        "utf-8",
+    )
+    fixed = run_cli(settings, "ingest", "replay", str(batch["id"]), "--fixes", str(fixes), "--json")
+    assert fixed.returncode == 0, fixed.stderr
+    assert json.loads(fixed.stdout)["rows_loaded"] == len(rows)

@@ -319,8 +319,11 @@ def replay_command(
         ),
     ] = None,
     json: Json = False,
+    max_invalid: MaxInvalidOpt = None,
 ) -> None:
-    """Validate a batch's open quarantined rows again (with fixes); load those that pass."""
+    """Validate a batch's open quarantined rows again (with fixes); load those that pass.
+
+    Exit status as for ``ingest file``: 3 while rows stay quarantined, 4 when none passed."""
     corrections: dict[int, dict[str, str | None]] = {}
     if fixes is not None:
         try:
@@ -342,7 +345,4 @@ def replay_command(
                 actor=cli_actor(),
             )
         )
-    if json:
-        print_json(found)
-        return
-    summary(found)
+    finish(found, json=json, limit=max_invalid)
