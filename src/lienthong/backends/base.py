@@ -116,6 +116,9 @@ class Backend(ABC):
         """``columns`` of the stage's rows, in the order they were written."""
 
     @abstractmethod
+    def insert(self, table: Table) -> Any:
+        """The dialect's insert construct of ``table`` (one with ``ON CONFLICT … DO UPDATE``)."""
+
     def upsert(
         self,
         table: Table,
@@ -128,25 +131,12 @@ class Backend(ABC):
     ) -> Any:
         """``INSERT INTO table (columns) rows``; a row whose ``key`` is stored sets ``update``
         to the new values where ``changed(new values)`` holds, and is left alone elsewhere."""
-
-
-def on_conflict_update(
-    insert: Any,
-    rows: Select[Any],
-    *,
-    columns: Sequence[str],
-    key: Sequence[str],
-    update: Sequence[str],
-    changed: Callable[[Any], ColumnElement[bool]],
-) -> Any:
-    """``Backend.upsert`` for dialects with ``INSERT … ON CONFLICT DO UPDATE … WHERE``;
-    ``insert`` is the dialect's insert construct of the table."""
-    stmt = insert.from_select(list(columns), rows)
-    return stmt.on_conflict_do_update(
-        index_elements=list(key),
-        set_={c: stmt.excluded[c] for c in update},
-        where=changed(stmt.excluded),
-    )
+        stmt = self.insert(table).from_select(list(columns), rows)
+        return stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c: stmt.excluded[c] for c in update},
+            where=changed(stmt.excluded),
+        )
 
 
 @contextmanager

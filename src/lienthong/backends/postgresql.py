@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from lienthong.backends.base import Backend, Bulk, LockHeld, held_here, on_conflict_update
+from lienthong.backends.base import Backend, Bulk, LockHeld, held_here
 from lienthong.config import Settings
 
 COPY_BLOCK = 1 << 20
@@ -119,16 +119,5 @@ class PostgreSQL(Backend):
     def read_stage(self, stage: Table, columns: Sequence[str]) -> Select[Any]:
         return select(*[stage.c[c] for c in columns])  # a heap keeps no order to ask for
 
-    def upsert(
-        self,
-        table: Table,
-        rows: Select[Any],
-        *,
-        columns: Sequence[str],
-        key: Sequence[str],
-        update: Sequence[str],
-        changed: Callable[[Any], ColumnElement[bool]],
-    ) -> Any:
-        return on_conflict_update(
-            postgresql.insert(table), rows, columns=columns, key=key, update=update, changed=changed
-        )
+    def insert(self, table: Table) -> Any:
+        return postgresql.insert(table)

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
-from lienthong.backends.base import Backend, Bulk, LockHeld, held_here, on_conflict_update
+from lienthong.backends.base import Backend, Bulk, LockHeld, held_here
 from lienthong.config import Settings
 
 try:  # POSIX; elsewhere a lock covers the threads of one process only
@@ -202,16 +202,5 @@ class SQLite(Backend):
         # Rowid order is write order: no sort needed to keep it.
         return select(*[stage.c[c] for c in columns]).order_by(literal_column("rowid"))
 
-    def upsert(
-        self,
-        table: Table,
-        rows: Select[Any],
-        *,
-        columns: Sequence[str],
-        key: Sequence[str],
-        update: Sequence[str],
-        changed: Callable[[Any], ColumnElement[bool]],
-    ) -> Any:
-        return on_conflict_update(
-            sqlite.insert(table), rows, columns=columns, key=key, update=update, changed=changed
-        )
+    def insert(self, table: Table) -> Any:
+        return sqlite.insert(table)
