@@ -7,8 +7,10 @@ Extensions (namespaced properties, ignored by other Table Schema tools):
   which code-list version is in force for a record; without it, the day of loading);
 - field level: ``lienthong:codelist`` (a shared code list name), ``lienthong:level`` (for
   ``admin-unit``: ``province`` or ``commune``), ``lienthong:identifier`` (``personal-id``,
-  ``tax-code`` or ``personal-id-or-tax-code``) and ``lienthong:checkAgainst``
-  (``{"sex": field, "birthDate": field}`` cross-checked with a personal ID).
+  ``identity-document``, ``tax-code`` or ``personal-id-or-tax-code``),
+  ``lienthong:checkAgainst`` (``{"sex", "birthDate", "birthYear"}``: fields a personal ID is
+  cross-checked with; ``"documentType"``: the field declaring an identity document's type) and
+  ``lienthong:yearOf`` (on an integer year field: the date field whose year it must equal).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from lienthong.errors import ErrorDetail, ValidationFailed
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 TYPES = ("string", "integer", "number", "boolean", "date")
-IDENTIFIERS = ("personal-id", "tax-code", "personal-id-or-tax-code")
+IDENTIFIERS = ("personal-id", "identity-document", "tax-code", "personal-id-or-tax-code")
+CHECK_KEYS = ("sex", "birthDate", "birthYear", "documentType")
 CONSTRAINTS = (
     "required",
     "unique",
@@ -56,6 +59,7 @@ class FieldSpec:
     level: str | None = None
     identifier: str | None = None
     check_against: dict[str, str] = field(default_factory=dict)
+    year_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,13 @@ def parse_field(raw: Any, index: int) -> FieldSpec:
     if identifier is not None and identifier not in IDENTIFIERS:
         raise _bad(f"{path}.lienthong:identifier", "unknown-identifier", f"one of {IDENTIFIERS}")
     check = raw.get("lienthong:checkAgainst") or {}
-    if not isinstance(check, dict) or set(check) - {"sex", "birthDate"}:
-        raise _bad(f"{path}.lienthong:checkAgainst", "invalid-check", "keys: sex, birthDate")
+    if not isinstance(check, dict) or set(check) - set(CHECK_KEYS):
+        raise _bad(
+            f"{path}.lienthong:checkAgainst", "invalid-check", f"keys: {', '.join(CHECK_KEYS)}"
+        )
+    year_of = raw.get("lienthong:yearOf")
+    if year_of is not None and (not isinstance(year_of, str) or ftype != "integer"):
+        raise _bad(f"{path}.lienthong:yearOf", "invalid-check", "an integer field naming a date")
     codelist = raw.get("lienthong:codelist")
     if codelist is not None and not isinstance(codelist, str):
         raise _bad(f"{path}.lienthong:codelist", "invalid-codelist", "must be a name")
@@ -157,6 +166,7 @@ def parse_field(raw: Any, index: int) -> FieldSpec:
         level=raw.get("lienthong:level"),
         identifier=identifier,
         check_against=dict(check),
+        year_of=year_of,
     )
 
 
@@ -195,6 +205,10 @@ def parse_standard(document: Any) -> StandardSpec:
         for target in spec.check_against.values():
             if target not in names:
                 raise _bad(spec.name, "invalid-check", f"checkAgainst names {target!r}")
+        if spec.year_of is not None and (
+            spec.year_of not in names or fields[names.index(spec.year_of)].type != "date"
+        ):
+            raise _bad(spec.name, "invalid-check", "yearOf must name a date field")
     return StandardSpec(
         name=name,
         version=version,

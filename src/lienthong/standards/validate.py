@@ -25,7 +25,13 @@ from lienthong.dataset.keys import key_expr as record_key_expr
 from lienthong.findings import FINDING_SCHEMA, quoted
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
+    CCCD,
+    CMND,
+    PASSPORT,
     PersonalId,
+    cmnd_ok,
+    document_type,
+    passport_ok,
     tax_code_ok,
 )
 from lienthong.standards.schema import FieldSpec, StandardSpec
@@ -79,9 +85,13 @@ def typed(f: FieldSpec) -> pl.Expr:
 
 
 def _msg(template: str, f: FieldSpec) -> pl.Expr:
-    """A message naming the offending value: ``template`` has one ``{}`` for it."""
-    before, _, after = template.partition("{}")
-    return pl.concat_str([pl.lit(before), quoted(pl.col(f.name)).fill_null(""), pl.lit(after)])
+    """A message naming the offending value at each ``{}`` of ``template``."""
+    value = quoted(pl.col(f.name)).fill_null("")
+    pieces = template.split("{}")
+    parts: list[pl.Expr] = [pl.lit(pieces[0])]
+    for piece in pieces[1:]:
+        parts += [value, pl.lit(piece)]
+    return pl.concat_str(parts)
 
 
 def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
@@ -175,6 +185,69 @@ def field_checks(f: FieldSpec, spec: StandardSpec, book: CodeBook) -> Iterator[C
     yield from identifier_checks(f, spec)
 
 
+def _cross_checks(f: FieldSpec, pid: PersonalId, applies: pl.Expr) -> Iterator[Check]:
+    """A well-formed personal ID against the record's sex, birth date and birth year."""
+    ok = applies & pid.ok
+    sex_field = f.check_against.get("sex")
+    if sex_field:
+        yield Check(
+            f.name,
+            "personal-id-mismatch",
+            ok & pid.disagrees_with_sex(pl.col(sex_field)),
+            _msg(f"{{}} disagrees with {sex_field}", f),
+        )
+    birth_field = f.check_against.get("birthDate")
+    if birth_field:
+        born = pl.col(_t(birth_field))
+        yield Check(
+            f.name,
+            "personal-id-mismatch",
+            ok & born.is_not_null() & (born.dt.year() != pid.birth_year),
+            _msg(f"{{}} disagrees with the year of {birth_field}", f),
+        )
+    year_field = f.check_against.get("birthYear")
+    if year_field:
+        year = pl.col(_t(year_field))
+        yield Check(
+            f.name,
+            "personal-id-mismatch",
+            ok & year.is_not_null() & (year != pid.birth_year),
+            _msg(f"{{}} disagrees with {year_field}", f),
+        )
+
+
+def _document_checks(f: FieldSpec) -> Iterator[Check]:
+    """An identity document's number by the rule of its type (declared, else detected)."""
+    raw = pl.col(f.name)
+    present = raw.is_not_null()
+    declared = f.check_against.get("documentType")
+    kind = document_type(raw, pl.col(declared) if declared else None)
+    pid = PersonalId(raw)
+    yield Check(
+        f.name,
+        "invalid-personal-id",
+        present & (kind == CCCD) & ~pid.ok,
+        _msg(
+            "{} không phải số định danh cá nhân, số CMND 9 chữ số hay số hộ chiếu hợp lệ / "
+            "{} is not a valid personal ID, 9-digit CMND or passport number",
+            f,
+        ),
+    )
+    yield from _cross_checks(f, pid, kind == CCCD)
+    yield Check(
+        f.name,
+        "invalid-cmnd",
+        present & (kind == CMND) & ~cmnd_ok(raw),
+        _msg("{} không phải số CMND (9 hoặc 12 chữ số) / {} is not a CMND number", f),
+    )
+    yield Check(
+        f.name,
+        "invalid-passport",
+        present & (kind == PASSPORT) & ~passport_ok(raw),
+        _msg("{} không phải số hộ chiếu / {} is not a passport number", f),
+    )
+
+
 def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
     raw = pl.col(f.name)
     present = raw.is_not_null()
@@ -187,18 +260,23 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
         )
     elif f.identifier == "personal-id-or-tax-code":
         as_id = raw.str.len_chars() == 12
+        # An old identity card or a Vietnamese passport is a person's identifier too.
+        document = document_type(raw).is_in([CMND, PASSPORT])
         yield Check(
             f.name,
             "invalid-personal-id",
             present & as_id & ~PersonalId(raw).ok,
             _msg("{} is not a valid personal ID", f),
         )
+        yield from _cross_checks(f, PersonalId(raw), present & as_id)
         yield Check(
             f.name,
             "invalid-tax-code",
-            present & ~as_id & ~tax_code_ok(raw),
-            _msg("{} is neither a personal ID nor a valid tax code", f),
+            present & ~as_id & ~document & ~tax_code_ok(raw),
+            _msg("{} is neither an identity document nor a valid tax code", f),
         )
+    elif f.identifier == "identity-document":
+        yield from _document_checks(f)
     elif f.identifier == "personal-id":
         pid = PersonalId(raw)
         yield Check(
@@ -207,23 +285,17 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             present & ~pid.ok,
             _msg("{} is not a valid personal ID", f),
         )
-        sex_field = f.check_against.get("sex")
-        if sex_field:
-            yield Check(
-                f.name,
-                "personal-id-mismatch",
-                pid.ok & pid.disagrees_with_sex(pl.col(sex_field)),
-                _msg(f"{{}} disagrees with {sex_field}", f),
-            )
-        birth_field = f.check_against.get("birthDate")
-        if birth_field:
-            born = pl.col(_t(birth_field))
-            yield Check(
-                f.name,
-                "personal-id-mismatch",
-                pid.ok & born.is_not_null() & (born.dt.year() != pid.birth_year),
-                _msg(f"{{}} disagrees with the year of {birth_field}", f),
-            )
+        yield from _cross_checks(f, pid, pl.lit(True))
+    if f.year_of is not None:
+        born = pl.col(_t(f.year_of))
+        yield Check(
+            f.name,
+            "year-mismatch",
+            born.is_not_null()
+            & pl.col(_t(f.name)).is_not_null()
+            & (pl.col(_t(f.name)) != born.dt.year()),
+            _msg(f"{{}} khác năm của {f.year_of} / {{}} disagrees with the year of {f.year_of}", f),
+        )
 
 
 def _tagged(name: str) -> pl.Expr:
