@@ -22,7 +22,7 @@ from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.security.state import LIVE_STATE
 from lienthong.store.service import DatasetInfo, dataset_info
 
-PERSON_RULES = ("personal-id", "personal-id-or-tax-code")
+PERSON_RULES = ("personal-id", "identity-document", "personal-id-or-tax-code")
 RECHECK_SECONDS = 5.0
 
 

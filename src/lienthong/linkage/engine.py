@@ -79,6 +79,8 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
             "pid",
             "pid_year",
             "pid_sex",
+            "doc",
+            "doc_type",
         ]
     return [
         "uid",
@@ -177,11 +179,12 @@ def unique_name_pairs(features: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     all records on every run (never stored), so incremental and full runs agree. The link is
     weak (below ``strong_weight``): it only ever attaches a record that is still on its own.
     """
-    needed = {"trusted", "dob", "pid", "commune_key", "family_nfc", "middle", "given_nfc"}
+    needed = {"trusted", "birth_year", "pid", "commune_key", "family_nfc", "middle", "given_nfc"}
     if not needed <= set(features.columns):
         return pl.DataFrame(schema=PAIR_SCHEMA)
     group = ["commune_key", "family_nfc", "middle", "given_nfc"]
-    bare = pl.col("trusted").is_null() & pl.col("dob").is_null() & pl.col("pid").is_null()
+    # A year of birth alone is birth data too: it may contradict the namesake's.
+    bare = pl.col("trusted").is_null() & pl.col("birth_year").is_null() & pl.col("pid").is_null()
     named = features.filter(
         pl.col("commune_key").is_not_null()
         & pl.col("family_nfc").is_not_null()

@@ -17,7 +17,8 @@ def _rows_for(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     name_field = source.fields.get("name")
     if source.id_rule and id_field in frame.columns:
         ident = pl.col(id_field).cast(pl.Utf8).str.strip_chars()
-        is_pid = ident.str.contains(r"^\d{12}$")
+        # A personal ID, an old 9-digit CMND or a Vietnamese passport number is a person's.
+        is_pid = ident.str.contains(r"^(\d{12}|\d{9}|[A-Z]\d{7})$")
         looks_company = (
             pl.col(name_field).cast(pl.Utf8).str.contains(COMPANY_PREFIX).fill_null(False)
             if name_field in frame.columns

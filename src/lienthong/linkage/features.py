@@ -1,9 +1,11 @@
 """Comparison features, computed column-wise with Polars.
 
 Input: a standardised frame with ``dataset``, ``key`` and any of ``id``, ``name``, ``sex``,
-``date_of_birth``, ``commune_code``, ``updated_at``. Output adds the columns the comparisons
+``date_of_birth``, ``birth_year`` (when only the year is known), ``document_type``,
+``document_number``, ``commune_code``, ``updated_at``. Output adds the columns the comparisons
 read: folded and diacritic-bearing name parts in Vietnamese order, birth-date parts, the 2025
-commune set, and the identifier with what it encodes.
+commune set, the personal ID with what it encodes, and an identity document other than the
+personal ID (an old CMND, a passport) as ``doc_type`` and ``doc`` (type and number).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from lienthong.linkage.spec import LinkSpec
+from lienthong.standards.identifiers import CCCD, document_type
 
 STANDARD_COLUMNS = {
     "dataset": pl.Utf8,
@@ -21,6 +24,9 @@ STANDARD_COLUMNS = {
     "name": pl.Utf8,
     "sex": pl.Utf8,
     "date_of_birth": pl.Utf8,
+    "birth_year": pl.Utf8,
+    "document_type": pl.Utf8,
+    "document_number": pl.Utf8,
     "commune_code": pl.Utf8,
     "updated_at": pl.Utf8,
 }
@@ -110,6 +116,29 @@ def _personal_id(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _documents(frame: pl.DataFrame) -> pl.DataFrame:
+    """The identity document other than the personal ID, from the ID field (a 9-digit CMND, a
+    passport number written there) or else the record's own document; a CCCD document stands
+    in for a missing ID. Numbers of different types are never compared (``doc_type``)."""
+    ident = pl.col("id").str.replace_all(r"\s", "").str.to_uppercase()
+    number = pl.col("document_number").str.replace_all(r"\s", "").str.to_uppercase()
+    declared = pl.col("document_type").str.to_lowercase()
+    id_type = pl.when(ident.is_not_null()).then(document_type(ident))
+    own_type = pl.when(number.is_not_null()).then(document_type(number, declared))
+    from_id = id_type.is_not_null() & (id_type != CCCD)
+    from_own = own_type.is_not_null() & (own_type != CCCD)
+    doc_type = pl.when(from_id).then(id_type).when(from_own).then(own_type)
+    doc_number = pl.when(from_id).then(ident).when(from_own).then(number)
+    return frame.with_columns(
+        pl.when(ident.is_null() & (own_type == CCCD))
+        .then(number)
+        .otherwise(pl.col("id"))
+        .alias("id"),
+        doc_type.alias("doc_type"),
+        pl.concat_str([doc_type, pl.lit(":"), doc_number]).alias("doc"),
+    )
+
+
 def _name_parts(frame: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     """Family, middle and given names; a name written family-last is turned back."""
     families = spec.vocabulary.get("family_names", [])
@@ -150,13 +179,15 @@ def person_features(
     # part of the name; old card numbers are in no other register, so it is dropped.
     frame = frame.with_columns(pl.col("name").str.replace(OLD_CARD_SUFFIX, "").alias("name"))
     dob = pl.col("date_of_birth").str.slice(0, 10)
+    # A record may know only the year of birth (land holders often do).
+    year_only = pl.col("birth_year").cast(pl.Int32, strict=False)
     frame = frame.with_columns(
         dob.alias("dob"),
-        dob.str.slice(0, 4).cast(pl.Int32, strict=False).alias("birth_year"),
+        dob.str.slice(0, 4).cast(pl.Int32, strict=False).fill_null(year_only).alias("birth_year"),
         dob.str.slice(5, 2).cast(pl.Int32, strict=False).alias("birth_month"),
         dob.str.slice(8, 2).cast(pl.Int32, strict=False).alias("birth_day"),
     )
-    frame = _personal_id(_name_parts(frame, spec))
+    frame = _personal_id(_name_parts(_documents(frame), spec))
     return _commune_sets(frame, successions)
 
 

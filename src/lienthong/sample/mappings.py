@@ -17,6 +17,8 @@ LAND_HEADERS = {
     "land_use_type": "Loại đất",
     "holder_id": "Số định danh/MST chủ sử dụng",
     "holder_name": "Tên chủ sử dụng",
+    "holder_birth_date": "Ngày sinh chủ sử dụng",
+    "holder_birth_year": "Năm sinh chủ sử dụng",
 }
 
 
@@ -39,8 +41,9 @@ def lapsed_cards_mapping(fields: list[str]) -> dict[str, Any]:
 
 
 def land_mapping() -> dict[str, Any]:
-    """Vietnamese headers; commune codes of the old register re-keyed to 2025 codes."""
+    """Vietnamese headers; commune codes of the old register re-keyed to 2025 codes; the
+    holder's birth date as the clerk wrote it."""
     return {
         "columns": {header: field for field, header in LAND_HEADERS.items()},
-        "transforms": {"commune_code": [REKEY]},
+        "transforms": {"commune_code": [REKEY], "holder_birth_date": [{"date": DATE_FORMATS}]},
     }
