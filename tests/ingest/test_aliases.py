@@ -23,12 +23,12 @@ from tests.paging import a_page
 
 # As the commune office's register exports it (Excel "CSV UTF-8": byte-order mark, CRLF).
 HEADER = [
-    "STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Mã dân tộc", "Mã xã",
+    "STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Dân tộc", "Mã xã",
     "Địa chỉ thường trú", "Số điện thoại",
 ]  # fmt: skip
 ROWS = [
-    ["1", "Nguyễn Văn Hùng", "17/05/1990", "Nam", personal_id(1), "01", COMMUNE, "Số 1", ""],
-    ["2", "Trần Thị Bích", "03/11/1990", "Nữ", personal_id(2, female=True), "01", COMMUNE, "", ""],
+    ["1", "Nguyễn Văn Hùng", "17/05/1990", "Nam", personal_id(1), "Kinh", COMMUNE, "Số 1", ""],
+    ["2", "Trần Thị Bích", "03/11/1990", "Nữ", personal_id(2, female=True), "tay", COMMUNE, "", ""],
     ["3", "Lê Thị Hoa", "1990-01-09", "NỮ", personal_id(3, female=True), "01", COMMUNE, "", ""],
     ["4", "Phạm Văn Nam", "09/01/1990", "nam", personal_id(4), "01", COMMUNE, "", ""],
     ["5", "Đỗ Thị Lan", "31/12/1990", "Nu", personal_id(5, female=True), "01", COMMUNE, "", ""],
@@ -40,6 +40,9 @@ def _export(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     lines = [",".join(header)] + [",".join(row) for row in rows]
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
     return path
+
+
+_SEX = parse_standard(builtin_document("citizen")).field("sex").value_aliases
 
 
 def _citizen_mapping() -> Mapping:
@@ -59,14 +62,16 @@ def test_a_typical_export_loads_without_a_mapping_file(
     assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (6, 5, 1)
     with transaction(engine) as session:
         records, _ = list_records(session=session, dataset="citizen", page=a_page())
-        stored = {r["personal_id"]: (r["sex"], str(r["date_of_birth"])) for r in records}
+        stored = {
+            r["personal_id"]: (r["sex"], str(r["date_of_birth"]), r["ethnic_code"]) for r in records
+        }
         (bad,), _ = list_quarantine(session=session, batch_id=batch.id, page=a_page())
     assert stored == {
-        personal_id(1): ("1", "1990-05-17"),
-        personal_id(2, female=True): ("2", "1990-11-03"),
-        personal_id(3, female=True): ("2", "1990-01-09"),
-        personal_id(4): ("1", "1990-01-09"),
-        personal_id(5, female=True): ("2", "1990-12-31"),
+        personal_id(1): ("1", "1990-05-17", "01"),
+        personal_id(2, female=True): ("2", "1990-11-03", "02"),  # a code list's label: Tày
+        personal_id(3, female=True): ("2", "1990-01-09", "01"),
+        personal_id(4): ("1", "1990-01-09", "01"),
+        personal_id(5, female=True): ("2", "1990-12-31", "01"),
     }
     # A value no alias names is left for the code-list check, as sent.
     assert bad.row == 6 and bad.values["sex"] == "Khác"
@@ -93,6 +98,17 @@ def test_headers_match_without_diacritics_case_or_spacing() -> None:
         "commune_code": COMMUNE,
     }
     assert findings.height == 0
+
+
+def test_code_list_labels_naming_one_code_are_value_aliases() -> None:
+    spec = parse_standard(builtin_document("citizen"))
+    labels = {"ethnic_code": {"01": "Kinh", "02": "Tày", "03": "Tay", "04": "Nam"}}
+    mapping = Mapping.for_standard(spec, labels)
+    frame = pl.DataFrame({"_row": [1, 2, 3, 4], "Dân tộc": ["KINH", "Tày", "Nam", "05"]})
+    out, _ = apply_mapping(frame, mapping, successions=None)
+    # "Tày" and "Tay" fold alike: neither is read. Each field reads its own list ("Nam": 04).
+    assert out["ethnic_code"].to_list() == ["01", "Tày", "04", "05"]
+    assert mapping.transforms["sex"] == [{"aliases": {k: list(v) for k, v in _SEX.items()}}]
 
 
 def test_two_columns_for_one_field_are_ambiguous() -> None:

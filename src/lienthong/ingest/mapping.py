@@ -34,7 +34,7 @@ from lienthong.ingest.rekey import FINDINGS_SCHEMA, Rekey, rekey
 from lienthong.ingest.sources.base import MARKERS
 from lienthong.ingest.transforms import columns_read, removed, step_expr, step_problem, without
 from lienthong.standards.schema import StandardSpec
-from lienthong.text import header_key
+from lienthong.text import fold, header_key
 
 # Dates as sector systems write them, tried in this order when no mapping says otherwise.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
@@ -129,10 +129,14 @@ class Mapping(BaseModel):
         )
 
     @classmethod
-    def for_standard(cls, spec: StandardSpec) -> Mapping:
+    def for_standard(
+        cls, spec: StandardSpec, labels: dict[str, dict[str, str]] | None = None
+    ) -> Mapping:
         """The mapping used when none is given: each field from the column named like it or
         like one of its aliases (ignoring case, diacritics, spaces and punctuation), dates
-        read from ISO or dd/mm/yyyy, and a field's value aliases turned into its codes."""
+        read from ISO or dd/mm/yyyy, and a field's value aliases turned into its codes, as
+        are the labels of its code list (``labels``: field → code → label; ``"Kinh"`` →
+        ``"01"``) where a label names one code only."""
         columns: dict[str, str] = {}
         transforms: dict[str, list[str | dict[str, Any]]] = {}
         for f in spec.fields:
@@ -140,8 +144,9 @@ class Mapping(BaseModel):
             steps = transforms.setdefault(f.name, [])
             if f.type == "date":
                 steps.append({"date": DATE_FORMATS})
-            if f.value_aliases:
-                steps.append({"aliases": {c: list(v) for c, v in f.value_aliases.items()}})
+            aliases = _value_aliases(f.value_aliases, (labels or {}).get(f.name, {}))
+            if aliases:
+                steps.append({"aliases": aliases})
         return cls(columns=columns, transforms={f: s for f, s in transforms.items() if s})
 
     def resolve(self, columns: list[str]) -> dict[str, str]:
@@ -190,6 +195,23 @@ class Mapping(BaseModel):
                         )
                     found[name] = matches[0]
         return found
+
+
+def _value_aliases(
+    declared: dict[str, tuple[str, ...]], labels: dict[str, str]
+) -> dict[str, list[str]]:
+    """Code → values written for it: the declared ones, then each label naming one code and
+    no value declared for another."""
+    taken = {fold(v): code for code, values in declared.items() for v in values}
+    named: dict[str, set[str]] = {}
+    for code, label in labels.items():
+        named.setdefault(fold(label), set()).add(code)
+    found = {code: list(values) for code, values in declared.items()}
+    for code, label in labels.items():
+        key = fold(label)
+        if key and named[key] == {code} and taken.get(key, code) == code:
+            found.setdefault(code, []).append(label)
+    return found
 
 
 def _name(step: Any) -> str:

@@ -20,6 +20,7 @@ from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.pipeline import Chunk, checked_chunks
 from lienthong.ingest.rekey import load_successions
 from lienthong.ingest.sources import Source
+from lienthong.standards.codelists import ADMIN_UNIT
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
@@ -34,7 +35,14 @@ class IngestPlan:
     today: date
 
     def mapping_for(self, source: Source) -> Mapping:
-        return self.mapping or Mapping.for_standard(self.spec)
+        if self.mapping is not None:
+            return self.mapping
+        labels = {
+            name: {code: label for v in versions for code, label in v.entries.items()}
+            for name, versions in self.book.lists.items()
+            if self.spec.field(name).codelist != ADMIN_UNIT  # names repeat across provinces
+        }
+        return Mapping.for_standard(self.spec, labels)
 
     def check(
         self,
