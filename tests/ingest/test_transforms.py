@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,8 @@ def test_a_bad_step_is_named_in_invalid_mapping(
     error = caught.value
     assert error.code == "invalid-mapping" and error.status == 422
     assert [d.field for d in error.details] == [where]
-    assert error.message.startswith(f"invalid mapping m.json: {where} (")
+    assert error.message.startswith("tệp ánh xạ m.json không hợp lệ / invalid mapping m.json: ")
+    assert error.details[0].message.startswith(f"{where} (")
     assert says in error.message
 
 
@@ -188,6 +190,7 @@ def test_a_wrongly_shaped_mapping_names_the_key() -> None:
     with pytest.raises(InvalidMapping) as caught:
         Mapping.parse(b'{"columns": {"a": 1}}')
     assert [d.field for d in caught.value.details] == ["columns.a"]
+    assert caught.value.message.endswith("mapping: columns.a: Input should be a valid string")
 
 
 REKEY = {"rekey": {"from": "pre2025", "to": "2025"}}
@@ -239,3 +242,12 @@ def test_an_undated_mixed_file_keeps_its_2025_codes(engine: sa.Engine, tmp_path:
     _, old_findings = apply_mapping(frame, whole, successions=successions)
     flagged = old_findings.filter(pl.col("code") == "ambiguous-successor")
     assert flagged.height == 142 + 5
+
+
+def test_the_mappings_shown_in_the_docs_are_valid() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "ingest.md").read_text("utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    assert blocks
+    for block in blocks:
+        mapping = Mapping.parse(block.encode("utf-8"))
+        assert mapping.columns and mapping.transforms

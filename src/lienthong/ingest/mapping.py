@@ -82,23 +82,16 @@ class Mapping(BaseModel):
         try:
             mapping = cls.model_validate(json.loads(document.decode("utf-8")))
         except ValidationError as exc:
+            where = [".".join(str(p) for p in e["loc"]) or "mapping" for e in exc.errors()]
             details = [
-                ErrorDetail(
-                    ".".join(str(p) for p in e["loc"]) or "mapping", "invalid-mapping", _reason(e)
-                )
-                for e in exc.errors()
+                ErrorDetail(path, "invalid-mapping", _reason(e))
+                for path, e in zip(where, exc.errors(), strict=True)
             ]
-            raise InvalidMapping(
-                f"invalid mapping {name}: " + "; ".join(f"{d.field}: {d.message}" for d in details),
-                details=details,
-            ) from exc
+            raise _refused(name, details) from exc
         except InvalidMapping as exc:
-            message = f"invalid mapping {name}: {exc.message}"
-            raise InvalidMapping(message, details=exc.details) from exc
+            raise _refused(name, exc.details) from exc
         except ValueError as exc:  # not UTF-8, not JSON
-            raise InvalidMapping.on(
-                "mapping", "invalid-mapping", f"invalid mapping {name}: {exc}"
-            ) from exc
+            raise _refused(name, [ErrorDetail("mapping", "invalid-mapping", str(exc))]) from exc
         mapping._document = document
         return mapping
 
@@ -108,9 +101,8 @@ class Mapping(BaseModel):
         try:
             document = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidMapping.on(
-                "mapping", "invalid-mapping", f"invalid mapping {Path(path).name}: {exc}"
-            ) from exc
+            detail = ErrorDetail("mapping", "invalid-mapping", str(exc))
+            raise _refused(Path(path).name, [detail]) from exc
         return cls.parse(document, name=Path(path).name)
 
     @property
@@ -225,9 +217,17 @@ def _reason(error: Any) -> str:
     return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
+def _refused(name: str | None, details: list[ErrorDetail]) -> InvalidMapping:
+    """``invalid-mapping``, Vietnamese first, saying what each detail says."""
+    what = f" {name}" if name else ""
+    said = "; ".join(d.message for d in details)
+    return InvalidMapping(
+        f"tệp ánh xạ{what} không hợp lệ / invalid mapping{what}: {said}", details=details
+    )
+
+
 def _invalid(path: str, step: str, problem: str) -> InvalidMapping:
-    message = f"{path} ({step}): {problem}"
-    return InvalidMapping(message, details=[ErrorDetail(path, "invalid-mapping", message)])
+    return _refused(None, [ErrorDetail(path, "invalid-mapping", f"{path} ({step}): {problem}")])
 
 
 def _ambiguous(clashes: dict[str, list[str]]) -> AmbiguousColumns:
