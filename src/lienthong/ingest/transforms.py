@@ -190,18 +190,63 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().replace("", None)
 
 
-def _date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
-    """ISO yyyy-mm-dd from the first format that parses; the raw value when none does."""
-    text = expr.str.strip_chars()
-    parsed: list[pl.Expr] = []
+def _per_distinct(expr: pl.Expr, step: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``step`` worked out once per distinct value of a chunk's column, not once per row: a
+    column of dates or codes repeats its values, and folding or parsing them is the costly
+    part (a chunk's whole column at a time, no Python per row)."""
+
+    def run(values: pl.Series) -> pl.Series:
+        distinct = values.unique().drop_nulls()
+        done = pl.select(step(pl.lit(distinct, pl.Utf8))).to_series()
+        changed = distinct != done
+        return values.replace(distinct.filter(changed), done.filter(changed))
+
+    return expr.map_batches(run, return_dtype=pl.Utf8)
+
+
+def _parsed(text: pl.Expr, fmt: str) -> pl.Expr:
+    if fmt == EXCEL_SERIAL:
+        serial = text.str.extract(r"^(\d{1,7})(?:\.0+)?$").cast(pl.Int64)
+        serial = pl.when(serial.is_between(1, 2_958_465)).then(serial)
+        return pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)
+    return text.str.strptime(pl.Date, fmt, strict=False)
+
+
+def _dates(values: pl.Series, formats: list[str]) -> pl.Series:
+    text = values.str.strip_chars()
+    found: pl.Series | None = None
     for fmt in formats:
-        if fmt == EXCEL_SERIAL:
-            serial = text.str.extract(r"^(\d{1,7})(?:\.0+)?$").cast(pl.Int64)
-            serial = pl.when(serial.is_between(1, 2_958_465)).then(serial)
-            parsed.append(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
-        else:
-            parsed.append(text.str.strptime(pl.Date, fmt, strict=False))
-    return pl.coalesce(*parsed).dt.to_string("%Y-%m-%d").fill_null(expr)
+        if found is not None and not (found.is_null() & values.is_not_null()).any():
+            break  # a file mostly writes its dates one way: the rest need not be tried
+        parsed = pl.select(_parsed(pl.lit(text), fmt)).to_series()
+        found = parsed if found is None else found.fill_null(parsed)
+    if found is None:
+        return values
+    return found.dt.to_string("%Y-%m-%d").fill_null(values)
+
+
+def _date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
+    """ISO yyyy-mm-dd from the first format that parses; the raw value when none does.
+
+    When ISO comes first, a value shaped like one (``dddd-dd-dd``) is left for the validator
+    as it is, unparsed: it would read as itself or not at all. Only the others are parsed,
+    so a file of ISO dates costs a glance at each value."""
+
+    def run(values: pl.Series) -> pl.Series:
+        todo = values.is_not_null()
+        if formats[0] == "%Y-%m-%d":
+            iso = (
+                (values.str.len_bytes() == 10)
+                & (values.str.slice(4, 1) == "-")
+                & (values.str.slice(7, 1) == "-")
+            )
+            todo = todo & ~iso.fill_null(False)
+        if not todo.any():
+            return values
+        at = todo.arg_true()
+        return values.clone().scatter(at, _dates(values.gather(at), formats))
+
+    return expr.map_batches(run, return_dtype=pl.Utf8)
 
 
 def _aliases(expr: pl.Expr, codes: dict[str, list[str]]) -> pl.Expr:
@@ -246,7 +291,7 @@ def step_expr(expr: pl.Expr, step: str | dict[str, Any], column: Column) -> pl.E
     if name == "map":
         return expr.replace({str(k): str(v) for k, v in arg.items()})
     if name == "aliases":
-        return _aliases(expr, arg)
+        return _per_distinct(expr, lambda values: _aliases(values, arg))
     if name == "pad":
         return pl.when(expr.str.contains(r"^\d+$")).then(expr.str.zfill(arg)).otherwise(expr)
     if name == "default":
