@@ -13,6 +13,7 @@ import unicodedata
 import polars as pl
 
 _SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _D = str.maketrans({"đ": "d", "Đ": "D"})
 
 # Latin (and so Vietnamese) text differs from its NFC form only where it holds combining marks
@@ -82,3 +83,23 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.translate(_D))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def header_key(name: str) -> str:
+    """What a column header is matched by: folded, each run of characters other than letters
+    and digits one ``_`` (``"Số định danh/CCCD"`` and ``"so_dinh_danh cccd"`` alike give
+    ``"so_dinh_danh_cccd"``)."""
+    return _NOT_ALNUM.sub("_", fold(name)).strip("_")
+
+
+def fold_expr(expr: pl.Expr) -> pl.Expr:
+    """Column-wise :func:`fold`: lower case, no diacritics, single spaces."""
+    return (
+        expr.str.replace_all("đ", "d")
+        .str.replace_all("Đ", "D")
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.to_lowercase()
+    )

@@ -10,13 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lienthong.ingest.mapping import (
-    InvalidMapping,
-    Mapping,
-    NoMatchingColumns,
-    apply_mapping,
-    load_successions,
-)
+from lienthong.ingest.mapping import InvalidMapping, Mapping, NoMatchingColumns, apply_mapping
+from lienthong.ingest.rekey import load_successions
+from lienthong.standards.schema import parse_standard
 
 NO_SUCCESSIONS = pl.DataFrame(schema={"from_code": pl.Utf8, "to_code": pl.Utf8})
 
@@ -88,11 +84,20 @@ def test_rename_transforms_and_value_maps(tmp_path: Path) -> None:
     assert findings.schema["row"] == pl.Int64
 
 
-def test_identity_matches_headers_loosely() -> None:
-    mapping = Mapping.identity(
-        ["Personal ID", "FULL-NAME", "ngày", "Sex"],
-        ["personal_id", "full_name", "sex", "date_of_birth"],
+def _standard(*fields: str) -> Mapping:
+    spec = parse_standard(
+        {
+            "name": "people",
+            "fields": [{"name": f} for f in fields],
+            "primaryKey": [fields[0]],
+            "lienthong:areaField": fields[0],
+        }
     )
+    return Mapping.for_standard(spec)
+
+
+def test_identity_matches_headers_loosely() -> None:
+    mapping = _standard("personal_id", "full_name", "sex", "date_of_birth")
     found = mapping.resolve(["Personal ID", "FULL-NAME", "ngày", "Sex"])
     assert found == {"Personal ID": "personal_id", "FULL-NAME": "full_name", "Sex": "sex"}
     # A column the source only shows later (a JSON key met mid-file) still finds its field.
@@ -100,7 +105,7 @@ def test_identity_matches_headers_loosely() -> None:
 
 
 def test_no_matching_columns_is_fatal() -> None:
-    mapping = Mapping.identity(["a"], ["personal_id"])
+    mapping = _standard("personal_id")
     with pytest.raises(NoMatchingColumns) as caught:
         apply_mapping(_frame(a=["1"]), mapping, successions=NO_SUCCESSIONS)
     assert caught.value.code == "no-matching-columns" and caught.value.status == 422

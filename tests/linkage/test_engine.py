@@ -9,9 +9,9 @@ import polars as pl
 from lienthong.linkage.cluster import cluster
 from lienthong.linkage.engine import score, unique_name_pairs
 from lienthong.linkage.extract import records_of
-from lienthong.linkage.features import fold_expr, person_features
+from lienthong.linkage.features import person_features
 from lienthong.linkage.spec import load_spec
-from lienthong.text import fold
+from lienthong.text import fold, fold_expr
 from tests.linkage.factories import OLD_COMMUNES, people, sectors
 
 

@@ -63,7 +63,7 @@ def _verdicts(out: Path, name: str, entry: dict[str, object]) -> dict[int, set[s
     mapping = (
         mapping_mod.Mapping.load(out / str(entry["mapping"]))
         if entry["mapping"]
-        else mapping_mod.Mapping.identity(source.columns, spec.field_names)
+        else mapping_mod.Mapping.for_standard(spec)
     )
     mapped, mapping_findings = mapping_mod.apply_mapping(frame, mapping, successions=_successions())
     checked = validate_mod.validate_frame(mapped, spec, book, today=LOAD_DAY)

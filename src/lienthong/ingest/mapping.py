@@ -5,41 +5,41 @@ A mapping is data (JSON)::
     {"columns": {"Số CCCD": "personal_id", "Họ và tên": "full_name"},
      "transforms": {"date_of_birth": [{"date": ["%d/%m/%Y", "excel-serial"]}],
                     "full_name": ["trim", "collapse-spaces", "title"],
-                    "sex": [{"map": {"Nam": "1", "Nữ": "2"}}],
-                    "commune_code": [{"rekey": {"from": "pre2025", "to": "2025",
-                                      "when": {"date_field": "valid_from",
-                                               "before": "2025-07-01"}}}]},
+                    "sex": [{"aliases": {"1": ["Nam", "M"], "2": ["Nữ", "F"]}}],
+                    "parcel_key": [{"format": "{Mã xã}-{Số tờ}-{Số thửa}"}],
+                    "old_id_number": [{"extract": {"from": "Họ và tên", "pattern": "\\d{9}",
+                                                   "remove": true}}],
+                    "commune_code": [{"rekey": {"from": "pre2025", "to": "2025"}}]},
      "constants": {"ethnic_code": "01"}}
 
-Everything is a Polars expression over whole columns; no Python runs per row.
+Without a mapping file, :meth:`Mapping.for_standard` maps the columns named like a field or one
+of its aliases (``lienthong:aliases``), reads dates written dd/mm/yyyy and turns the values a
+field's ``lienthong:valueAliases`` list into their codes. The steps are in
+:mod:`lienthong.ingest.transforms`; everything is a Polars expression over whole columns, no
+Python runs per row.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lienthong.codes import severity
-from lienthong.errors import ValidationFailed
-from lienthong.findings import FINDING_SCHEMA, quoted
-from lienthong.ingest.sources.base import MARKERS, ROW
-from lienthong.registry.models import Unit, UnitSuccession
-from lienthong.text import fold
+from lienthong.errors import ErrorDetail, ValidationFailed
+from lienthong.ingest.rekey import FINDINGS_SCHEMA, Rekey, rekey
+from lienthong.ingest.sources.base import MARKERS
+from lienthong.ingest.transforms import columns_read, removed, step_expr, step_problem, without
+from lienthong.standards.schema import StandardSpec
+from lienthong.text import fold, header_key
 
-FINDINGS_SCHEMA = {**FINDING_SCHEMA, "severity": pl.Utf8}
-SUCCESSION_SCHEMA = {"from_code": pl.Utf8, "to_code": pl.Utf8}
-STRING_STEPS = ("trim", "collapse-spaces", "title", "upper", "lower")
-EXCEL_SERIAL = "excel-serial"
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 counting Excel's phantom 1900-02-29
-_SEPARATORS = re.compile(r"[\s\-_.]+")
+# Dates as sector systems write them, tried in this order when no mapping says otherwise.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+# Steps that fill a field where it is empty: a field with no column of its own is built by them.
+FILLING = ("default", "concat", "format", "extract", "split-name")
 
 
 class InvalidMapping(ValidationFailed):
@@ -50,21 +50,8 @@ class NoMatchingColumns(ValidationFailed):
     code = "no-matching-columns"
 
 
-class RekeyWhen(BaseModel):
-    date_field: str
-    before: date
-
-
-class Rekey(BaseModel):
-    from_: str = Field(alias="from")
-    to: str
-    when: RekeyWhen | None = None
-
-    @model_validator(mode="after")
-    def _versions(self) -> Rekey:
-        if (self.from_, self.to) != ("pre2025", "2025"):
-            raise ValueError("only re-keying from 'pre2025' to '2025' is supported")
-        return self
+class AmbiguousColumns(ValidationFailed):
+    code = "ambiguous-columns"
 
 
 class Mapping(BaseModel):
@@ -78,27 +65,15 @@ class Mapping(BaseModel):
     @model_validator(mode="after")
     def _steps(self) -> Mapping:
         for field, steps in self.transforms.items():
-            for step in steps:
-                if isinstance(step, str):
-                    if step not in STRING_STEPS:
-                        raise ValueError(f"{field}: unknown transform {step!r}")
-                    continue
-                if len(step) != 1:
-                    raise ValueError(f"{field}: a transform is one key: {step!r}")
-                ((name, arg),) = step.items()
-                if name == "date":
-                    if not (isinstance(arg, list) and arg and all(isinstance(a, str) for a in arg)):
-                        raise ValueError(f"{field}: 'date' takes a list of formats")
-                elif name == "map":
-                    if not isinstance(arg, dict):
-                        raise ValueError(f"{field}: 'map' takes an object of value → value")
-                elif name == "pad":
-                    if not isinstance(arg, int) or not 1 <= arg <= 32:
-                        raise ValueError(f"{field}: 'pad' takes a width")
-                elif name == "rekey":
-                    Rekey.model_validate(arg)
-                else:
-                    raise ValueError(f"{field}: unknown transform {name!r}")
+            for index, step in enumerate(steps):
+                problem = step_problem(step)
+                if problem is None and isinstance(step, dict) and "rekey" in step:
+                    try:
+                        Rekey.model_validate(step["rekey"])
+                    except ValidationError as exc:
+                        problem = "; ".join(_reason(e) for e in exc.errors())
+                if problem is not None:
+                    raise _invalid(f"transforms.{field}.{index}", _name(step), problem)
         return self
 
     @classmethod
@@ -106,10 +81,17 @@ class Mapping(BaseModel):
         """A mapping from its JSON document (UTF-8); a bad one is ``invalid-mapping``."""
         try:
             mapping = cls.model_validate(json.loads(document.decode("utf-8")))
-        except (ValueError, ValidationError) as exc:
-            raise InvalidMapping.on(
-                "mapping", "invalid-mapping", f"invalid mapping {name}: {exc}"
-            ) from exc
+        except ValidationError as exc:
+            where = [".".join(str(p) for p in e["loc"]) or "mapping" for e in exc.errors()]
+            details = [
+                ErrorDetail(path, "invalid-mapping", _reason(e))
+                for path, e in zip(where, exc.errors(), strict=True)
+            ]
+            raise _refused(name, details) from exc
+        except InvalidMapping as exc:
+            raise _refused(name, exc.details) from exc
+        except ValueError as exc:  # not UTF-8, not JSON
+            raise _refused(name, [ErrorDetail("mapping", "invalid-mapping", str(exc))]) from exc
         mapping._document = document
         return mapping
 
@@ -119,9 +101,8 @@ class Mapping(BaseModel):
         try:
             document = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidMapping.on(
-                "mapping", "invalid-mapping", f"invalid mapping {Path(path).name}: {exc}"
-            ) from exc
+            detail = ErrorDetail("mapping", "invalid-mapping", str(exc))
+            raise _refused(Path(path).name, [detail]) from exc
         return cls.parse(document, name=Path(path).name)
 
     @property
@@ -140,155 +121,129 @@ class Mapping(BaseModel):
         )
 
     @classmethod
-    def identity(cls, columns: list[str], fields: list[str]) -> Mapping:
-        """Columns named like fields (ignoring case, diacritics, spaces/dashes vs underscores),
-        including columns a source only shows later (a JSON key first met mid-file)."""
-        wanted = {_key(f): f for f in fields}
-        found = {c: wanted[_key(c)] for c in columns if _key(c) in wanted}
-        return cls(columns={**{f: f for f in fields if f not in found.values()}, **found})
+    def for_standard(
+        cls, spec: StandardSpec, labels: dict[str, dict[str, str]] | None = None
+    ) -> Mapping:
+        """The mapping used when none is given: each field from the column named like it or
+        like one of its aliases (ignoring case, diacritics, spaces and punctuation), dates
+        read from ISO or dd/mm/yyyy, and a field's value aliases turned into its codes, as
+        are the labels of its code list (``labels``: field → code → label; ``"Kinh"`` →
+        ``"01"``) where a label names one code only."""
+        columns: dict[str, str] = {}
+        transforms: dict[str, list[str | dict[str, Any]]] = {}
+        for f in spec.fields:
+            columns |= {name: f.name for name in (f.name, *f.aliases)}
+            steps = transforms.setdefault(f.name, [])
+            if f.type == "date":
+                steps.append({"date": DATE_FORMATS})
+            aliases = _value_aliases(f.value_aliases, (labels or {}).get(f.name, {}))
+            if aliases:
+                steps.append({"aliases": aliases})
+        return cls(columns=columns, transforms={f: s for f, s in transforms.items() if s})
 
     def resolve(self, columns: list[str]) -> dict[str, str]:
-        """Source column → field for the columns present (exact names first, then folded)."""
-        folded = {_key(src): field for src, field in self.columns.items()}
+        """Source column → field for the columns present (exact names first, then by
+        :func:`~lienthong.text.header_key`). Two columns that match one field are
+        ``ambiguous-columns``: which one holds the field is not guessed."""
+        folded: dict[str, str] = {}
+        for source, target in self.columns.items():
+            folded.setdefault(header_key(source), target)
         found: dict[str, str] = {}
         for column in columns:
             if column in MARKERS:
                 continue
-            field = self.columns.get(column) or folded.get(_key(column))
-            if field is not None and field not in found.values():
+            field = self.columns.get(column) or folded.get(header_key(column))
+            if field is not None:
                 found[column] = field
+        clashes = {
+            field: [c for c, f in found.items() if f == field]
+            for field in found.values()
+            if list(found.values()).count(field) > 1
+        }
+        if clashes:
+            raise _ambiguous(clashes)
+        return found
+
+    def sources(self, columns: list[str]) -> dict[str, str]:
+        """The columns the transforms read, by the name the mapping gives them → the source's
+        column (exact name first, then by header key); one the source lacks is
+        ``invalid-mapping`` naming the step."""
+        keys: dict[str, list[str]] = {}
+        for column in columns:
+            keys.setdefault(header_key(column), []).append(column)
+        found: dict[str, str] = {}
+        for field, steps in self.transforms.items():
+            for index, step in enumerate(steps):
+                for name in columns_read(step):
+                    matches = [name] if name in columns else keys.get(header_key(name), [])
+                    if len(matches) != 1:
+                        lacks = (
+                            "is not a column of the source"
+                            if not matches
+                            else (f"matches several columns: {', '.join(repr(m) for m in matches)}")
+                        )
+                        raise _invalid(
+                            f"transforms.{field}.{index}", _name(step), f"{name!r} {lacks}"
+                        )
+                    found[name] = matches[0]
         return found
 
 
-def _key(name: str) -> str:
-    return _SEPARATORS.sub("_", fold(name)).strip("_")
+def _value_aliases(
+    declared: dict[str, tuple[str, ...]], labels: dict[str, str]
+) -> dict[str, list[str]]:
+    """Code → values written for it: the declared ones, then each label naming one code and
+    no value declared for another."""
+    taken = {fold(v): code for code, values in declared.items() for v in values}
+    named: dict[str, set[str]] = {}
+    for code, label in labels.items():
+        named.setdefault(fold(label), set()).add(code)
+    found = {code: list(values) for code, values in declared.items()}
+    for code, label in labels.items():
+        key = fold(label)
+        if key and named[key] == {code} and taken.get(key, code) == code:
+            found.setdefault(code, []).append(label)
+    return found
 
 
-def load_successions(session: Session) -> pl.DataFrame:
-    """The registry's pre-2025 → 2025 succession edges as a (from_code, to_code) frame, plus
-    one (code, null) row for every other unit code of either version: the codes re-keying
-    knows. A code found in no row is an ``unknown-predecessor`` (a frame without null rows
-    carries edges only, and then that check is skipped)."""
-    rows = session.execute(
-        select(UnitSuccession.from_code, UnitSuccession.to_code).where(
-            UnitSuccession.from_version == "pre2025", UnitSuccession.to_version == "2025"
-        )
-    ).all()
-    edges = pl.DataFrame([tuple(r) for r in rows], schema=SUCCESSION_SCHEMA, orient="row")
-    codes = session.scalars(select(Unit.code).distinct()).all()
-    known = pl.DataFrame({"from_code": list(codes)}, schema={"from_code": pl.Utf8}).filter(
-        ~pl.col("from_code").is_in(edges.get_column("from_code").implode())
-    )
-    return pl.concat([edges, known.with_columns(pl.lit(None, pl.Utf8).alias("to_code"))])
+def _name(step: Any) -> str:
+    if isinstance(step, dict) and len(step) == 1:
+        return str(next(iter(step)))
+    return str(step)
 
 
-def _date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
-    """ISO yyyy-mm-dd from the first format that parses; the raw value when none does."""
-    text = expr.str.strip_chars()
-    parsed: list[pl.Expr] = []
-    for fmt in formats:
-        if fmt == EXCEL_SERIAL:
-            serial = text.str.extract(r"^(\d{1,7})(?:\.0+)?$").cast(pl.Int64)
-            serial = pl.when(serial.is_between(1, 2_958_465)).then(serial)
-            parsed.append(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
-        else:
-            parsed.append(text.str.strptime(pl.Date, fmt, strict=False))
-    return pl.coalesce(*parsed).dt.to_string("%Y-%m-%d").fill_null(expr)
+def _reason(error: Any) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
-def _step(expr: pl.Expr, step: str | dict[str, Any]) -> pl.Expr:
-    if step == "trim":
-        return expr.str.strip_chars()
-    if step == "collapse-spaces":
-        return expr.str.replace_all(r"\s+", " ").str.strip_chars()
-    if step == "title":
-        return expr.str.to_titlecase()
-    if step == "upper":
-        return expr.str.to_uppercase()
-    if step == "lower":
-        return expr.str.to_lowercase()
-    assert isinstance(step, dict)
-    ((name, arg),) = step.items()
-    if name == "date":
-        return _date(expr, arg)
-    if name == "map":
-        return expr.replace({str(k): str(v) for k, v in arg.items()})
-    if name == "pad":
-        return pl.when(expr.str.contains(r"^\d+$")).then(expr.str.zfill(arg)).otherwise(expr)
-    return expr  # rekey runs after every column is built (it may read another field)
-
-
-def _findings(frame: pl.DataFrame, field: str, code: str, message: pl.Expr) -> pl.DataFrame:
-    return frame.select(
-        pl.col(ROW).cast(pl.Int64).alias("row"),
-        pl.lit(field, pl.Utf8).alias("field"),
-        pl.lit(code, pl.Utf8).alias("code"),
-        message.cast(pl.Utf8).alias("message"),
-        pl.lit(severity(code), pl.Utf8).alias("severity"),
+def _refused(name: str | None, details: list[ErrorDetail]) -> InvalidMapping:
+    """``invalid-mapping``, Vietnamese first, saying what each detail says."""
+    what = f" {name}" if name else ""
+    said = "; ".join(d.message for d in details)
+    return InvalidMapping(
+        f"tệp ánh xạ{what} không hợp lệ / invalid mapping{what}: {said}", details=details
     )
 
 
-def _rekey(
-    frame: pl.DataFrame, field: str, rule: Rekey, successions: pl.DataFrame
-) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    edges = successions.group_by("from_code").agg(
-        pl.col("to_code").count().alias("_n"), pl.col("to_code").drop_nulls().sort().alias("_to")
-    )
-    lists_known = successions.get_column("to_code").null_count() > 0
-    applies = pl.lit(True)
-    if rule.when is not None:
-        when = pl.col(rule.when.date_field) if rule.when.date_field in frame.columns else None
-        iso = when.str.strptime(pl.Date, "%Y-%m-%d", strict=False) if when is not None else None
-        applies = (
-            (iso < pl.lit(rule.when.before)).fill_null(False) if iso is not None else pl.lit(False)
-        )
-    joined = frame.with_columns(applies.alias("_applies")).join(
-        edges, left_on=field, right_on="from_code", how="left", maintain_order="left"
-    )
-    single = pl.col("_applies") & (pl.col("_n") == 1)
-    several = pl.col("_applies") & (pl.col("_n") > 1)
-    unknown = pl.col("_applies") & pl.col(field).is_not_null() & pl.col("_n").is_null()
-    found = [
-        _findings(
-            joined.filter(single),
-            field,
-            "commune-rekeyed",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" re-keyed to "),
-                pl.col("_to").list.first(),
-            ),
-        ),
-        _findings(
-            joined.filter(several),
-            field,
-            "ambiguous-successor",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" has several 2025 successors: "),
-                pl.col("_to").list.join(", "),
-            ),
-        ),
-    ]
-    if lists_known:
-        found.append(
-            _findings(
-                joined.filter(unknown),
+def _invalid(path: str, step: str, problem: str) -> InvalidMapping:
+    return _refused(None, [ErrorDetail(path, "invalid-mapping", f"{path} ({step}): {problem}")])
+
+
+def _ambiguous(clashes: dict[str, list[str]]) -> AmbiguousColumns:
+    details = []
+    for field, columns in clashes.items():
+        names = ", ".join(repr(c) for c in columns)
+        details.append(
+            ErrorDetail(
                 field,
-                "unknown-predecessor",
-                pl.concat_str(
-                    pl.lit("commune code "),
-                    quoted(pl.col(field)),
-                    pl.lit(" is in neither the pre-2025 nor the 2025 list"),
-                ),
+                "ambiguous-columns",
+                f"các cột {names} cùng khớp trường {field}; hãy đổi tên một cột hoặc dùng "
+                f"tệp ánh xạ / columns {names} all match field {field}; rename one or use a "
+                "mapping file",
             )
         )
-    out = joined.with_columns(
-        pl.when(single).then(pl.col("_to").list.first()).otherwise(pl.col(field)).alias(field)
-    ).drop("_applies", "_n", "_to")
-    return out, found
+    return AmbiguousColumns("; ".join(d.message for d in details), details=details)
 
 
 def apply_mapping(
@@ -299,22 +254,45 @@ def apply_mapping(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rename, transform and re-key one chunk; returns (frame of fields, findings), among
     them an ``unmapped-column`` finding (no row) for each source column left unmapped.
-    ``successions`` (:func:`load_successions`) are needed when the mapping re-keys."""
+    ``successions`` (:func:`lienthong.ingest.rekey.load_successions`) are needed when the
+    mapping re-keys."""
     resolved = mapping.resolve(frame.columns)
-    if not resolved:
+    read = mapping.sources(frame.columns)
+    built = [
+        field
+        for field, steps in mapping.transforms.items()
+        if field not in resolved.values() and any(_name(s) in FILLING for s in steps)
+    ]
+    if not resolved and not built:
         raise NoMatchingColumns.on(
             "columns",
             "no-matching-columns",
             "no source column matches a field of the standard; supply a mapping",
         )
-    exprs: list[pl.Expr] = [pl.col(m) for m in MARKERS if m in frame.columns]
-    for column, field in resolved.items():
-        expr = pl.col(column).cast(pl.Utf8)
+    removals: dict[str, list[str]] = {}
+    for steps in mapping.transforms.values():
+        for step in steps:
+            if (taken := removed(step)) is not None:
+                removals.setdefault(read[taken[0]], []).append(taken[1])
+
+    def column(name: str) -> pl.Expr:
+        return pl.col(read[name]).cast(pl.Utf8)
+
+    def transformed(expr: pl.Expr, field: str) -> pl.Expr:
         for step in mapping.transforms.get(field, []):
-            expr = _step(expr, step)
-        exprs.append(expr.alias(field))
+            expr = step_expr(expr, step, column)
+        return expr.alias(field)
+
+    exprs: list[pl.Expr] = [pl.col(m) for m in MARKERS if m in frame.columns]
+    for source, field in resolved.items():
+        expr = pl.col(source).cast(pl.Utf8)
+        for pattern in removals.get(source, []):
+            expr = without(expr, pattern)
+        exprs.append(transformed(expr, field))
+    exprs += [transformed(pl.lit(None, pl.Utf8), field) for field in built]
+    present = {*resolved.values(), *built}
     for field, value in mapping.constants.items():
-        if field not in resolved.values():
+        if field not in present:
             exprs.append(pl.lit(value, pl.Utf8).alias(field))
     out = frame.select(exprs)
     found: list[pl.DataFrame] = []
@@ -322,9 +300,10 @@ def apply_mapping(
         for step in steps:
             if isinstance(step, dict) and "rekey" in step and field in out.columns:
                 assert successions is not None, "a re-keying mapping needs the successions"
-                out, more = _rekey(out, field, Rekey.model_validate(step["rekey"]), successions)
+                out, more = rekey(out, field, Rekey.model_validate(step["rekey"]), successions)
                 found += more
-    unmapped = [c for c in frame.columns if c not in resolved and c not in MARKERS]
+    used = {*resolved, *read.values(), *MARKERS}
+    unmapped = [c for c in frame.columns if c not in used]
     if unmapped:
         found.append(
             pl.DataFrame(

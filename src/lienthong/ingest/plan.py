@@ -2,9 +2,9 @@
 evaluation alike.
 
 A plan holds the standard's spec, its code lists, the mapping (none: the source's columns named
-like the fields) and, only when the mapping re-keys commune codes, the registry's unit
-successions. ``prepare`` reads it in the caller's transaction; ``check`` then maps and validates
-a source chunk by chunk without touching the database.
+like the fields or their aliases) and, only when the mapping re-keys commune codes, the
+registry's unit successions. ``prepare`` reads it in the caller's transaction; ``check`` then
+maps and validates a source chunk by chunk without touching the database.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from datetime import date
 import polars as pl
 from sqlalchemy.orm import Session
 
-from lienthong.ingest.mapping import Mapping, load_successions
+from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.pipeline import Chunk, checked_chunks
+from lienthong.ingest.rekey import load_successions
 from lienthong.ingest.sources import Source
+from lienthong.standards.codelists import ADMIN_UNIT
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
@@ -33,7 +35,14 @@ class IngestPlan:
     today: date
 
     def mapping_for(self, source: Source) -> Mapping:
-        return self.mapping or Mapping.identity(source.columns, self.spec.field_names)
+        if self.mapping is not None:
+            return self.mapping
+        labels = {
+            name: {code: label for v in versions for code, label in v.entries.items()}
+            for name, versions in self.book.lists.items()
+            if self.spec.field(name).codelist != ADMIN_UNIT  # names repeat across provinces
+        }
+        return Mapping.for_standard(self.spec, labels)
 
     def check(
         self,

@@ -16,6 +16,7 @@ import polars as pl
 
 from lienthong.linkage.spec import LinkSpec
 from lienthong.standards.identifiers import CCCD, document_type
+from lienthong.text import fold_expr
 
 STANDARD_COLUMNS = {
     "dataset": pl.Utf8,
@@ -44,19 +45,6 @@ def standardise(frame: pl.DataFrame) -> pl.DataFrame:
         else:
             columns.append(pl.lit(None, dtype=dtype).alias(name))
     return frame.select(columns)
-
-
-def fold_expr(expr: pl.Expr) -> pl.Expr:
-    """Column-wise ``lienthong.text.fold``: lower case, no diacritics, single spaces."""
-    return (
-        expr.str.replace_all("đ", "d")
-        .str.replace_all("Đ", "D")
-        .str.normalize("NFD")
-        .str.replace_all(r"\p{M}", "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-        .str.to_lowercase()
-    )
 
 
 def nfc_lower(expr: pl.Expr) -> pl.Expr:

@@ -7,7 +7,8 @@ from typing import Any
 
 # Clerks write dates as dd/mm/yyyy or ISO; the date transform tries these formats in order.
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-REKEY = {"rekey": {"from": "pre2025", "to": "2025"}}
+# The old land register is pre-2025 throughout: every code is re-keyed, 2025-looking ones too.
+REKEY = {"rekey": {"from": "pre2025", "to": "2025", "all": True}}
 
 LAND_HEADERS = {
     "commune_code": "Mã xã",

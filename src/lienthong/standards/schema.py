@@ -10,7 +10,11 @@ Extensions (namespaced properties, ignored by other Table Schema tools):
   ``identity-document``, ``tax-code`` or ``personal-id-or-tax-code``),
   ``lienthong:checkAgainst`` (``{"sex", "birthDate", "birthYear"}``: fields a personal ID is
   cross-checked with; ``"documentType"``: the field declaring an identity document's type) and
-  ``lienthong:yearOf`` (on an integer year field: the date field whose year it must equal).
+  ``lienthong:yearOf`` (on an integer year field: the date field whose year it must equal);
+- field level, for reading sector files without a mapping: ``lienthong:aliases`` (the column
+  headers sector exports give the field, ``["Số CCCD", "Số định danh"]``, matched ignoring case,
+  diacritics, spaces and punctuation) and ``lienthong:valueAliases`` (code → the values written
+  for it, ``{"1": ["Nam", "M"], "2": ["Nữ", "F"]}``, matched the same way).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lienthong.errors import ErrorDetail, ValidationFailed
+from lienthong.text import fold, header_key
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 TYPES = ("string", "integer", "number", "boolean", "date")
@@ -60,6 +65,8 @@ class FieldSpec:
     identifier: str | None = None
     check_against: dict[str, str] = field(default_factory=dict)
     year_of: str | None = None
+    aliases: tuple[str, ...] = ()
+    value_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,30 @@ def _int(value: Any, path: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _bad(path, "invalid-constraint", "must be a non-negative integer")
     return value
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _aliases(raw: dict[str, Any], path: str) -> tuple[str, ...]:
+    aliases = raw.get("lienthong:aliases", [])
+    if not _texts(aliases):
+        raise _bad(f"{path}.lienthong:aliases", "invalid-alias", "a list of column headers")
+    return tuple(aliases)
+
+
+def _value_aliases(raw: dict[str, Any], path: str) -> dict[str, tuple[str, ...]]:
+    where = f"{path}.lienthong:valueAliases"
+    aliases = raw.get("lienthong:valueAliases", {})
+    if not isinstance(aliases, dict) or not all(_texts(v) for v in aliases.values()):
+        raise _bad(where, "invalid-alias", "an object of code → list of values written for it")
+    seen: dict[str, str] = {}
+    for code, values in aliases.items():
+        for value in values:
+            if seen.setdefault(fold(value), code) != code:
+                raise _bad(where, "duplicate-alias", f"{value!r} stands for two codes")
+    return {code: tuple(values) for code, values in aliases.items()}
 
 
 def parse_field(raw: Any, index: int) -> FieldSpec:
@@ -167,6 +198,8 @@ def parse_field(raw: Any, index: int) -> FieldSpec:
         identifier=identifier,
         check_against=dict(check),
         year_of=year_of,
+        aliases=_aliases(raw, path),
+        value_aliases=_value_aliases(raw, path),
     )
 
 
@@ -189,6 +222,15 @@ def parse_standard(document: Any) -> StandardSpec:
         raise _bad("fields", "duplicate-field", "field names must be unique")
     if any(n.startswith("_") for n in names):
         raise _bad("fields", "invalid-name", "names starting with _ are reserved")
+    headers: dict[str, str] = {}
+    for index, spec in enumerate(fields):
+        for header in (spec.name, *spec.aliases):
+            if headers.setdefault(header_key(header), spec.name) != spec.name:
+                raise _bad(
+                    f"fields.{index}.lienthong:aliases",
+                    "duplicate-alias",
+                    f"{header!r} would match both {headers[header_key(header)]} and {spec.name}",
+                )
     key = document.get("primaryKey")
     key = [key] if isinstance(key, str) else key
     if not isinstance(key, list) or not key or any(k not in names for k in key):
