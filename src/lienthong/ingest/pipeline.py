@@ -9,6 +9,8 @@ still read and validated (not loaded) to rebuild the batch's set of seen keys, w
 
 from __future__ import annotations
 
+import hashlib
+import json
 import queue
 import threading
 import time
@@ -20,14 +22,15 @@ from datetime import date
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import Dialect, insert
+from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
+from lienthong.backends import backend_for
 from lienthong.codes import finding_code, finding_codes
 from lienthong.db import utcnow
 from lienthong.findings import Finding, quoted
 from lienthong.ingest.mapping import Mapping, apply_mapping
-from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.models import OPEN_ONLY, Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.validate import (
@@ -63,8 +66,9 @@ class Chunk:
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
 
 
-# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's.
-Quarantine = Callable[[Session, Batch, Chunk], None]
+# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's. It
+# answers how many of them were open in the quarantine already (no entry made for those).
+Quarantine = Callable[[Session, Batch, Chunk], int]
 
 
 @dataclass
@@ -319,10 +323,19 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         worker.join(timeout=5)
 
 
-def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
+def fingerprint(batch: Batch, values: dict[str, Any]) -> str:
+    """A quarantine entry's identity: the standard version, the source system and the row's
+    values as sent (its ``_source`` text among them), whatever file or row number they came
+    in."""
+    identity = [batch.standard, batch.standard_version, batch.source_system, values]
+    text = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def quarantine_rows(batch: Batch, chunk: Chunk) -> list[dict[str, Any]]:
     """One quarantine entry per invalid row: its values (and, for a row the reader could not
-    split, its source text under ``_source``) and its findings (Python only here, on the
-    rejected rows)."""
+    split, its source text under ``_source``), its findings and its :func:`fingerprint`
+    (Python only here, on the rejected rows)."""
     if chunk.invalid.height == 0:
         return []
     grouped = (
@@ -339,8 +352,9 @@ def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
             values[SOURCE] = chunk.sources[row]
         out.append(
             {
-                "batch_id": batch_id,
+                "batch_id": batch.id,
                 "row": row,
+                "fingerprint": fingerprint(batch, values),
                 "status": "open",
                 "values": values,
                 "findings": by_row.get(row, []),
@@ -362,11 +376,18 @@ def summarise(report: dict[str, Any], findings: pl.DataFrame) -> None:
         examples.extend(findings.head(room).to_dicts())
 
 
-def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> None:
-    """A chunk's invalid rows as new quarantine entries of the batch."""
-    rows = quarantine_rows(batch.id, chunk)
-    if rows:
-        session.execute(insert(QuarantineRow), rows)
+def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> int:
+    """A chunk's invalid rows as new quarantine entries of the batch, but for those open in
+    the quarantine already (the same row sent again): they are counted, not entered twice."""
+    rows = quarantine_rows(batch, chunk)
+    if not rows:
+        return 0
+    table = QuarantineRow.__table__
+    stmt = backend_for(session.get_bind()).insert_new(
+        table, key=["fingerprint"], where=OPEN_ONLY
+    )
+    made = session.execute(stmt.returning(table.c.id), rows).all()
+    return len(rows) - len(made)
 
 
 def store_chunk(
@@ -383,9 +404,11 @@ def store_chunk(
         new_keys_only=batch.started_on_empty_store,
         bulk=chunk.bulk,
     )
-    quarantine(session, batch, chunk)
+    already_open = quarantine(session, batch, chunk)
     report = dict(batch.report or {})
     summarise(report, chunk.findings)
+    if already_open:
+        report["rows_already_open"] = report.get("rows_already_open", 0) + already_open
     batch.report = report
     batch.rows_read += chunk.read
     batch.rows_loaded += chunk.valid.height

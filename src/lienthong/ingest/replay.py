@@ -131,8 +131,8 @@ def _back_to_quarantine(rows: list[QuarantineRow]) -> Quarantine:
     findings) rather than in a new one; the others are marked replayed."""
     by_row = {r.row: r for r in rows}
 
-    def settle(session: Session, batch: Batch, chunk: Chunk) -> None:
-        still = {q["row"]: q for q in quarantine_rows(batch.id, chunk)}
+    def settle(session: Session, batch: Batch, chunk: Chunk) -> int:
+        still = {q["row"]: q for q in quarantine_rows(batch, chunk)}
         for row in (*chunk.valid.get_column(ROW), *chunk.invalid.get_column(ROW)):
             entry = by_row[row]
             if row in still:
@@ -143,5 +143,6 @@ def _back_to_quarantine(rows: list[QuarantineRow]) -> Quarantine:
             else:
                 entry.status = "replayed"
                 entry.replayed_batch_id = batch.id
+        return 0  # the entries are the original's: none made, none open twice
 
     return settle

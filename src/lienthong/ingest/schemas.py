@@ -46,6 +46,12 @@ class IngestSummary(BaseModel):
     rows_read: int
     rows_valid: int
     rows_invalid: int
+    rows_already_open: int = Field(
+        0,
+        description="A batch: invalid rows whose quarantine entry was open already (the same "
+        "row sent before, by the same system to the same standard version): counted among "
+        "rows_invalid, no second entry made",
+    )
     file_findings: list[dict[str, Any]] = Field(default_factory=list)
     finding_counts: dict[str, int] = Field(default_factory=dict, description="Rows per code:field")
     examples: list[dict[str, Any]] = Field(
