@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.codes import severity
 from lienthong.errors import ValidationFailed
-from lienthong.findings import FINDING_SCHEMA, quoted
+from lienthong.findings import FINDING_SCHEMA, said
 from lienthong.ingest.sources.base import MARKERS, ROW
 from lienthong.registry.models import Unit, UnitSuccession
 from lienthong.text import fold
@@ -159,6 +159,11 @@ class Mapping(BaseModel):
                 found[column] = field
         return found
 
+    def headers(self, columns: list[str]) -> dict[str, str]:
+        """Field → the source column it is read from, as the file names it: what a finding
+        shows the clerk beside the field."""
+        return {field: column for column, field in self.resolve(columns).items()}
+
 
 def _key(name: str) -> str:
     return _SEPARATORS.sub("_", fold(name)).strip("_")
@@ -218,12 +223,15 @@ def _step(expr: pl.Expr, step: str | dict[str, Any]) -> pl.Expr:
     return expr  # rekey runs after every column is built (it may read another field)
 
 
-def _findings(frame: pl.DataFrame, field: str, code: str, message: pl.Expr) -> pl.DataFrame:
+def _findings(
+    frame: pl.DataFrame, field: str, code: str, message: tuple[pl.Expr, pl.Expr]
+) -> pl.DataFrame:
     return frame.select(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.lit(field, pl.Utf8).alias("field"),
         pl.lit(code, pl.Utf8).alias("code"),
-        message.cast(pl.Utf8).alias("message"),
+        message[0].cast(pl.Utf8).alias("message"),
+        message[1].cast(pl.Utf8).alias("message_en"),
         pl.lit(severity(code), pl.Utf8).alias("severity"),
     )
 
@@ -253,22 +261,22 @@ def _rekey(
             joined.filter(single),
             field,
             "commune-rekeyed",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" re-keyed to "),
-                pl.col("_to").list.first(),
+            said(
+                "mã xã trước 2025 {} đã đổi thành ",
+                "pre-2025 code {} re-keyed to ",
+                pl.col(field),
+                then=pl.col("_to").list.first(),
             ),
         ),
         _findings(
             joined.filter(several),
             field,
             "ambiguous-successor",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" has several 2025 successors: "),
-                pl.col("_to").list.join(", "),
+            said(
+                "mã xã trước 2025 {} có nhiều xã kế thừa năm 2025: ",
+                "pre-2025 code {} has several 2025 successors: ",
+                pl.col(field),
+                then=pl.col("_to").list.join(", "),
             ),
         ),
     ]
@@ -278,10 +286,10 @@ def _rekey(
                 joined.filter(unknown),
                 field,
                 "unknown-predecessor",
-                pl.concat_str(
-                    pl.lit("commune code "),
-                    quoted(pl.col(field)),
-                    pl.lit(" is in neither the pre-2025 nor the 2025 list"),
+                said(
+                    "mã xã {} không có trong danh mục trước 2025 lẫn năm 2025",
+                    "commune code {} is in neither the pre-2025 nor the 2025 list",
+                    pl.col(field),
                 ),
             )
         )
@@ -332,7 +340,8 @@ def apply_mapping(
                     "row": [None] * len(unmapped),
                     "field": unmapped,
                     "code": ["unmapped-column"] * len(unmapped),
-                    "message": [f"source column {c!r} is not mapped to a field" for c in unmapped],
+                    "message": ["không ánh xạ vào trường nào của tiêu chuẩn"] * len(unmapped),
+                    "message_en": ["not mapped to any field of the standard"] * len(unmapped),
                     "severity": [severity("unmapped-column")] * len(unmapped),
                 },
                 schema=FINDINGS_SCHEMA,

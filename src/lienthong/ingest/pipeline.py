@@ -19,16 +19,17 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import polars as pl
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Table
 from sqlalchemy.orm import Session
 
 from lienthong.backends import backend_for
 from lienthong.codes import finding_code, finding_codes
 from lienthong.db import utcnow
-from lienthong.findings import Finding, quoted
+from lienthong.findings import FINDING_SCHEMA, Finding, quoted, said
+from lienthong.ingest.located import Placed, located
 from lienthong.ingest.mapping import Mapping, apply_mapping
 from lienthong.ingest.models import OPEN_ONLY, Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
@@ -64,6 +65,7 @@ class Chunk:
     bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
     checked: Checked | None = None  # until settled against earlier chunks
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
+    headers: dict[str, str] = field(default_factory=dict)  # field → the source column it came from
 
 
 # Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's. It
@@ -86,7 +88,12 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
                 pl.lit(MALFORMED_ROW).alias("code"),
-                pl.lit("the row does not have as many fields as the header").alias("message"),
+                *_aliased(
+                    said(
+                        "dòng không có cùng số trường với dòng tiêu đề",
+                        "the row does not have as many fields as the header",
+                    )
+                ),
             )
         )
     if ERROR in frame.columns:
@@ -95,24 +102,20 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
                 pl.lit(MALFORMED_ROW).alias("code"),
-                quoted(pl.col(ERROR)).alias("message"),
+                *_aliased(said("không đọc được dòng JSON: ", "", then=quoted(pl.col(ERROR)))),
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
+def _aliased(messages: tuple[pl.Expr, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    return messages[0].alias("message"), messages[1].alias("message_en")
+
+
 def _with_severity(findings: pl.DataFrame) -> pl.DataFrame:
-    columns = ["row", "field", "code", "message"]
+    columns = list(FINDING_SCHEMA)
     if findings.height == 0:
-        return pl.DataFrame(
-            schema={
-                "row": pl.Int64,
-                "field": pl.Utf8,
-                "code": pl.Utf8,
-                "message": pl.Utf8,
-                "severity": pl.Utf8,
-            }
-        )
+        return pl.DataFrame(schema={**FINDING_SCHEMA, "severity": pl.Utf8})
     if "severity" in findings.columns:
         return findings.select(
             pl.col("row").cast(pl.Int64),
@@ -143,6 +146,7 @@ def check_chunk(
 ) -> Chunk:
     """Map and validate one chunk of source rows on its own; see :func:`settle_chunk` for what
     earlier chunks add."""
+    headers = mapping.headers(frame.columns)
     frame, mapped = apply_mapping(frame, mapping, successions=successions)
     found = [_with_severity(mapped)]
     markers = marker_findings(frame)
@@ -170,6 +174,7 @@ def check_chunk(
         keys=checked.local.keys,
         checked=checked,
         sources=sources,
+        headers=headers,
     )
 
 
@@ -194,9 +199,11 @@ def checked_chunks(
     successions: pl.DataFrame | None,
     today: date,
     workers: int = 1,
+    placed: Placed | None = None,
 ) -> Iterator[Chunk]:
     """Check chunks on ``workers`` threads (Polars releases the GIL), then settle them in
-    order against the keys of the batch's earlier chunks.
+    order against the keys of the batch's earlier chunks; ``placed``: where the findings sit
+    in the clerk's file (:func:`located`).
 
     An ingest keeps one: its checking thread already runs beside the loading one, which is the
     slower of the two. A check alone (nothing to load) uses two."""
@@ -218,7 +225,9 @@ def checked_chunks(
     for chunk in ordered_map(check, enumerate(frames), workers=workers):
         chunk = settle_chunk(chunk, seen)
         seen.add(chunk.keys)
-        chunk.findings = _once_per_source(chunk.findings, announced)
+        chunk.findings = located(
+            _once_per_source(chunk.findings, announced), chunk.headers, placed or Placed()
+        )
         yield chunk
 
 
@@ -341,7 +350,11 @@ def quarantine_rows(batch: Batch, chunk: Chunk) -> list[dict[str, Any]]:
     grouped = (
         chunk.findings.filter(pl.col("row").is_not_null())
         .group_by("row", maintain_order=True)
-        .agg(pl.struct("field", "code", "message", "severity").alias("items"))
+        .agg(
+            pl.struct(
+                "row", "sheet_row", "field", "column", "code", "severity", "message", "message_en"
+            ).alias("items")
+        )
     )
     by_row = {r["row"]: r["items"] for r in grouped.iter_rows(named=True)}
     now = utcnow()
@@ -382,10 +395,8 @@ def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> int:
     rows = quarantine_rows(batch, chunk)
     if not rows:
         return 0
-    table = QuarantineRow.__table__
-    stmt = backend_for(session.get_bind()).insert_new(
-        table, key=["fingerprint"], where=OPEN_ONLY
-    )
+    table = cast(Table, QuarantineRow.__table__)
+    stmt = backend_for(session.get_bind()).insert_new(table, key=["fingerprint"], where=OPEN_ONLY)
     made = session.execute(stmt.returning(table.c.id), rows).all()
     return len(rows) - len(made)
 

@@ -65,6 +65,9 @@ def replay(
     )
     _check_fixes(fixes, rows=rows, spec=plan.spec, batch_id=batch_id)
     source = quarantine_source(rows, fixes, fields=plan.spec.field_names)
+    # Its findings name the rows and columns as the original file has them.
+    source.sheet_row_offset = original.sheet_row_offset
+    source.headers = dict((original.report or {}).get("source_columns") or {})
     run = open_batch(
         session=session,
         plan=plan,

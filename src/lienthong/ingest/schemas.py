@@ -52,6 +52,11 @@ class IngestSummary(BaseModel):
         "row sent before, by the same system to the same standard version): counted among "
         "rows_invalid, no second entry made",
     )
+    source_columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="A batch: field → the source column header it is read from (as findings "
+        "name it in `column`)",
+    )
     file_findings: list[dict[str, Any]] = Field(default_factory=list)
     finding_counts: dict[str, int] = Field(default_factory=dict, description="Rows per code:field")
     examples: list[dict[str, Any]] = Field(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lienthong.codes import finding_code
 from lienthong.dataset.coerce import typed_expr
 from lienthong.dataset.keys import key_expr as record_key_expr
-from lienthong.findings import FINDING_SCHEMA, quoted
+from lienthong.findings import FINDING_SCHEMA, said
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
     PersonalId,
@@ -61,10 +61,15 @@ class Validation:
 
 @dataclass(frozen=True)
 class Check:
+    """A rule as expressions: where it fails, and what it says there in Vietnamese
+    (``message``) and in English (``message_en``), about the value alone; the ingest adds
+    where the value sits (:func:`lienthong.ingest.pipeline.located`)."""
+
     field: str
     code: str
     bad: pl.Expr
     message: pl.Expr
+    message_en: pl.Expr
 
     def __post_init__(self) -> None:
         finding_code(self.code)
@@ -78,10 +83,12 @@ def typed(f: FieldSpec) -> pl.Expr:
     return typed_expr(f.type, pl.col(f.name))
 
 
-def _msg(template: str, f: FieldSpec) -> pl.Expr:
-    """A message naming the offending value: ``template`` has one ``{}`` for it."""
-    before, _, after = template.partition("{}")
-    return pl.concat_str([pl.lit(before), quoted(pl.col(f.name)).fill_null(""), pl.lit(after)])
+def _msg(f: FieldSpec, vi: str, en: str) -> tuple[pl.Expr, pl.Expr]:
+    """Messages quoting the field's value as sent."""
+    return said(vi, en, pl.col(f.name))
+
+
+_TYPES_VI = {"integer": "số nguyên", "number": "số", "boolean": "giá trị đúng/sai"}
 
 
 def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
@@ -100,79 +107,116 @@ def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
 def field_checks(f: FieldSpec, spec: StandardSpec, book: CodeBook) -> Iterator[Check]:
     raw, value = pl.col(f.name), pl.col(_t(f.name))
     present = raw.is_not_null()
+    # The value is not quoted: the control character would travel into every report.
     yield Check(
         f.name,
         "control-character",
         has_control(raw),
-        pl.lit(
-            f"{f.name} chứa ký tự điều khiển (như NUL) không thể là dữ liệu / "
-            f"{f.name} holds a control character (such as NUL) that cannot be data"
+        *said(
+            "giá trị chứa ký tự điều khiển (như NUL), không thể là dữ liệu",
+            "the value holds a control character (such as NUL) that cannot be data",
         ),
     )
     if f.required:
-        yield Check(f.name, "missing-value", ~present, pl.lit(f"{f.name} is required"))
-    if f.type != "string":
-        code = "invalid-date" if f.type == "date" else "type-error"
-        yield Check(f.name, code, present & value.is_null(), _msg(f"{{}} is not a {f.type}", f))
+        yield Check(
+            f.name,
+            "missing-value",
+            ~present,
+            *said("bắt buộc nhưng bị bỏ trống", "is required but empty"),
+        )
+    if f.type == "date":
+        yield Check(
+            f.name,
+            "invalid-date",
+            present & value.is_null(),
+            *_msg(f, "{} không phải ngày dạng YYYY-MM-DD", "{} is not a date (YYYY-MM-DD)"),
+        )
+    elif f.type != "string":
+        kind = _TYPES_VI.get(f.type, f.type)
+        yield Check(
+            f.name,
+            "type-error",
+            present & value.is_null(),
+            *_msg(f, f"{{}} không phải {kind}", f"{{}} is not a {f.type}"),
+        )
     if f.min_length is not None:
         yield Check(
             f.name,
             "too-short",
             raw.str.len_chars() < f.min_length,
-            _msg(f"{{}} is shorter than {f.min_length}", f),
+            *_msg(
+                f,
+                f"{{}} ngắn hơn {f.min_length} ký tự",
+                f"{{}} is shorter than {f.min_length} characters",
+            ),
         )
     if f.max_length is not None:
         yield Check(
             f.name,
             "too-long",
             raw.str.len_chars() > f.max_length,
-            _msg(f"{{}} is longer than {f.max_length}", f),
+            *_msg(
+                f,
+                f"{{}} dài hơn {f.max_length} ký tự",
+                f"{{}} is longer than {f.max_length} characters",
+            ),
         )
     if f.type in ("integer", "number"):
-        if f.minimum is not None:
-            yield Check(
-                f.name, "below-minimum", value < f.minimum, _msg(f"{{}} is below {f.minimum:g}", f)
-            )
-        if f.exclusive_minimum is not None:
-            yield Check(
-                f.name,
-                "below-minimum",
-                value <= f.exclusive_minimum,
-                _msg(f"{{}} is not above {f.exclusive_minimum:g}", f),
-            )
-        if f.maximum is not None:
-            yield Check(
-                f.name, "above-maximum", value > f.maximum, _msg(f"{{}} is above {f.maximum:g}", f)
-            )
-        if f.exclusive_maximum is not None:
-            yield Check(
-                f.name,
-                "above-maximum",
-                value >= f.exclusive_maximum,
-                _msg(f"{{}} is not below {f.exclusive_maximum:g}", f),
-            )
+        yield from _range_checks(f, value)
     if f.pattern is not None:
         yield Check(
             f.name,
             "pattern-mismatch",
             ~raw.str.contains(f"^(?:{f.pattern})$"),
-            _msg(f"{{}} does not match {f.pattern}", f),
+            *_msg(f, f"{{}} không khớp mẫu {f.pattern}", f"{{}} does not match {f.pattern}"),
         )
     if f.enum is not None:
         yield Check(
             f.name,
             "not-in-enum",
             ~raw.is_in(list(f.enum)),
-            _msg("{} is not one of the allowed values", f),
+            *_msg(
+                f,
+                f"{{}} không thuộc các giá trị cho phép ({', '.join(f.enum)})",
+                f"{{}} is not one of the allowed values ({', '.join(f.enum)})",
+            ),
         )
     if f.codelist is not None:
         yield Check(
             f.name,
             "unknown-code",
             present & ~_in_force(book.lists[f.name], raw),
-            _msg(f"{{}} is not in code list {f.codelist} in force on the record's date", f),
+            *_msg(
+                f,
+                f"{{}} không có trong danh mục {f.codelist} có hiệu lực vào ngày của bản ghi",
+                f"{{}} is not in code list {f.codelist} in force on the record's date",
+            ),
         )
     yield from identifier_checks(f, spec)
+
+
+def _range_checks(f: FieldSpec, value: pl.Expr) -> Iterator[Check]:
+    bounds = (
+        ("below-minimum", f.minimum, value < (f.minimum or 0), "nhỏ hơn", "is below"),
+        (
+            "below-minimum",
+            f.exclusive_minimum,
+            value <= (f.exclusive_minimum or 0),
+            "không lớn hơn",
+            "is not above",
+        ),
+        ("above-maximum", f.maximum, value > (f.maximum or 0), "lớn hơn", "is above"),
+        (
+            "above-maximum",
+            f.exclusive_maximum,
+            value >= (f.exclusive_maximum or 0),
+            "không nhỏ hơn",
+            "is not below",
+        ),
+    )
+    for code, bound, bad, vi, en in bounds:
+        if bound is not None:
+            yield Check(f.name, code, bad, *_msg(f, f"{{}} {vi} {bound:g}", f"{{}} {en} {bound:g}"))
 
 
 def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
@@ -183,7 +227,7 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-tax-code",
             present & ~tax_code_ok(raw),
-            _msg("{} is not a valid tax code", f),
+            *_msg(f, "{} không phải mã số thuế hợp lệ", "{} is not a valid tax code"),
         )
     elif f.identifier == "personal-id-or-tax-code":
         as_id = raw.str.len_chars() == 12
@@ -191,13 +235,17 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-personal-id",
             present & as_id & ~PersonalId(raw).ok,
-            _msg("{} is not a valid personal ID", f),
+            *_msg(f, "{} không phải số định danh cá nhân hợp lệ", "{} is not a valid personal ID"),
         )
         yield Check(
             f.name,
             "invalid-tax-code",
             present & ~as_id & ~tax_code_ok(raw),
-            _msg("{} is neither a personal ID nor a valid tax code", f),
+            *_msg(
+                f,
+                "{} không phải số định danh cá nhân, cũng không phải mã số thuế hợp lệ",
+                "{} is neither a personal ID nor a valid tax code",
+            ),
         )
     elif f.identifier == "personal-id":
         pid = PersonalId(raw)
@@ -205,7 +253,7 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-personal-id",
             present & ~pid.ok,
-            _msg("{} is not a valid personal ID", f),
+            *_msg(f, "{} không phải số định danh cá nhân hợp lệ", "{} is not a valid personal ID"),
         )
         sex_field = f.check_against.get("sex")
         if sex_field:
@@ -213,7 +261,11 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
                 f.name,
                 "personal-id-mismatch",
                 pid.ok & pid.disagrees_with_sex(pl.col(sex_field)),
-                _msg(f"{{}} disagrees with {sex_field}", f),
+                *_msg(
+                    f,
+                    f"{{}} không khớp với giới tính ({sex_field})",
+                    f"{{}} disagrees with {sex_field}",
+                ),
             )
         birth_field = f.check_against.get("birthDate")
         if birth_field:
@@ -222,7 +274,11 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
                 f.name,
                 "personal-id-mismatch",
                 pid.ok & born.is_not_null() & (born.dt.year() != pid.birth_year),
-                _msg(f"{{}} disagrees with the year of {birth_field}", f),
+                *_msg(
+                    f,
+                    f"{{}} không khớp với năm sinh ({birth_field})",
+                    f"{{}} disagrees with the year of {birth_field}",
+                ),
             )
 
 
@@ -318,6 +374,7 @@ def _findings(df: pl.DataFrame, flagged: list[tuple[str, Check]]) -> pl.DataFram
             pl.lit(c.field).alias("field"),
             pl.lit(c.code).alias("code"),
             c.message.alias("message"),
+            c.message_en.alias("message_en"),
         )
         for flag, c in flagged
         if df.get_column(flag).any()
@@ -359,12 +416,10 @@ class CheckPlan:
                     ",".join(spec.primary_key),
                     "duplicate-key",
                     key.is_not_null() & ~key.is_first_distinct(),
-                    pl.concat_str(
-                        [
-                            pl.lit("key "),
-                            quoted(key),
-                            pl.lit(" repeats an earlier row of this batch"),
-                        ]
+                    *said(
+                        "khoá {} trùng với một dòng trước trong lô",
+                        "key {} repeats an earlier row of this batch",
+                        key,
                     ),
                 ),
             )
@@ -376,7 +431,11 @@ class CheckPlan:
                     f.name,
                     "not-unique",
                     value.is_not_null() & ~value.is_first_distinct(),
-                    _msg(f"{{}} repeats the {f.name} of an earlier row of this batch", f),
+                    *_msg(
+                        f,
+                        f"{{}} trùng {f.name} của một dòng trước trong lô",
+                        f"{{}} repeats the {f.name} of an earlier row of this batch",
+                    ),
                 )
                 flag = f"__c{len(checks) + len(repeats)}"
                 repeats.append(Repeat(flag, _tagged(f.name), check))

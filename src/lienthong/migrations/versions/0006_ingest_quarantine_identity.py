@@ -39,9 +39,7 @@ def upgrade() -> None:
         )
     batches = sa.table("ingest_batches", sa.column("format"), sa.column("sheet_row_offset"))
     op.execute(
-        batches.update()
-        .where(batches.c.format.in_(("csv", "xlsx")))
-        .values(sheet_row_offset=1)
+        batches.update().where(batches.c.format.in_(("csv", "xlsx"))).values(sheet_row_offset=1)
     )
 
 
