@@ -58,9 +58,12 @@ def located(findings: pl.DataFrame, headers: Mapping[str, str], placed: Placed) 
         (pl.col("row") + placed.sheet_row_offset).alias("sheet_row"), column.alias("column")
     )
     row, col, name = pl.col("sheet_row").cast(pl.Utf8), pl.col("column"), pl.col("field")
-    header = pl.concat_str(pl.lit('"'), quoted(col), pl.lit('"'))
-    header = pl.when(name != col).then(pl.concat_str(header, pl.lit(" ("), name, pl.lit(")")))
-    header = header.otherwise(pl.concat_str(pl.lit('"'), quoted(col), pl.lit('"')))
+    shown = pl.concat_str(pl.lit('"'), quoted(col), pl.lit('"'))  # a header can be long too
+    header = (
+        pl.when(name != col)
+        .then(pl.concat_str(shown, pl.lit(" ("), name, pl.lit(")")))
+        .otherwise(shown)
+    )
 
     def where(row_word: str, column_word: str, field_word: str) -> pl.Expr:
         cap = column_word.capitalize(), field_word.capitalize()
