@@ -14,6 +14,7 @@ from lienthong.db import transaction
 from lienthong.ingest.job import run_source
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.replay import replay
+from lienthong.ingest.schemas import BatchReport
 from lienthong.ingest.service import IngestRequest, checksum, ingest_file
 from lienthong.ingest.sources import Source, open_source
 from tests.ingest.factories import SYSTEM, citizen_row, register_system, write_citizens
@@ -57,6 +58,8 @@ def test_the_same_file_twice_leaves_one_open_entry_per_bad_row(
     assert (again.rows_read, again.rows_loaded, again.rows_quarantined) == (50, 30, BAD)
     assert again.summary["rows_already_open"] == BAD
     assert first.summary.get("rows_already_open", 0) == 0
+    said = BatchReport.model_validate(again).message
+    assert f"{BAD} dòng đã có trong hàng cách ly" in said and "already open" in said
 
 
 def test_the_same_bad_rows_in_another_file_and_order_are_not_entered_again(

@@ -92,7 +92,7 @@ class BatchReport(BatchRead):
     )
     @property
     def message(self) -> str:
-        return said.message(**self._counts())
+        return said.message(**self._counts(), already_open=self.report.rows_already_open)
 
     def _counts(self) -> dict[str, int]:
         return {
