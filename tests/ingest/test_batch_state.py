@@ -80,3 +80,39 @@ def test_the_state_an_old_report_carried_moves_to_columns_and_back(bare_engine: 
     migrate.upgrade(bare_engine)  # idempotent
     command.downgrade(migrate.alembic_config(bare_engine), "0005_ingest_batch_state-1")
     assert _batch(bare_engine)["report"] == {**OLD_REPORT, "started_on_empty_store": True}
+
+
+def test_0006_places_old_batches_rows_and_leaves_old_entries_without_identity(
+    bare_engine: Engine,
+) -> None:
+    migrate.upgrade(bare_engine, "0005_ingest_batch_state")
+    _insert_old_batch(bare_engine, {})  # a pull: its rows are positions
+    with bare_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ingest_batches (id, standard, standard_version, source_system, "
+                "source_name, format, checksum, status, chunks_done, rows_read, rows_loaded, "
+                "rows_quarantined, inserted, updated, unchanged, report, started_at, "
+                "started_on_empty_store, resumed_from_chunk) VALUES ('b2', 'citizen', 1, "
+                "'H33.02/hoso', 'a.csv', 'csv', 'sha256:x', 'completed', 1, 2, 0, 2, 0, 0, 0, "
+                "'{}', CURRENT_TIMESTAMP, false, 0)"
+            )
+        )
+        for row in (1, 2):  # the same bad row twice, as before entries had an identity
+            conn.execute(
+                text(
+                    'INSERT INTO ingest_quarantine (batch_id, row, status, "values", findings, '
+                    "created_at) VALUES ('b2', :row, 'open', '{}', '[]', CURRENT_TIMESTAMP)"
+                ),
+                {"row": row},
+            )
+    migrate.upgrade(bare_engine)
+    with bare_engine.connect() as conn:
+        offsets = dict(conn.execute(text("SELECT id, sheet_row_offset FROM ingest_batches")).all())
+        prints = conn.execute(text("SELECT fingerprint FROM ingest_quarantine")).scalars().all()
+    assert offsets == {"b1": 0, "b2": 1}  # a CSV's data row 1 is sheet row 2
+    assert prints == [None, None]
+    command.downgrade(migrate.alembic_config(bare_engine), "0006_ingest_quarantine_identity-1")
+    with bare_engine.connect() as conn:
+        columns = list(conn.execute(text("SELECT * FROM ingest_quarantine")).keys())
+    assert "fingerprint" not in columns and "row" in columns

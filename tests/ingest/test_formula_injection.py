@@ -52,7 +52,8 @@ def test_the_findings_csv_quotes_hostile_values_as_text(
     assert run.returncode == 2, run.stderr
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     cells = [cell for row in rows[1:] for cell in row]
-    assert "'=1+2 is not a valid personal ID" in cells
+    # A message opens with where the value sits, so the value no longer starts a cell.
+    assert 'Row 2, column "personal_id": "=1+2" is not a valid personal ID' in cells
     assert "'@evil" in cells
     assert not [c for c in cells if c and c[0] in "=+-@\t\r"], cells
 

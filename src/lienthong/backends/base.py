@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, Engine, Select, Table
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, TextClause
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
@@ -136,6 +136,19 @@ class Backend(ABC):
             index_elements=list(key),
             set_={c: stmt.excluded[c] for c in update},
             where=changed(stmt.excluded),
+        )
+
+    def insert_new(
+        self,
+        table: Table,
+        *,
+        key: Sequence[str],
+        where: ColumnElement[bool] | TextClause | None = None,
+    ) -> Any:
+        """``INSERT INTO table``, skipping a row whose ``key`` is stored already (among the
+        rows ``where`` holds: a partial unique index), a repeat within the rows too."""
+        return self.insert(table).on_conflict_do_nothing(
+            index_elements=list(key), index_where=where
         )
 
 

@@ -29,6 +29,9 @@ from lienthong.ingest.sources import Source, open_source
 from lienthong.spreadsheet import safe_frame
 
 DEFAULT_CHUNK_ROWS = 100_000
+FINDINGS_CSV = (
+    "row", "sheet_row", "field", "column", "code", "severity", "message", "message_en"
+)  # fmt: skip
 CHECK_WORKERS = 2
 
 
@@ -131,6 +134,4 @@ def _prepare(
 
 def _write_findings(out: IO[bytes], findings: pl.DataFrame, *, header: bool) -> None:
     # Fields and messages quote the sector's file: neutralised before a person opens them.
-    safe_frame(findings.select("row", "field", "code", "severity", "message")).write_csv(
-        out, include_header=header
-    )
+    safe_frame(findings.select(*FINDINGS_CSV)).write_csv(out, include_header=header)

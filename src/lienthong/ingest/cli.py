@@ -303,10 +303,17 @@ def quarantine(batch_id: str, status: str = "open", limit: int = 100, json: Json
         "Quarantine",
         ("id", "row", "status", "findings"),
         [
-            (q.id, q.row, q.status, "; ".join(f"{f['field']}: {f['code']}" for f in q.findings))
+            (q.id, q.row, q.status, "; ".join(f"{_named(f)}: {f['code']}" for f in q.findings))
             for q in found
         ],
     )
+
+
+def _named(finding: dict[str, Any]) -> str:
+    """The field, with the clerk's column header when it has one (entries made before 0006
+    have none)."""
+    column, field = finding.get("column"), finding["field"]
+    return f"{column} ({field})" if column and column != field else str(field)
 
 
 @ingest_app.command("replay")

@@ -27,6 +27,7 @@ from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, LienthongError, NotFound
 from lienthong.events import event
 from lienthong.ingest.claim import claim
+from lienthong.ingest.located import Placed
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch
 from lienthong.ingest.pipeline import (
@@ -121,8 +122,15 @@ def open_batch(
             replay_of=replay_of,
             since=since,
             watermark=watermark,
-            report={"encoding": source.encoding, "file_findings": file_findings(source)},
+            report={
+                "encoding": source.encoding,
+                "file_findings": file_findings(source),
+                "source_columns": Placed(0, source.headers).columns(
+                    plan.mapping_for(source).headers(source.columns)
+                ),
+            },
             started_on_empty_store=is_empty(session=session, spec=spec),
+            sheet_row_offset=source.sheet_row_offset,
         )
         session.add(batch)
     batch.status = RUNNING

@@ -188,6 +188,11 @@ class Mapping(BaseModel):
                     found[name] = matches[0]
         return found
 
+    def headers(self, columns: list[str]) -> dict[str, str]:
+        """Field → the source column it is read from, as the file names it: what a finding
+        shows the clerk beside the field."""
+        return {field: column for column, field in self.resolve(columns).items()}
+
 
 def _value_aliases(
     declared: dict[str, tuple[str, ...]], labels: dict[str, str]
@@ -311,7 +316,8 @@ def apply_mapping(
                     "row": [None] * len(unmapped),
                     "field": unmapped,
                     "code": ["unmapped-column"] * len(unmapped),
-                    "message": [f"source column {c!r} is not mapped to a field" for c in unmapped],
+                    "message": ["không ánh xạ vào trường nào của tiêu chuẩn"] * len(unmapped),
+                    "message_en": ["not mapped to any field of the standard"] * len(unmapped),
                     "severity": [severity("unmapped-column")] * len(unmapped),
                 },
                 schema=FINDINGS_SCHEMA,

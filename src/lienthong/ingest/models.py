@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienthong.db import Base, UTCDateTime, utcnow
@@ -47,6 +57,9 @@ class Batch(Base):
     since: Mapped[str | None] = mapped_column(Text)
     watermark: Mapped[str | None] = mapped_column(String(100))
     watermark_max: Mapped[str | None] = mapped_column(Text)
+    # A row's number in the source plus this is its row number as a spreadsheet shows it (1
+    # for a CSV with a header row; a workbook's header may sit lower).
+    sheet_row_offset: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -63,11 +76,31 @@ class Batch(Base):
         }
 
 
+# The entries a fingerprint is unique among (the partial index's condition, as SQL text: both
+# engines must read it the same way in the index and in an insert's ON CONFLICT).
+OPEN_ONLY = text("status = 'open'")
+
+
 class QuarantineRow(Base):
-    """A rejected row: its values as received (after mapping) and its findings."""
+    """A rejected row: its values as received (after mapping) and its findings.
+
+    ``fingerprint`` is the entry's identity: the standard version, the source system and the
+    row's values as the source sent them (:func:`lienthong.ingest.pipeline.fingerprint`). At
+    most one open entry has a given fingerprint, so the same bad row sent again (the same file
+    run twice) is counted, not quarantined twice. It is set when the entry is made and kept
+    when a replay changes the values."""
 
     __tablename__ = "ingest_quarantine"
-    __table_args__ = (UniqueConstraint("batch_id", "row"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "row"),
+        Index(
+            "uq_ingest_quarantine_open_fingerprint",
+            "fingerprint",
+            unique=True,
+            sqlite_where=OPEN_ONLY,
+            postgresql_where=OPEN_ONLY,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
@@ -76,4 +109,5 @@ class QuarantineRow(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     replayed_batch_id: Mapped[str | None] = mapped_column(String(36))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # null: made before 0006
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,19 +29,24 @@ def outcome(*, rows_read: int, rows_loaded: int, rows_quarantined: int) -> str:
     return NOTHING_LOADED if rows_loaded == 0 else PARTLY_QUARANTINED
 
 
-def message(*, rows_read: int, rows_loaded: int, rows_quarantined: int) -> str:
-    """The outcome in a sentence, Vietnamese first."""
+def message(
+    *, rows_read: int, rows_loaded: int, rows_quarantined: int, already_open: int = 0
+) -> str:
+    """The outcome in a sentence, Vietnamese first; ``already_open``: quarantined rows whose
+    entry was open already (sent before)."""
     found = outcome(rows_read=rows_read, rows_loaded=rows_loaded, rows_quarantined=rows_quarantined)
     if found == LOADED:
         return f"Đã nạp tất cả {rows_loaded} dòng / All {rows_loaded} rows loaded"
+    again_vi = f" ({already_open} dòng đã có trong hàng cách ly từ trước)" if already_open else ""
+    again_en = f" ({already_open} of them already open in the quarantine)" if already_open else ""
     if found == NOTHING_LOADED:
         return (
-            f"Không nạp được dòng nào: {rows_quarantined}/{rows_read} dòng bị cách ly / "
-            f"No row loaded: {rows_quarantined} of {rows_read} rows quarantined"
+            f"Không nạp được dòng nào: {rows_quarantined}/{rows_read} dòng bị cách ly{again_vi} / "
+            f"No row loaded: {rows_quarantined} of {rows_read} rows quarantined{again_en}"
         )
     return (
-        f"{rows_quarantined}/{rows_read} dòng bị cách ly, {rows_loaded} dòng đã nạp / "
-        f"{rows_quarantined} of {rows_read} rows quarantined, {rows_loaded} loaded"
+        f"{rows_quarantined}/{rows_read} dòng bị cách ly{again_vi}, {rows_loaded} dòng đã nạp / "
+        f"{rows_quarantined} of {rows_read} rows quarantined{again_en}, {rows_loaded} loaded"
     )
 
 

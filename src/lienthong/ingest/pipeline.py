@@ -9,6 +9,8 @@ still read and validated (not loaded) to rebuild the batch's set of seen keys, w
 
 from __future__ import annotations
 
+import hashlib
+import json
 import queue
 import threading
 import time
@@ -17,17 +19,19 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import polars as pl
-from sqlalchemy import Dialect, insert
+from sqlalchemy import Dialect, Table
 from sqlalchemy.orm import Session
 
+from lienthong.backends import backend_for
 from lienthong.codes import finding_code, finding_codes
 from lienthong.db import utcnow
-from lienthong.findings import Finding, quoted
+from lienthong.findings import FINDING_SCHEMA, Finding, quoted, said
+from lienthong.ingest.located import Placed, located
 from lienthong.ingest.mapping import Mapping, apply_mapping
-from lienthong.ingest.models import Batch, QuarantineRow
+from lienthong.ingest.models import OPEN_ONLY, Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
 from lienthong.standards.validate import (
@@ -61,10 +65,12 @@ class Chunk:
     bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
     checked: Checked | None = None  # until settled against earlier chunks
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
+    headers: dict[str, str] = field(default_factory=dict)  # field → the source column it came from
 
 
-# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's.
-Quarantine = Callable[[Session, Batch, Chunk], None]
+# Where a chunk's invalid rows go: new quarantine entries, or (a replay) its original's. It
+# answers how many of them were open in the quarantine already (no entry made for those).
+Quarantine = Callable[[Session, Batch, Chunk], int]
 
 
 @dataclass
@@ -82,7 +88,12 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
                 pl.lit(MALFORMED_ROW).alias("code"),
-                pl.lit("the row does not have as many fields as the header").alias("message"),
+                *_aliased(
+                    said(
+                        "dòng không có cùng số trường với dòng tiêu đề",
+                        "the row does not have as many fields as the header",
+                    )
+                ),
             )
         )
     if ERROR in frame.columns:
@@ -91,24 +102,20 @@ def marker_findings(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(ROW).alias("row"),
                 pl.lit(None, pl.Utf8).alias("field"),
                 pl.lit(MALFORMED_ROW).alias("code"),
-                quoted(pl.col(ERROR)).alias("message"),
+                *_aliased(said("không đọc được dòng JSON: ", "", then=quoted(pl.col(ERROR)))),
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
+def _aliased(messages: tuple[pl.Expr, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    return messages[0].alias("message"), messages[1].alias("message_en")
+
+
 def _with_severity(findings: pl.DataFrame) -> pl.DataFrame:
-    columns = ["row", "field", "code", "message"]
+    columns = list(FINDING_SCHEMA)
     if findings.height == 0:
-        return pl.DataFrame(
-            schema={
-                "row": pl.Int64,
-                "field": pl.Utf8,
-                "code": pl.Utf8,
-                "message": pl.Utf8,
-                "severity": pl.Utf8,
-            }
-        )
+        return pl.DataFrame(schema={**FINDING_SCHEMA, "severity": pl.Utf8})
     if "severity" in findings.columns:
         return findings.select(
             pl.col("row").cast(pl.Int64),
@@ -139,6 +146,7 @@ def check_chunk(
 ) -> Chunk:
     """Map and validate one chunk of source rows on its own; see :func:`settle_chunk` for what
     earlier chunks add."""
+    headers = mapping.headers(frame.columns)
     frame, mapped = apply_mapping(frame, mapping, successions=successions)
     found = [_with_severity(mapped)]
     markers = marker_findings(frame)
@@ -166,6 +174,7 @@ def check_chunk(
         keys=checked.local.keys,
         checked=checked,
         sources=sources,
+        headers=headers,
     )
 
 
@@ -190,9 +199,11 @@ def checked_chunks(
     successions: pl.DataFrame | None,
     today: date,
     workers: int = 1,
+    placed: Placed | None = None,
 ) -> Iterator[Chunk]:
     """Check chunks on ``workers`` threads (Polars releases the GIL), then settle them in
-    order against the keys of the batch's earlier chunks.
+    order against the keys of the batch's earlier chunks; ``placed``: where the findings sit
+    in the clerk's file (:func:`located`).
 
     An ingest keeps one: its checking thread already runs beside the loading one, which is the
     slower of the two. A check alone (nothing to load) uses two."""
@@ -214,7 +225,9 @@ def checked_chunks(
     for chunk in ordered_map(check, enumerate(frames), workers=workers):
         chunk = settle_chunk(chunk, seen)
         seen.add(chunk.keys)
-        chunk.findings = _once_per_source(chunk.findings, announced)
+        chunk.findings = located(
+            _once_per_source(chunk.findings, announced), chunk.headers, placed or Placed()
+        )
         yield chunk
 
 
@@ -319,16 +332,29 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         worker.join(timeout=5)
 
 
-def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
+def fingerprint(batch: Batch, values: dict[str, Any]) -> str:
+    """A quarantine entry's identity: the standard version, the source system and the row's
+    values as sent (its ``_source`` text among them), whatever file or row number they came
+    in."""
+    identity = [batch.standard, batch.standard_version, batch.source_system, values]
+    text = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def quarantine_rows(batch: Batch, chunk: Chunk) -> list[dict[str, Any]]:
     """One quarantine entry per invalid row: its values (and, for a row the reader could not
-    split, its source text under ``_source``) and its findings (Python only here, on the
-    rejected rows)."""
+    split, its source text under ``_source``), its findings and its :func:`fingerprint`
+    (Python only here, on the rejected rows)."""
     if chunk.invalid.height == 0:
         return []
     grouped = (
         chunk.findings.filter(pl.col("row").is_not_null())
         .group_by("row", maintain_order=True)
-        .agg(pl.struct("field", "code", "message", "severity").alias("items"))
+        .agg(
+            pl.struct(
+                "row", "sheet_row", "field", "column", "code", "severity", "message", "message_en"
+            ).alias("items")
+        )
     )
     by_row = {r["row"]: r["items"] for r in grouped.iter_rows(named=True)}
     now = utcnow()
@@ -339,8 +365,9 @@ def quarantine_rows(batch_id: str, chunk: Chunk) -> list[dict[str, Any]]:
             values[SOURCE] = chunk.sources[row]
         out.append(
             {
-                "batch_id": batch_id,
+                "batch_id": batch.id,
                 "row": row,
+                "fingerprint": fingerprint(batch, values),
                 "status": "open",
                 "values": values,
                 "findings": by_row.get(row, []),
@@ -362,11 +389,16 @@ def summarise(report: dict[str, Any], findings: pl.DataFrame) -> None:
         examples.extend(findings.head(room).to_dicts())
 
 
-def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> None:
-    """A chunk's invalid rows as new quarantine entries of the batch."""
-    rows = quarantine_rows(batch.id, chunk)
-    if rows:
-        session.execute(insert(QuarantineRow), rows)
+def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> int:
+    """A chunk's invalid rows as new quarantine entries of the batch, but for those open in
+    the quarantine already (the same row sent again): they are counted, not entered twice."""
+    rows = quarantine_rows(batch, chunk)
+    if not rows:
+        return 0
+    table = cast(Table, QuarantineRow.__table__)
+    stmt = backend_for(session.get_bind()).insert_new(table, key=["fingerprint"], where=OPEN_ONLY)
+    made = session.execute(stmt.returning(table.c.id), rows).all()
+    return len(rows) - len(made)
 
 
 def store_chunk(
@@ -383,9 +415,11 @@ def store_chunk(
         new_keys_only=batch.started_on_empty_store,
         bulk=chunk.bulk,
     )
-    quarantine(session, batch, chunk)
+    already_open = quarantine(session, batch, chunk)
     report = dict(batch.report or {})
     summarise(report, chunk.findings)
+    if already_open:
+        report["rows_already_open"] = report.get("rows_already_open", 0) + already_open
     batch.report = report
     batch.rows_read += chunk.read
     batch.rows_loaded += chunk.valid.height

@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy.orm import Session
 
+from lienthong.ingest.located import Placed
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.pipeline import Chunk, checked_chunks
 from lienthong.ingest.rekey import load_successions
@@ -61,6 +62,7 @@ class IngestPlan:
             successions=self.successions,
             today=self.today,
             workers=workers,
+            placed=Placed(source.sheet_row_offset, source.headers),
         )
 
 

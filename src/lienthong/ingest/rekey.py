@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lienthong.codes import severity
-from lienthong.findings import FINDING_SCHEMA, quoted
+from lienthong.findings import FINDING_SCHEMA, said
 from lienthong.ingest.sources.base import ROW
 from lienthong.registry.loader import V2025
 from lienthong.registry.models import Unit, UnitSuccession
@@ -78,12 +78,15 @@ def load_successions(session: Session) -> pl.DataFrame:
     )
 
 
-def _findings(frame: pl.DataFrame, field: str, code: str, message: pl.Expr) -> pl.DataFrame:
+def _findings(
+    frame: pl.DataFrame, field: str, code: str, message: tuple[pl.Expr, pl.Expr]
+) -> pl.DataFrame:
     return frame.select(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.lit(field, pl.Utf8).alias("field"),
         pl.lit(code, pl.Utf8).alias("code"),
-        message.cast(pl.Utf8).alias("message"),
+        message[0].cast(pl.Utf8).alias("message"),
+        message[1].cast(pl.Utf8).alias("message_en"),
         pl.lit(severity(code), pl.Utf8).alias("severity"),
     )
 
@@ -122,22 +125,22 @@ def rekey(
             joined.filter(single),
             field,
             "commune-rekeyed",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" re-keyed to "),
-                pl.col("_to").list.first(),
+            said(
+                "mã xã trước 2025 {} đã đổi thành ",
+                "pre-2025 code {} re-keyed to ",
+                pl.col(field),
+                then=pl.col("_to").list.first(),
             ),
         ),
         _findings(
             joined.filter(several),
             field,
             "ambiguous-successor",
-            pl.concat_str(
-                pl.lit("pre-2025 code "),
-                quoted(pl.col(field)),
-                pl.lit(" has several 2025 successors: "),
-                pl.col("_to").list.join(", "),
+            said(
+                "mã xã trước 2025 {} có nhiều xã kế thừa năm 2025: ",
+                "pre-2025 code {} has several 2025 successors: ",
+                pl.col(field),
+                then=pl.col("_to").list.join(", "),
             ),
         ),
     ]
@@ -147,10 +150,10 @@ def rekey(
                 joined.filter(unknown),
                 field,
                 "unknown-predecessor",
-                pl.concat_str(
-                    pl.lit("commune code "),
-                    quoted(pl.col(field)),
-                    pl.lit(" is in neither the pre-2025 nor the 2025 list"),
+                said(
+                    "mã xã {} không có trong danh mục trước 2025 lẫn năm 2025",
+                    "commune code {} is in neither the pre-2025 nor the 2025 list",
+                    pl.col(field),
                 ),
             )
         )

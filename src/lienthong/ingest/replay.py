@@ -65,6 +65,9 @@ def replay(
     )
     _check_fixes(fixes, rows=rows, spec=plan.spec, batch_id=batch_id)
     source = quarantine_source(rows, fixes, fields=plan.spec.field_names)
+    # Its findings name the rows and columns as the original file has them.
+    source.sheet_row_offset = original.sheet_row_offset
+    source.headers = dict((original.report or {}).get("source_columns") or {})
     run = open_batch(
         session=session,
         plan=plan,
@@ -131,8 +134,8 @@ def _back_to_quarantine(rows: list[QuarantineRow]) -> Quarantine:
     findings) rather than in a new one; the others are marked replayed."""
     by_row = {r.row: r for r in rows}
 
-    def settle(session: Session, batch: Batch, chunk: Chunk) -> None:
-        still = {q["row"]: q for q in quarantine_rows(batch.id, chunk)}
+    def settle(session: Session, batch: Batch, chunk: Chunk) -> int:
+        still = {q["row"]: q for q in quarantine_rows(batch, chunk)}
         for row in (*chunk.valid.get_column(ROW), *chunk.invalid.get_column(ROW)):
             entry = by_row[row]
             if row in still:
@@ -143,5 +146,6 @@ def _back_to_quarantine(rows: list[QuarantineRow]) -> Quarantine:
             else:
                 entry.status = "replayed"
                 entry.replayed_batch_id = batch.id
+        return 0  # the entries are the original's: none made, none open twice
 
     return settle

@@ -46,6 +46,17 @@ class IngestSummary(BaseModel):
     rows_read: int
     rows_valid: int
     rows_invalid: int
+    rows_already_open: int = Field(
+        0,
+        description="A batch: invalid rows whose quarantine entry was open already (the same "
+        "row sent before, by the same system to the same standard version): counted among "
+        "rows_invalid, no second entry made",
+    )
+    source_columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="A batch: field → the source column header it is read from (as findings "
+        "name it in `column`)",
+    )
     file_findings: list[dict[str, Any]] = Field(default_factory=list)
     finding_counts: dict[str, int] = Field(default_factory=dict, description="Rows per code:field")
     examples: list[dict[str, Any]] = Field(
@@ -81,7 +92,7 @@ class BatchReport(BatchRead):
     )
     @property
     def message(self) -> str:
-        return said.message(**self._counts())
+        return said.message(**self._counts(), already_open=self.report.rows_already_open)
 
     def _counts(self) -> dict[str, int]:
         return {

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lienthong.codes import finding_code
 from lienthong.dataset.coerce import typed_expr
 from lienthong.dataset.keys import key_expr as record_key_expr
-from lienthong.findings import FINDING_SCHEMA, quoted
+from lienthong.findings import FINDING_SCHEMA, said
 from lienthong.standards.codelists import CodeListVersion, codelist_versions
 from lienthong.standards.identifiers import (
     CCCD,
@@ -67,10 +67,15 @@ class Validation:
 
 @dataclass(frozen=True)
 class Check:
+    """A rule as expressions: where it fails, and what it says there in Vietnamese
+    (``message``) and in English (``message_en``), about the value alone; the ingest adds
+    where the value sits (:func:`lienthong.ingest.pipeline.located`)."""
+
     field: str
     code: str
     bad: pl.Expr
     message: pl.Expr
+    message_en: pl.Expr
 
     def __post_init__(self) -> None:
         finding_code(self.code)
@@ -84,14 +89,12 @@ def typed(f: FieldSpec) -> pl.Expr:
     return typed_expr(f.type, pl.col(f.name))
 
 
-def _msg(template: str, f: FieldSpec) -> pl.Expr:
-    """A message naming the offending value at each ``{}`` of ``template``."""
-    value = quoted(pl.col(f.name)).fill_null("")
-    pieces = template.split("{}")
-    parts: list[pl.Expr] = [pl.lit(pieces[0])]
-    for piece in pieces[1:]:
-        parts += [value, pl.lit(piece)]
-    return pl.concat_str(parts)
+def _msg(f: FieldSpec, vi: str, en: str) -> tuple[pl.Expr, pl.Expr]:
+    """Messages quoting the field's value as sent."""
+    return said(vi, en, pl.col(f.name))
+
+
+_TYPES_VI = {"integer": "số nguyên", "number": "số", "boolean": "giá trị đúng/sai"}
 
 
 def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
@@ -110,77 +113,90 @@ def _in_force(versions: list[CodeListVersion], value: pl.Expr) -> pl.Expr:
 def field_checks(f: FieldSpec, spec: StandardSpec, book: CodeBook) -> Iterator[Check]:
     raw, value = pl.col(f.name), pl.col(_t(f.name))
     present = raw.is_not_null()
+    # The value is not quoted: the control character would travel into every report.
     yield Check(
         f.name,
         "control-character",
         has_control(raw),
-        pl.lit(
-            f"{f.name} chứa ký tự điều khiển (như NUL) không thể là dữ liệu / "
-            f"{f.name} holds a control character (such as NUL) that cannot be data"
+        *said(
+            "giá trị chứa ký tự điều khiển (như NUL), không thể là dữ liệu",
+            "the value holds a control character (such as NUL) that cannot be data",
         ),
     )
     if f.required:
-        yield Check(f.name, "missing-value", ~present, pl.lit(f"{f.name} is required"))
-    if f.type != "string":
-        code = "invalid-date" if f.type == "date" else "type-error"
-        yield Check(f.name, code, present & value.is_null(), _msg(f"{{}} is not a {f.type}", f))
+        yield Check(
+            f.name,
+            "missing-value",
+            ~present,
+            *said("bắt buộc nhưng bị bỏ trống", "is required but empty"),
+        )
+    if f.type == "date":
+        yield Check(
+            f.name,
+            "invalid-date",
+            present & value.is_null(),
+            *_msg(f, "{} không phải ngày dạng YYYY-MM-DD", "{} is not a date (YYYY-MM-DD)"),
+        )
+    elif f.type != "string":
+        kind = _TYPES_VI.get(f.type, f.type)
+        yield Check(
+            f.name,
+            "type-error",
+            present & value.is_null(),
+            *_msg(f, f"{{}} không phải {kind}", f"{{}} is not a {f.type}"),
+        )
     if f.min_length is not None:
         yield Check(
             f.name,
             "too-short",
             raw.str.len_chars() < f.min_length,
-            _msg(f"{{}} is shorter than {f.min_length}", f),
+            *_msg(
+                f,
+                f"{{}} ngắn hơn {f.min_length} ký tự",
+                f"{{}} is shorter than {f.min_length} characters",
+            ),
         )
     if f.max_length is not None:
         yield Check(
             f.name,
             "too-long",
             raw.str.len_chars() > f.max_length,
-            _msg(f"{{}} is longer than {f.max_length}", f),
+            *_msg(
+                f,
+                f"{{}} dài hơn {f.max_length} ký tự",
+                f"{{}} is longer than {f.max_length} characters",
+            ),
         )
     if f.type in ("integer", "number"):
-        if f.minimum is not None:
-            yield Check(
-                f.name, "below-minimum", value < f.minimum, _msg(f"{{}} is below {f.minimum:g}", f)
-            )
-        if f.exclusive_minimum is not None:
-            yield Check(
-                f.name,
-                "below-minimum",
-                value <= f.exclusive_minimum,
-                _msg(f"{{}} is not above {f.exclusive_minimum:g}", f),
-            )
-        if f.maximum is not None:
-            yield Check(
-                f.name, "above-maximum", value > f.maximum, _msg(f"{{}} is above {f.maximum:g}", f)
-            )
-        if f.exclusive_maximum is not None:
-            yield Check(
-                f.name,
-                "above-maximum",
-                value >= f.exclusive_maximum,
-                _msg(f"{{}} is not below {f.exclusive_maximum:g}", f),
-            )
+        yield from _range_checks(f, value)
     if f.pattern is not None:
         yield Check(
             f.name,
             "pattern-mismatch",
             ~raw.str.contains(f"^(?:{f.pattern})$"),
-            _msg(f"{{}} does not match {f.pattern}", f),
+            *_msg(f, f"{{}} không khớp mẫu {f.pattern}", f"{{}} does not match {f.pattern}"),
         )
     if f.enum is not None:
         yield Check(
             f.name,
             "not-in-enum",
             ~raw.is_in(list(f.enum)),
-            _msg("{} is not one of the allowed values", f),
+            *_msg(
+                f,
+                f"{{}} không thuộc các giá trị cho phép ({', '.join(f.enum)})",
+                f"{{}} is not one of the allowed values ({', '.join(f.enum)})",
+            ),
         )
     if f.codelist is not None:
         yield Check(
             f.name,
             "unknown-code",
             present & ~_in_force(book.lists[f.name], raw),
-            _msg(f"{{}} is not in code list {f.codelist} in force on the record's date", f),
+            *_msg(
+                f,
+                f"{{}} không có trong danh mục {f.codelist} có hiệu lực vào ngày của bản ghi",
+                f"{{}} is not in code list {f.codelist} in force on the record's date",
+            ),
         )
     yield from identifier_checks(f, spec)
 
@@ -194,7 +210,11 @@ def _cross_checks(f: FieldSpec, pid: PersonalId, applies: pl.Expr) -> Iterator[C
             f.name,
             "personal-id-mismatch",
             ok & pid.disagrees_with_sex(pl.col(sex_field)),
-            _msg(f"{{}} disagrees with {sex_field}", f),
+            *_msg(
+                f,
+                f"{{}} không khớp với giới tính ({sex_field})",
+                f"{{}} disagrees with {sex_field}",
+            ),
         )
     birth_field = f.check_against.get("birthDate")
     if birth_field:
@@ -203,7 +223,11 @@ def _cross_checks(f: FieldSpec, pid: PersonalId, applies: pl.Expr) -> Iterator[C
             f.name,
             "personal-id-mismatch",
             ok & born.is_not_null() & (born.dt.year() != pid.birth_year),
-            _msg(f"{{}} disagrees with the year of {birth_field}", f),
+            *_msg(
+                f,
+                f"{{}} không khớp với năm sinh ({birth_field})",
+                f"{{}} disagrees with the year of {birth_field}",
+            ),
         )
     year_field = f.check_against.get("birthYear")
     if year_field:
@@ -212,7 +236,11 @@ def _cross_checks(f: FieldSpec, pid: PersonalId, applies: pl.Expr) -> Iterator[C
             f.name,
             "personal-id-mismatch",
             ok & year.is_not_null() & (year != pid.birth_year),
-            _msg(f"{{}} disagrees with {year_field}", f),
+            *_msg(
+                f,
+                f"{{}} không khớp với năm sinh ({year_field})",
+                f"{{}} disagrees with {year_field}",
+            ),
         )
 
 
@@ -227,10 +255,10 @@ def _document_checks(f: FieldSpec) -> Iterator[Check]:
         f.name,
         "invalid-personal-id",
         present & (kind == CCCD) & ~pid.ok,
-        _msg(
-            "{} không phải số định danh cá nhân, số CMND 9 chữ số hay số hộ chiếu hợp lệ / "
-            "{} is not a valid personal ID, 9-digit CMND or passport number",
+        *_msg(
             f,
+            "{} không phải số định danh cá nhân, số CMND 9 chữ số hay số hộ chiếu hợp lệ",
+            "{} is not a valid personal ID, 9-digit CMND or passport number",
         ),
     )
     yield from _cross_checks(f, pid, kind == CCCD)
@@ -238,14 +266,38 @@ def _document_checks(f: FieldSpec) -> Iterator[Check]:
         f.name,
         "invalid-cmnd",
         present & (kind == CMND) & ~cmnd_ok(raw),
-        _msg("{} không phải số CMND (9 hoặc 12 chữ số) / {} is not a CMND number", f),
+        *_msg(f, "{} không phải số CMND (9 hoặc 12 chữ số)", "{} is not a CMND number"),
     )
     yield Check(
         f.name,
         "invalid-passport",
         present & (kind == PASSPORT) & ~passport_ok(raw),
-        _msg("{} không phải số hộ chiếu / {} is not a passport number", f),
+        *_msg(f, "{} không phải số hộ chiếu", "{} is not a passport number"),
     )
+
+
+def _range_checks(f: FieldSpec, value: pl.Expr) -> Iterator[Check]:
+    bounds = (
+        ("below-minimum", f.minimum, value < (f.minimum or 0), "nhỏ hơn", "is below"),
+        (
+            "below-minimum",
+            f.exclusive_minimum,
+            value <= (f.exclusive_minimum or 0),
+            "không lớn hơn",
+            "is not above",
+        ),
+        ("above-maximum", f.maximum, value > (f.maximum or 0), "lớn hơn", "is above"),
+        (
+            "above-maximum",
+            f.exclusive_maximum,
+            value >= (f.exclusive_maximum or 0),
+            "không nhỏ hơn",
+            "is not below",
+        ),
+    )
+    for code, bound, bad, vi, en in bounds:
+        if bound is not None:
+            yield Check(f.name, code, bad, *_msg(f, f"{{}} {vi} {bound:g}", f"{{}} {en} {bound:g}"))
 
 
 def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
@@ -256,7 +308,7 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-tax-code",
             present & ~tax_code_ok(raw),
-            _msg("{} is not a valid tax code", f),
+            *_msg(f, "{} không phải mã số thuế hợp lệ", "{} is not a valid tax code"),
         )
     elif f.identifier == "personal-id-or-tax-code":
         as_id = raw.str.len_chars() == 12
@@ -266,14 +318,18 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-personal-id",
             present & as_id & ~PersonalId(raw).ok,
-            _msg("{} is not a valid personal ID", f),
+            *_msg(f, "{} không phải số định danh cá nhân hợp lệ", "{} is not a valid personal ID"),
         )
         yield from _cross_checks(f, PersonalId(raw), present & as_id)
         yield Check(
             f.name,
             "invalid-tax-code",
             present & ~as_id & ~document & ~tax_code_ok(raw),
-            _msg("{} is neither an identity document nor a valid tax code", f),
+            *_msg(
+                f,
+                "{} không phải giấy tờ tùy thân, cũng không phải mã số thuế hợp lệ",
+                "{} is neither an identity document nor a valid tax code",
+            ),
         )
     elif f.identifier == "identity-document":
         yield from _document_checks(f)
@@ -283,7 +339,7 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             f.name,
             "invalid-personal-id",
             present & ~pid.ok,
-            _msg("{} is not a valid personal ID", f),
+            *_msg(f, "{} không phải số định danh cá nhân hợp lệ", "{} is not a valid personal ID"),
         )
         yield from _cross_checks(f, pid, pl.lit(True))
     if f.year_of is not None:
@@ -294,7 +350,11 @@ def identifier_checks(f: FieldSpec, spec: StandardSpec) -> Iterator[Check]:
             born.is_not_null()
             & pl.col(_t(f.name)).is_not_null()
             & (pl.col(_t(f.name)) != born.dt.year()),
-            _msg(f"{{}} khác năm của {f.year_of} / {{}} disagrees with the year of {f.year_of}", f),
+            *_msg(
+                f,
+                f"{{}} khác năm của {f.year_of}",
+                f"{{}} disagrees with the year of {f.year_of}",
+            ),
         )
 
 
@@ -390,6 +450,7 @@ def _findings(df: pl.DataFrame, flagged: list[tuple[str, Check]]) -> pl.DataFram
             pl.lit(c.field).alias("field"),
             pl.lit(c.code).alias("code"),
             c.message.alias("message"),
+            c.message_en.alias("message_en"),
         )
         for flag, c in flagged
         if df.get_column(flag).any()
@@ -431,12 +492,10 @@ class CheckPlan:
                     ",".join(spec.primary_key),
                     "duplicate-key",
                     key.is_not_null() & ~key.is_first_distinct(),
-                    pl.concat_str(
-                        [
-                            pl.lit("key "),
-                            quoted(key),
-                            pl.lit(" repeats an earlier row of this batch"),
-                        ]
+                    *said(
+                        "khoá {} trùng với một dòng trước trong lô",
+                        "key {} repeats an earlier row of this batch",
+                        key,
                     ),
                 ),
             )
@@ -448,7 +507,11 @@ class CheckPlan:
                     f.name,
                     "not-unique",
                     value.is_not_null() & ~value.is_first_distinct(),
-                    _msg(f"{{}} repeats the {f.name} of an earlier row of this batch", f),
+                    *_msg(
+                        f,
+                        f"{{}} trùng {f.name} của một dòng trước trong lô",
+                        f"{{}} repeats the {f.name} of an earlier row of this batch",
+                    ),
                 )
                 flag = f"__c{len(checks) + len(repeats)}"
                 repeats.append(Repeat(flag, _tagged(f.name), check))

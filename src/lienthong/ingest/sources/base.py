@@ -31,6 +31,11 @@ class Source:
     encoding: str | None = None
     findings: list[Finding] = field(default_factory=list)
     watermark_max: str | None = None
+    # A record's row number as a spreadsheet shows the file: ``_row`` plus this (1 below a
+    # CSV's header row; a workbook's header may sit lower; a JSON line's ``_row`` is its line).
+    sheet_row_offset: int = 0
+    # Column → its header in the clerk's file, for a source that renamed it (a replay).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def chunks(self) -> Iterator[pl.DataFrame]:
         return self.reader()

@@ -208,4 +208,5 @@ def open_delimited(
         reader=reader,
         encoding=chosen.encoding,
         findings=chosen.findings,
+        sheet_row_offset=1,
     )

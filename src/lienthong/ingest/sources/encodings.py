@@ -318,8 +318,9 @@ def choose(sample: bytes, *, declared: str | None, complete: bool, name: str) ->
                 None,
                 "implausible-text",
                 f"văn bản của tệp {name} không giống tiếng Việt ({shown}): có thể tệp đã bị "
-                f"chuyển mã sai trước khi gửi / the text of {name} does not read as Vietnamese "
-                f"({shown}): it may have been converted wrongly before it was sent",
+                "chuyển mã sai trước khi gửi",
+                f"the text of {name} does not read as Vietnamese ({shown}): it may have been "
+                "converted wrongly before it was sent",
             )
         )
     if encoding not in (UTF8, UTF8_BOM):
@@ -328,7 +329,7 @@ def choose(sample: bytes, *, declared: str | None, complete: bool, name: str) ->
                 None,
                 None,
                 "encoding-converted",
-                f"đã chuyển từ {encoding} sang Unicode (UTF-8, NFC) / "
+                f"đã chuyển từ {encoding} sang Unicode (UTF-8, NFC)",
                 f"converted from {encoding} to Unicode (UTF-8, NFC)",
             )
         )

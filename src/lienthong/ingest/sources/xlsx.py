@@ -64,7 +64,8 @@ def _load(path: Path, sheet: str | int, name: str) -> pl.DataFrame:
         # calamine tells the format by the extension: a workbook named otherwise goes as bytes.
         named = path.suffix.lower() in _XLSX_SUFFIXES
         reader = fastexcel.read_excel(path if named else path.read_bytes())
-        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string")
+        # skip_rows=0 keeps the empty rows above the header: row numbers stay the sheet's.
+        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0)
         return loaded.to_polars()
     except fastexcel.FastExcelError as exc:
         text = str(exc)
@@ -85,10 +86,12 @@ def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int, name: str) -
     if path.stat().st_size == 0:
         raise EmptyFile(f"tệp {name} trống / {name} is empty")
     raw = _load(path, sheet, name)
-    if raw.height == 0:
+    used = raw.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
+    if len(used) == 0:
         raise EmptyFile(f"tệp {name} không có dòng tiêu đề / {name} has no header row")
-    header = clean_header([v or "" for v in raw.row(0)])
-    body = raw.slice(1).rename(dict(zip(raw.columns, header, strict=True)))
+    top = int(used[0])  # the header: the first row with a value (sheet row top + 1)
+    header = clean_header([v or "" for v in raw.row(top)])
+    body = raw.slice(top + 1).rename(dict(zip(raw.columns, header, strict=True)))
     body = body.with_columns(
         pl.col(header).str.replace(_MIDNIGHT, "$1").str.replace(_DATETIME, "${1}T${2}")
     )
@@ -102,4 +105,4 @@ def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int, name: str) -
         for start in range(0, body.height, chunk_rows):
             yield body.slice(start, chunk_rows).select(ROW, *header)
 
-    return Source(format="xlsx", columns=header, reader=reader)
+    return Source(format="xlsx", columns=header, reader=reader, sheet_row_offset=top + 1)
