@@ -129,7 +129,7 @@ class BadRequest(LienthongError):
 class Gone(LienthongError):
     """It was served and no longer is (a retired standard version); ``headers`` say since when."""
 
-    code = "gone"
+    code = "no-longer-served"
     status = 410
 
     def __init__(
