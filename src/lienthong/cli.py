@@ -16,7 +16,7 @@ from lienthong.db import make_engine, should_auto_upgrade
 from lienthong.devseed import populate_sample
 from lienthong.dti.cli import dti_app
 from lienthong.errors import ConfigurationError, LienthongError
-from lienthong.exchange.cli import grants_app
+from lienthong.exchange.cli import grants_app, retire_command
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
@@ -46,6 +46,7 @@ app.add_typer(grants_app, name="grants")
 app.add_typer(audit_app, name="audit")
 app.add_typer(security_app, name="security")
 app.add_typer(linkage_app, name="linkage")
+standards_app.command("retire")(retire_command)
 app.add_typer(standards_app, name="standards")
 app.add_typer(codelists_app, name="codelists")
 app.add_typer(ingest_app, name="ingest")

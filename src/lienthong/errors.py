@@ -126,6 +126,19 @@ class BadRequest(LienthongError):
     status = 400
 
 
+class Gone(LienthongError):
+    """It was served and no longer is (a retired standard version); ``headers`` say since when."""
+
+    code = "no-longer-served"
+    status = 410
+
+    def __init__(
+        self, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.headers = headers or {}
+
+
 class ConfigurationError(LienthongError):
     """The platform refuses to start: a setting is missing or unsafe."""
 

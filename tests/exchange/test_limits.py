@@ -92,6 +92,7 @@ def test_an_expired_grant_gives_no_access(client, operator, engine, citizens) ->
             insert(Grant).values(
                 system_id=system_id,
                 dataset="citizen",
+                version=1,
                 fields=["personal_id", "full_name"],
                 units=["33"],
                 communes=["12166"],

@@ -6,8 +6,10 @@ import copy
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from lienthong.standards.service import builtin_document
+from tests.dti.factories import audit_bodies
 
 
 def _citizen_v2(**changes: Any) -> dict[str, Any]:
@@ -43,7 +45,9 @@ def test_management_needs_the_operator(client: TestClient) -> None:
     assert response.status_code == 401
 
 
-def test_publish_reports_breaking_changes(client: TestClient, operator: dict[str, str]) -> None:
+def test_a_breaking_version_is_published_only_with_a_reason_and_audited(
+    client: TestClient, operator: dict[str, str], engine: Engine
+) -> None:
     document = _citizen_v2()
     fields = [f for f in document["fields"] if f["name"] != "phone"]  # removed field
     for f in fields:
@@ -56,10 +60,35 @@ def test_publish_reports_breaking_changes(client: TestClient, operator: dict[str
     assert created.json()["status"] == "draft"
     # A draft may change; the latest *published* version is still v1.
     assert client.get("/api/v1/standards/citizen").json()["version"] == 1
-    published = client.post("/api/v1/standards/citizen/2/publish", headers=operator)
+    refused = client.post("/api/v1/standards/citizen/2/publish", headers=operator)
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "breaking-change-unconfirmed"
+    expected = {("phone", "removed-field"), ("address_line", "new-required-field")}
+    assert {(d["field"], d["code"]) for d in error["details"]} == expected
+    assert client.get("/api/v1/standards/citizen").json()["version"] == 1  # nothing published
+    no_reason = client.post(
+        "/api/v1/standards/citizen/2/publish", json={"breaking": True}, headers=operator
+    )
+    assert no_reason.status_code == 422
+    assert no_reason.json()["error"]["details"][0]["code"] == "breaking-reason-required"
+    published = client.post(
+        "/api/v1/standards/citizen/2/publish",
+        json={"breaking": True, "reason": "Nghị định 69/2024: phone is no longer collected"},
+        headers=operator,
+    )
     assert published.status_code == 200, published.text
     breaking = {(b["field"], b["code"]) for b in published.json()["breaking"]}
-    assert breaking == {("phone", "removed-field"), ("address_line", "new-required-field")}
+    assert breaking == expected
+    assert published.json()["breaking_reason"].startswith("Nghị định 69/2024")
+    entry = [e for e in audit_bodies(engine) if e["action"] == "standard.publish"][-1]
+    assert entry["actor"] == {"kind": "operator"}
+    assert entry["detail"]["version"] == 2
+    assert entry["detail"]["reason"] == published.json()["breaking_reason"]
+    assert sorted(entry["detail"]["breaking"]) == [
+        "address_line:new-required-field",
+        "phone:removed-field",
+    ]
     assert client.get("/api/v1/standards/citizen").json()["version"] == 2
     again = client.put("/api/v1/standards/citizen/2", json=document, headers=operator)
     assert again.status_code == 409
@@ -75,8 +104,30 @@ def test_narrowed_type_is_breaking(client: TestClient, operator: dict[str, str])
             f["type"] = "integer"
             f.pop("constraints", None)
     client.post("/api/v1/standards", json=document, headers=operator)
-    published = client.post("/api/v1/standards/citizen/2/publish", headers=operator).json()
-    assert [(b["field"], b["code"]) for b in published["breaking"]] == [("phone", "narrowed-type")]
+    refused = client.post("/api/v1/standards/citizen/2/publish", headers=operator).json()
+    details = refused["error"]["details"]
+    assert [(d["field"], d["code"]) for d in details] == [("phone", "narrowed-type")]
+
+
+def test_a_compatible_version_needs_no_flag(client: TestClient, operator: dict[str, str]) -> None:
+    document = _citizen_v2()
+    document["fields"].append({"name": "household_id", "type": "integer"})  # optional: fine
+    client.post("/api/v1/standards", json=document, headers=operator)
+    published = client.post("/api/v1/standards/citizen/2/publish", headers=operator)
+    assert published.status_code == 200, published.text
+    assert published.json()["breaking"] == [] and published.json()["breaking_reason"] is None
+
+
+def test_drafts_are_not_public(client: TestClient, operator: dict[str, str]) -> None:
+    created = client.post("/api/v1/standards", json=_citizen_v2(), headers=operator)
+    assert created.status_code == 201
+    listed = client.get("/api/v1/standards").json()["items"]
+    assert ("citizen", 1) in {(s["name"], s["version"]) for s in listed}
+    assert all(s["status"] != "draft" for s in listed)
+    assert client.get("/api/v1/standards", params={"status": "draft"}).json()["items"] == []
+    draft = client.get("/api/v1/standards/citizen", params={"version": 2})
+    assert draft.status_code == 404
+    assert draft.json()["error"]["code"] == "unknown-standard"
 
 
 def test_invalid_standard_is_rejected(client: TestClient, operator: dict[str, str]) -> None:

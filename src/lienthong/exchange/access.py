@@ -1,22 +1,26 @@
-"""What a system may read right now: approved, unexpired grants merged per purpose.
+"""What a system may read right now: approved, unexpired grants of one standard version
+merged per purpose.
 
-Grants are cached in process per (system, dataset) and tagged with the ``grants`` counter; the
-counter is read on every request (security.state), so any approval or revocation in any worker
-empties this cache on the very next request. Expiry is checked at use, not at caching.
+Grants are cached in process per (system, dataset) with their version's retirement day, and
+tagged with the ``grants`` counter; the counter is read on every request (security.state), so
+any approval, revocation or retirement in any worker empties this cache on the very next
+request. Expiry and retirement are checked at use, not at caching.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, select
 
 from lienthong.errors import Forbidden
 from lienthong.exchange.models import Grant
 from lienthong.exchange.schemas import GrantStatus
+from lienthong.standards.models import Standard
 
 grants = Grant.__table__
+standards = Standard.__table__
 
 
 @dataclass(frozen=True)
@@ -25,14 +29,20 @@ class CachedGrant:
     communes: frozenset[str]
     purposes: frozenset[str]
     expires_on: date
+    version: int = 1
+    retire_on: date | None = None  # the version's announced retirement day
+    deprecated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Access:
-    """The union of the live grants that allow the declared purpose."""
+    """The union of the live grants of one version that allow the declared purpose."""
 
     fields: tuple[str, ...]
     communes: frozenset[str]
+    version: int = 1
+    retire_on: date | None = None
+    deprecated_at: datetime | None = None
 
 
 class GrantCache:
@@ -53,16 +63,35 @@ class GrantCache:
         found = self.cached(version, system_id, dataset)
         key = (system_id, dataset)
         if found is None:
-            stmt = select(
-                grants.c.fields, grants.c.communes, grants.c.purposes, grants.c.expires_on
-            ).where(
-                grants.c.system_id == system_id,
-                grants.c.dataset == dataset,
-                grants.c.status == GrantStatus.approved.value,
+            of_version = and_(
+                standards.c.name == grants.c.dataset, standards.c.version == grants.c.version
+            )
+            stmt = (
+                select(
+                    grants.c.fields,
+                    grants.c.communes,
+                    grants.c.purposes,
+                    grants.c.expires_on,
+                    grants.c.version,
+                    standards.c.retire_on,
+                    standards.c.deprecated_at,
+                )
+                .select_from(grants.outerjoin(standards, of_version))
+                .where(
+                    grants.c.system_id == system_id,
+                    grants.c.dataset == dataset,
+                    grants.c.status == GrantStatus.approved.value,
+                )
             )
             found = [
                 CachedGrant(
-                    frozenset(r.fields), frozenset(r.communes), frozenset(r.purposes), r.expires_on
+                    frozenset(r.fields),
+                    frozenset(r.communes),
+                    frozenset(r.purposes),
+                    r.expires_on,
+                    r.version,
+                    r.retire_on,
+                    r.deprecated_at,
                 )
                 for r in conn.execute(stmt)
             ]
@@ -70,16 +99,30 @@ class GrantCache:
         return found
 
 
-def resolve_access(found: list[CachedGrant], purpose: str, today: date) -> Access:
+def resolve_access(
+    found: list[CachedGrant], purpose: str, today: date, version: int | None = None
+) -> Access:
+    """The access the grants give for ``purpose``: to ``version`` if the caller asked for
+    one (403 ``version-not-granted`` if none of them is for it), else to the highest version
+    they are for."""
     live = [g for g in found if g.expires_on >= today]
     if not live:
         raise Forbidden("no grant allows this system to read this dataset", code="no-grant")
     usable = [g for g in live if purpose in g.purposes]
     if not usable:
         raise Forbidden(f"purpose {purpose!r} is not granted", code="purpose-not-granted")
+    chosen = version if version is not None else max(g.version for g in usable)
+    usable = [g for g in usable if g.version == chosen]
+    if not usable:
+        raise Forbidden(
+            f"no grant for this purpose is for version {chosen}", code="version-not-granted"
+        )
     fields: set[str] = set()
     communes: set[str] = set()
     for grant in usable:
         fields |= grant.fields
         communes |= grant.communes
-    return Access(tuple(sorted(fields)), frozenset(communes))
+    first = usable[0]
+    return Access(
+        tuple(sorted(fields)), frozenset(communes), chosen, first.retire_on, first.deprecated_at
+    )

@@ -1,17 +1,20 @@
-"""``lienthong grants request|list|show|approve|reject|revoke``."""
+"""``lienthong grants request|list|show|approve|reject|revoke``, and ``lienthong standards
+retire`` (mounted on the standards commands by the root CLI: retiring is the exchange's, as it
+changes what grants serve)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
 
-from lienthong.audit.service import operator_actor
+from lienthong.audit.service import cli_actor, operator_actor
 from lienthong.config import get_settings
 from lienthong.exchange import grants
 from lienthong.exchange.schemas import GrantRead, GrantRequest
 from lienthong.exchange.store_link import known_fields
+from lienthong.exchange.versions import retire_version
 from lienthong.registry.systems import get_system
 from lienthong.terminal import cli_page, cli_session, print_json, print_table
 
@@ -30,12 +33,13 @@ def _show(rows: list[GrantRead], json: bool) -> None:
         return
     print_table(
         "Grants",
-        ["id", "consumer", "dataset", "status", "purposes", "expires"],
+        ["id", "consumer", "dataset", "version", "status", "purposes", "expires"],
         [
             (
                 g.id,
                 f"{g.consumer_organisation}/{g.consumer_system}",
                 g.dataset,
+                g.version,
                 g.status.value,
                 ",".join(g.purposes),
                 g.expires_on,
@@ -54,11 +58,15 @@ def request(
     units: Csv,
     purposes: Csv,
     expires_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    version: Annotated[
+        int | None, typer.Option("--version", help="Standard version (default: the current one)")
+    ] = None,
     json: Json = False,
 ) -> None:
     """Request a grant for the consumer SYSTEM of ORGANISATION (operator on its behalf)."""
     data = GrantRequest(
         dataset=dataset,
+        version=version,
         fields=_split(fields),
         units=_split(units),
         purposes=_split(purposes),
@@ -72,7 +80,7 @@ def request(
             system=target,
             data=data,
             actor=operator_actor(),
-            known_fields=known_fields(session=session, dataset=dataset),
+            known_fields=known_fields(session=session, dataset=dataset, version=version),
         )
         _show([grants.to_read(grant, target)], json)
 
@@ -155,3 +163,25 @@ def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None
         _show(
             [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
         )
+
+
+def retire_command(
+    name: str,
+    version: int,
+    on: Annotated[
+        datetime,
+        typer.Option("--on", formats=["%Y-%m-%d"], help="Retirement day (future, UTC)"),
+    ],
+) -> None:
+    """Announce the day from which a standard version is no longer served (Sunset header)."""
+    day = on.date()
+    with cli_session() as session:
+        retire_version(
+            session=session,
+            settings=get_settings(),
+            name=name,
+            version=version,
+            on=day,
+            actor=cli_actor(),
+        )
+    typer.echo(f"{name} v{version} retires on {day.isoformat()}")

@@ -97,6 +97,7 @@ async def list_data(request: Request, dataset: str) -> Response:
                 filters=filters,
                 area_codes=ctx.access.communes,
                 page=page,
+                version=ctx.access.version,
             )
 
         def layout(shown: list[Shown]) -> dict[str, Any]:
@@ -127,7 +128,9 @@ async def lookup(request: Request, dataset: str) -> Response:
         except ValidationError as exc:
             raise ValidationFailed.of_parser(exc.errors()) from exc
         with rt.engine.connect() as conn, rt.sessions(bind=conn) as session:
-            found = get_records(session=session, dataset=dataset, keys=keys)
+            found = get_records(
+                session=session, dataset=dataset, keys=keys, version=ctx.access.version
+            )
         rows = [r for r in found if visible(ctx, r)]
         seen = {r["_key"] for r in rows}
         missing = [k for k in keys if k not in seen]

@@ -18,8 +18,9 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong.claims import Claims
+from lienthong.errors import BadRequest
 from lienthong.exchange.guard import Answer, Released, Shown, guarded
-from lienthong.exchange.reads import Gate, visible
+from lienthong.exchange.reads import Gate, asked_version, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import fetch_one, fetch_with_live, key_values, not_found
 
@@ -34,7 +35,11 @@ async def read_record(
     rt: Runtime, headers: Mapping[str, str], dataset: str, key: str, source: str | None = None
 ) -> Answer:
     """One record, granted fields only; its audit entry committed before the answer."""
-    cached = rt.datasets.get(dataset)
+    try:
+        asked = asked_version(headers)
+    except BadRequest:
+        asked = None  # refused by guarded, in its order (token first)
+    cached = rt.datasets.recent(dataset, asked)  # a guess until the grant is known
     values = key_values(cached, key) if cached is not None and cached.with_live else None
     prefetched: list[dict[str, Any] | None] = []
 
@@ -47,7 +52,8 @@ async def read_record(
 
     def work(gate: Gate) -> Released:
         ctx = gate.context(dataset)
-        row = prefetched[0] if prefetched else fetch_one(rt.hot, ctx.dataset, key)
+        same = cached is not None and ctx.dataset.info.version == cached.info.version
+        row = prefetched[0] if prefetched and same else fetch_one(rt.hot, ctx.dataset, key)
         return Released(
             "data.read",
             [(ctx, row)] if row is not None and visible(ctx, row) else [],

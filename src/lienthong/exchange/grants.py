@@ -1,5 +1,8 @@
 """Grants: a consumer system asks, the data owner's operator decides, operators revoke.
 
+A grant reads one version of its standard (the current published one unless asked), so
+publishing a new version changes nothing for its consumers until they ask for it.
+
 Deny by default: only an approved, unexpired grant lets a system read, and only the fields,
 communes and purposes it lists. Every change bumps the ``grants`` counter (read on each data
 request) and is an audit entry in the same transaction.
@@ -25,6 +28,7 @@ from lienthong.registry import units
 from lienthong.registry.models import InformationSystem, Unit
 from lienthong.registry.organisations import get_organisation
 from lienthong.security.models import Counter
+from lienthong.standards.service import DRAFT, get_standard, retired, today, unknown
 
 PURPOSES = {
     "public-service": "Handling an administrative procedure for the person concerned",
@@ -81,6 +85,7 @@ def to_read(grant: Grant, system: InformationSystem) -> GrantRead:
         consumer_organisation=system.organisation.code,
         consumer_system=system.code,
         dataset=grant.dataset,
+        version=grant.version,
         fields=grant.fields,
         units=grant.units,
         communes=len(grant.communes),
@@ -107,6 +112,7 @@ def _audit(
             detail={
                 "grant": grant.id,
                 "system_id": grant.system_id,
+                "version": grant.version,
                 "fields": grant.fields,
                 "units": grant.units,
                 "purposes": grant.purposes,
@@ -142,9 +148,15 @@ def request_grant(
         details.append(ErrorDetail("expires_on", "in-the-past", "expiry must be in the future"))
     if details:
         raise ValidationFailed("the grant request is not valid", details=details)
+    standard = get_standard(session=session, name=data.dataset, version=data.version)
+    if standard.status == DRAFT:
+        raise unknown(data.dataset, data.version)
+    if standard.retire_on is not None and standard.retire_on <= today():
+        raise retired(standard.name, standard.version, standard.retire_on)
     grant = Grant(
         system_id=system.id,
         dataset=data.dataset,
+        version=standard.version,
         fields=sorted(set(data.fields)),
         units=sorted(set(data.units)),
         communes=communes_of(session=session, codes=data.units),

@@ -26,6 +26,7 @@ from lienthong.exchange.reads import (
     Gate,
     ReadContext,
     admit,
+    asked_version,
     audit_refusal,
     granted_key,
     read_event,
@@ -138,7 +139,8 @@ async def guarded(
             if liveness is not None
             else rt.hot.first(rt.live, {"cid": claims.credential_id})
         )
-        gate = Gate(rt, claims, purpose, judge(live), headers.get("x-on-behalf-of"), rid)
+        version = asked_version(headers)
+        gate = Gate(rt, claims, purpose, judge(live), headers.get("x-on-behalf-of"), rid, version)
         released = work(gate)
         shown = [Shown(shape(ctx, row), granted_key(ctx, row)) for ctx, row in released.records]
         entry = read_event(
@@ -152,10 +154,11 @@ async def guarded(
             extra={**(released.extra or {}), "ip": source} if source else released.extra,
         )
         await rt.writer.enqueue(entry)
+        answer_headers = {**gate.notices, "X-Request-Id": rid}
         if released.missing is not None and not shown:
             missing = released.missing()
-            return Answer(missing.status, encode(missing.as_dict()), {"X-Request-Id": rid})
-        return Answer(200, encode(released.layout(shown)), {"X-Request-Id": rid})
+            return Answer(missing.status, encode(missing.as_dict()), answer_headers)
+        return Answer(200, encode(released.layout(shown)), answer_headers)
     except LienthongError as error:
         return refused(rt, error, claims, target, headers, rid, source)
     except DBAPIError as caught:

@@ -22,7 +22,8 @@ class Purpose(Base):
 
 
 class Grant(Base):
-    """Read access of one consumer system to one dataset: fields, area, purposes, expiry."""
+    """Read access of one consumer system to one version of a dataset: fields, area, purposes,
+    expiry."""
 
     __tablename__ = "exchange_grants"
     __table_args__ = (Index("ix_exchange_grants_system_dataset", "system_id", "dataset"),)
@@ -30,6 +31,7 @@ class Grant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
     dataset: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)  # the standard version the grant reads
     fields: Mapped[list[Any]] = mapped_column(JSON)
     units: Mapped[list[Any]] = mapped_column(JSON)
     communes: Mapped[list[Any]] = mapped_column(JSON)

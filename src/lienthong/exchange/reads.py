@@ -10,18 +10,19 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from lienthong.audit.service import hashes
 from lienthong.claims import Claims
-from lienthong.errors import BadRequest, Forbidden, LienthongError
+from lienthong.errors import BadRequest, Forbidden, Gone, LienthongError
 from lienthong.events import event
 from lienthong.exchange.access import Access, resolve_access
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import Dataset
 from lienthong.security.state import LiveState
+from lienthong.standards.service import retired, retirement_headers, today
 
 # The per-request objects below are plain slotted classes: a frozen dataclass costs several
 # times as much to build, and the single-record read builds one of each on every request.
@@ -50,6 +51,22 @@ def request_id(headers: Any) -> str:
     return given[:128] if given else f"{_PREFIX}-{next(_NUMBERS):x}"
 
 
+VERSION_HEADER = "x-standard-version"
+
+
+def asked_version(headers: Any) -> int | None:
+    """The standard version the caller asks for in ``X-Standard-Version`` (None: its grant's)."""
+    given = headers.get(VERSION_HEADER)
+    if given is None:
+        return None
+    text = str(given).strip()
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise BadRequest(
+            "X-Standard-Version must be a positive whole number", code="invalid-standard-version"
+        )
+    return int(text)
+
+
 def admit(rt: Runtime, claims: Claims, headers: Any) -> str:
     """The system's rate and the declared purpose (before any database work)."""
     rt.limiter.take(claims.system_id)
@@ -69,20 +86,29 @@ class Gate:
     state: LiveState
     on_behalf_of: str | None
     request_id: str
+    version: int | None = None  # the standard version asked for (X-Standard-Version)
+    notices: dict[str, str] = field(default_factory=dict)  # Sunset / Deprecation headers
 
     def context(self, dataset: str) -> ReadContext:
-        """The caller's access to ``dataset`` (403 ``no-grant`` / ``purpose-not-granted``)."""
+        """The caller's access to ``dataset`` in the version its grant (or the request) names:
+        403 ``no-grant`` / ``purpose-not-granted`` / ``version-not-granted``, 410
+        ``standard-version-retired`` past the version's retirement day; before that day the
+        answer carries ``Sunset`` and ``Deprecation`` headers (``notices``)."""
         rt = self.rt
-        version, system_id = self.state.grants_version, self.claims.system_id
-        found = rt.grants.cached(version, system_id, dataset)
+        counter, system_id = self.state.grants_version, self.claims.system_id
+        found = rt.grants.cached(counter, system_id, dataset)
         if found is None:
             with rt.engine.connect() as conn:
-                found = rt.grants.grants_for(conn, version, system_id, dataset)
-        access = resolve_access(found, self.purpose, date.today())
-        described = rt.datasets.get(dataset)
+                found = rt.grants.grants_for(conn, counter, system_id, dataset)
+        access = resolve_access(found, self.purpose, date.today(), self.version)
+        if access.retire_on is not None:
+            if access.retire_on <= today():
+                raise retired(dataset, access.version, access.retire_on)
+            self.notices.update(retirement_headers(access.retire_on, access.deprecated_at))
+        described = rt.datasets.get(dataset, access.version)
         if described is None:
             with rt.engine.connect() as conn:
-                described = rt.datasets.load(conn, dataset)
+                described = rt.datasets.load(conn, dataset, access.version)
         key_granted = set(described.info.key_fields).issubset(access.fields)
         return ReadContext(
             self.claims,
@@ -100,7 +126,7 @@ class Gate:
         for dataset in datasets:
             try:
                 out[dataset] = self.context(dataset)
-            except Forbidden:
+            except (Forbidden, Gone):
                 continue
         return out
 

@@ -22,6 +22,9 @@ class Strict(BaseModel):
 
 class GrantRequest(Strict):
     dataset: str = Field(min_length=1, max_length=64, description="Standard name, e.g. citizen")
+    version: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="Standard version to read (default: the current one)"
+    )
     fields: list[str] = Field(min_length=1, description="Fields the consumer needs")
     units: list[str] = Field(min_length=1, description="Province or commune codes (2025 list)")
     purposes: list[str] = Field(min_length=1, description="Codes from /api/v1/purposes")
@@ -46,6 +49,7 @@ class GrantRead(BaseModel):
     consumer_organisation: str
     consumer_system: str
     dataset: str
+    version: int = Field(description="The standard version this grant reads")
     fields: list[str]
     units: list[str]
     communes: int = Field(description="Number of communes the units cover")
@@ -77,3 +81,7 @@ class RecordPage(BaseModel):
 class LookupResult(BaseModel):
     items: list[dict[str, Any]]
     missing: list[str]
+
+
+class RetireRequest(Strict):
+    on: date = Field(description="From this day (UTC) the version is not served")

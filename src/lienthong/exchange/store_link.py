@@ -36,31 +36,37 @@ class Dataset:
     checked_at: float
 
 
-def known_fields(*, session: Session, dataset: str) -> list[str]:
+def known_fields(*, session: Session, dataset: str, version: int | None = None) -> list[str]:
     """Field names of the dataset (unknown dataset → 404 ``unknown-dataset``)."""
-    return [f.name for f in dataset_info(session=session, dataset=dataset).fields]
+    return [f.name for f in dataset_info(session=session, dataset=dataset, version=version).fields]
 
 
 class Datasets:
-    """Per-process cache of dataset descriptions, keyed by name, tagged with the version."""
+    """Per-process cache of dataset descriptions, keyed by name and version."""
 
     def __init__(self, hot: HotPath | None) -> None:
         self.hot = hot  # None: descriptions only, no prepared select
-        self._cache: dict[str, Dataset] = {}
+        self._cache: dict[tuple[str, int | None], Dataset] = {}
+        self._last: dict[str, int] = {}  # the version of a dataset last loaded
 
-    def get(self, dataset: str) -> Dataset | None:
+    def get(self, dataset: str, version: int | None = None) -> Dataset | None:
         """The cached description while it is fresh (None: call ``load``)."""
-        found = self._cache.get(dataset)
+        found = self._cache.get((dataset, version))
         if found is None or (found.by_key is None and self.hot is not None):
             return None
         if time.monotonic() - found.checked_at > RECHECK_SECONDS:
             return None
         return found
 
-    def load(self, conn: Connection, dataset: str) -> Dataset:
+    def recent(self, dataset: str, version: int | None) -> Dataset | None:
+        """The cached description of ``version``, or of the version last read (a guess made
+        before the caller's grant is known; the reader checks it against the grant)."""
+        return self.get(dataset, version if version is not None else self._last.get(dataset))
+
+    def load(self, conn: Connection, dataset: str, version: int | None = None) -> Dataset:
         with Session(bind=conn) as session:
-            info = dataset_info(session=session, dataset=dataset)
-        old = self._cache.get(dataset)
+            info = dataset_info(session=session, dataset=dataset, version=version)
+        old = self._cache.get((dataset, version))
         if old is not None and old.by_key is not None and old.info == info:
             found = Dataset(
                 info, old.by_key, old.with_live, old.types, old.person_fields, time.monotonic()
@@ -89,7 +95,8 @@ class Datasets:
                 tuple(f.name for f in info.fields if f.identifier in PERSON_RULES),
                 time.monotonic(),
             )
-        self._cache[dataset] = found
+        self._cache[(dataset, version)] = found
+        self._last[dataset] = info.version
         return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
 from lienthong.errors import Forbidden, ValidationFailed
 from lienthong.exchange import grants
@@ -15,14 +16,17 @@ from lienthong.exchange.schemas import (
     GrantRevoke,
     GrantStatus,
     PurposeRead,
+    RetireRequest,
 )
 from lienthong.exchange.store_link import known_fields
+from lienthong.exchange.versions import retire_version
 from lienthong.http.callers import AnyCaller
 from lienthong.http.deps import Operator, SessionDep
 from lienthong.http.paging import Paging
 from lienthong.paging import Page
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
+from lienthong.standards.schemas import StandardRead
 
 router = APIRouter(tags=["grants"])
 
@@ -56,7 +60,7 @@ def request_grant(
         system=system,
         data=body,
         actor=actor,
-        known_fields=known_fields(session=session, dataset=body.dataset),
+        known_fields=known_fields(session=session, dataset=body.dataset, version=body.version),
     )
     return grants.to_read(grant, system)
 
@@ -124,3 +128,25 @@ def revoke(
         reason=body.reason if body else None,
     )
     return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+
+
+@router.post(
+    "/standards/{name}/{version}/retire",
+    response_model=StandardRead,
+    tags=["standards"],
+    dependencies=[Operator],
+)
+def retire(
+    request: Request, session: SessionDep, name: str, version: Id, body: RetireRequest
+) -> StandardRead:
+    """Announce the day (``on``, after today) from which this version is no longer served;
+    its readers get ``Sunset`` headers until then and 410 from that day."""
+    standard = retire_version(
+        session=session,
+        settings=request.app.state.settings,
+        name=name,
+        version=version,
+        on=body.on,
+        actor=operator_actor(),
+    )
+    return StandardRead.model_validate(standard)

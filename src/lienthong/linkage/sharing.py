@@ -76,7 +76,9 @@ def granted_master(*, gate: Gate, session: Session, kind: str, master_id: str) -
     records: list[tuple[ReadContext, Mapping[str, Any]]] = []
     for dataset, ctx in contexts.items():
         meta = by_dataset[dataset]
-        found = get_records(session=session, dataset=dataset, keys=list(meta))
+        found = get_records(
+            session=session, dataset=dataset, keys=list(meta), version=ctx.access.version
+        )
         records += [(ctx, row) for row in found if visible(ctx, row)]
 
     def layout(shown: list[Shown]) -> dict[str, Any]:

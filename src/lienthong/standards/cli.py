@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from lienthong.audit.service import cli_actor
+from lienthong.config import get_settings
 from lienthong.errors import ValidationFailed
 from lienthong.paging import DEFAULT_LIMIT
 from lienthong.standards import codelists, service
@@ -22,10 +24,10 @@ Version = Annotated[int | None, typer.Option("--version", help="Standard version
 
 
 def _row(s: StandardRead) -> tuple[object, ...]:
-    return (s.name, s.version, s.status, s.title, len(s.breaking or []))
+    return (s.name, s.version, s.status, s.title, len(s.breaking or []), s.retire_on or "")
 
 
-COLUMNS = ("name", "version", "status", "title", "breaking changes")
+COLUMNS = ("name", "version", "status", "title", "breaking changes", "retires on")
 
 
 @standards_app.command("list")
@@ -85,15 +87,35 @@ def standards_create(path: Path) -> None:
 
 
 @standards_app.command("publish")
-def standards_publish(name: str, version: int) -> None:
-    """Publish a draft (then immutable); prints the breaking changes."""
+def standards_publish(
+    name: str,
+    version: int,
+    breaking: Annotated[
+        bool, typer.Option("--breaking", help="Publish although it breaks the current version.")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required with --breaking).")
+    ] = None,
+) -> None:
+    """Publish a draft (then immutable). A version with breaking changes is refused, listing
+    them, unless --breaking --reason "…" is given."""
     with cli_session() as session:
         found = StandardRead.model_validate(
-            service.publish(session=session, name=name, version=version)
+            service.publish(
+                session=session,
+                settings=get_settings(),
+                name=name,
+                version=version,
+                actor=cli_actor(),
+                breaking=breaking,
+                reason=reason,
+            )
         )
     typer.echo(f"published {found.name} v{found.version}")
     for change in found.breaking or []:
         typer.echo(f"breaking: {change['field']}: {change['code']} ({change['message']})")
+    if found.breaking_reason:
+        typer.echo(f"reason: {found.breaking_reason}")
 
 
 @standards_app.command("deprecate")

@@ -12,7 +12,10 @@ from lienthong.db import Base, UTCDateTime, utcnow
 
 
 class Standard(Base):
-    """One version of a data standard; ``document`` is its Table Schema JSON."""
+    """One (major) version of a data standard; ``document`` is its Table Schema JSON.
+
+    ``breaking_reason`` is why a version with breaking changes was published anyway;
+    ``retire_on`` the announced day from which the version is no longer served."""
 
     __tablename__ = "standards"
     __table_args__ = (UniqueConstraint("name", "version"),)
@@ -24,9 +27,11 @@ class Standard(Base):
     title: Mapped[str] = mapped_column(String(300))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     breaking: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    breaking_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deprecated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retire_on: Mapped[date | None] = mapped_column(Date)  # not served from this day (UTC)
 
 
 class CodeList(Base):

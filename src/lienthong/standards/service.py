@@ -1,16 +1,26 @@
-"""Standards: create drafts, publish (immutable, with a breaking-change report), deprecate."""
+"""Standards: create drafts, publish (immutable; a version with breaking changes only when
+told so, with a reason), deprecate, and retire on an announced day.
+
+Each version is a major version: consumers' grants name one (exchange), and a version stays
+served until its retirement day.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
 from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import record_change
+from lienthong.config import Settings
 from lienthong.db import utcnow
-from lienthong.errors import Conflict, NotFound
+from lienthong.errors import Conflict, ErrorDetail, Gone, NotFound, ValidationFailed
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.standards.codelists import ensure_builtin_codelists
 from lienthong.standards.models import Standard
@@ -25,6 +35,7 @@ BUILTIN = (
     "public_service_monthly",
 )
 DRAFT, PUBLISHED, DEPRECATED = "draft", "published", "deprecated"
+PUBLIC = (PUBLISHED, DEPRECATED)  # what anyone may list and read; drafts are the operator's
 
 
 def builtin_document(name: str) -> dict[str, Any]:
@@ -66,10 +77,18 @@ def unknown(name: str, version: int | None = None) -> NotFound:
 
 
 def get_standard(
-    *, session: Session, name: str, version: int | None = None, published_only: bool = True
+    *,
+    session: Session,
+    name: str,
+    version: int | None = None,
+    published_only: bool = True,
+    drafts: bool = True,
 ) -> Standard:
-    """A version, or the latest published one (any status when ``published_only`` is off)."""
+    """A version, or the latest published one (any status when ``published_only`` is off);
+    a draft version is unknown when ``drafts`` is off (the public read)."""
     stmt = select(Standard).where(Standard.name == name)
+    if not drafts:
+        stmt = stmt.where(Standard.status.in_(PUBLIC))
     if version is not None:
         found = session.scalars(stmt.where(Standard.version == version)).first()
     else:
@@ -90,11 +109,15 @@ def list_standards(
     session: Session,
     status: str | None = None,
     page: PageRequest,
+    drafts: bool = True,
 ) -> tuple[list[Standard], str | None]:
+    """Versions in id order; without drafts when ``drafts`` is off (the public listing)."""
     stmt = select(Standard)
     if status:
         stmt = stmt.where(Standard.status == status)
-    scope = ("standards", status)
+    if not drafts:
+        stmt = stmt.where(Standard.status.in_(PUBLIC))
+    scope = ("standards", status, drafts)
     return keyset_page(session, stmt, keys=[Standard.id], page=page, scope=scope)
 
 
@@ -141,23 +164,62 @@ def update_draft(
     return standard
 
 
-def publish(*, session: Session, name: str, version: int) -> Standard:
-    """Publish a draft; report breaking changes against the latest published version."""
+def publish(
+    *,
+    session: Session,
+    settings: Settings,
+    name: str,
+    version: int,
+    actor: Mapping[str, Any],
+    breaking: bool = False,
+    reason: str | None = None,
+) -> Standard:
+    """Publish a draft, compared with the latest published version.
+
+    A version with breaking changes is refused (``breaking-change-unconfirmed``, one detail
+    per change) unless ``breaking`` is set with a ``reason``; the reason is kept with the
+    version. The publication is an audit entry in the same transaction.
+    """
     standard = get_standard(session=session, name=name, version=version)
     if standard.status != DRAFT:
         raise Conflict(
             f"only a draft can be published (this is {standard.status})", code="standard-immutable"
+        )
+    reason = (reason or "").strip() or None
+    if breaking and reason is None:
+        raise ValidationFailed.on(
+            "reason", "breaking-reason-required", "a breaking version needs a reason"
         )
     previous = session.scalars(
         select(Standard)
         .where(Standard.name == name, Standard.status == PUBLISHED, Standard.version < version)
         .order_by(Standard.version.desc())
     ).first()
-    spec = spec_of(standard)
-    standard.breaking = breaking_changes(spec_of(previous), spec) if previous else []
+    changes = breaking_changes(spec_of(previous), spec_of(standard)) if previous else []
+    if changes and not breaking:
+        raise Conflict(
+            f"{name} v{version} breaks consumers of v{previous.version if previous else '?'}: "
+            f"{len(changes)} breaking change(s); publish with --breaking and a reason",
+            code="breaking-change-unconfirmed",
+            details=[ErrorDetail(c["field"], c["code"], c["message"]) for c in changes],
+        )
+    standard.breaking = changes
+    standard.breaking_reason = reason if changes else None
     standard.status = PUBLISHED
     standard.published_at = utcnow()
     session.flush()
+    record_change(
+        session=session,
+        settings=settings,
+        action="standard.publish",
+        target={
+            "standard": name,
+            "version": version,
+            "breaking": [f"{c['field']}:{c['code']}" for c in changes],
+            "reason": standard.breaking_reason,
+        },
+        actor=actor,
+    )
     return standard
 
 
@@ -169,3 +231,76 @@ def deprecate(*, session: Session, name: str, version: int) -> Standard:
     standard.deprecated_at = utcnow()
     session.flush()
     return standard
+
+
+def today() -> date:
+    """The day retirement is judged by (UTC, as the ``Sunset`` header says)."""
+    return utcnow().date()
+
+
+def retire(
+    *,
+    session: Session,
+    settings: Settings,
+    name: str,
+    version: int,
+    on: date,
+    actor: Mapping[str, Any],
+) -> Standard:
+    """Announce the day from which ``version`` is no longer served (deprecating it now).
+
+    Only a published (or deprecated) version with a later published version can be retired,
+    and only on a future day; announcing again moves the day. Audited in the same transaction.
+    (exchange.versions wraps this so that cached grants see the announcement at once.)
+    """
+    standard = get_standard(session=session, name=name, version=version)
+    if standard.status not in PUBLIC:
+        raise Conflict(
+            "only a published version can be deprecated or retired", code="standard-not-published"
+        )
+    if on <= today():
+        raise ValidationFailed.on(
+            "on", "retire-date-not-future", f"{on.isoformat()} is not after today (UTC)"
+        )
+    later = session.scalar(
+        select(func.max(Standard.version)).where(
+            Standard.name == name, Standard.status == PUBLISHED, Standard.version > version
+        )
+    )
+    if later is None:
+        raise Conflict(
+            f"{name} v{version} has no later published version to move to",
+            code="standard-version-current",
+        )
+    standard.retire_on = on
+    if standard.status == PUBLISHED:
+        standard.status, standard.deprecated_at = DEPRECATED, utcnow()
+    session.flush()
+    record_change(
+        session=session,
+        settings=settings,
+        action="standard.retire",
+        target={"standard": name, "version": version, "retire_on": on.isoformat()},
+        actor=actor,
+    )
+    return standard
+
+
+def retirement_headers(retire_on: date, deprecated_at: datetime | None) -> dict[str, str]:
+    """``Sunset`` (RFC 8594: the retirement day, 00:00 UTC) and ``Deprecation`` (RFC 9745:
+    when it was announced) of a version whose retirement is announced."""
+    sunset = datetime.combine(retire_on, time(), tzinfo=UTC)
+    headers = {"Sunset": format_datetime(sunset, usegmt=True)}
+    if deprecated_at is not None:
+        stamp = deprecated_at if deprecated_at.tzinfo else deprecated_at.replace(tzinfo=UTC)
+        headers["Deprecation"] = f"@{int(stamp.timestamp())}"
+    return headers
+
+
+def retired(name: str, version: int, retire_on: date) -> Gone:
+    """The answer for a version past its retirement day."""
+    return Gone(
+        f"{name} v{version} was retired on {retire_on.isoformat()} and is no longer served",
+        code="standard-version-retired",
+        headers=retirement_headers(retire_on, None),
+    )

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Request, status
 
+from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
 from lienthong.http.deps import Operator, SessionDep
 from lienthong.http.paging import Paging
 from lienthong.paging import Page
 from lienthong.standards import codelists, service
-from lienthong.standards.schemas import CodeEntry, CodeListRead, CodeListSummary, StandardRead
+from lienthong.standards.schemas import (
+    CodeEntry,
+    CodeListRead,
+    CodeListSummary,
+    PublishRequest,
+    StandardRead,
+)
 
 router = APIRouter()
 Document = Annotated[dict[str, Any], Body(description="A Table Schema document")]
@@ -26,7 +33,8 @@ def _read(standard: object) -> StandardRead:
 def list_standards(
     session: SessionDep, paging: Paging, status: str | None = None
 ) -> Page[StandardRead]:
-    rows, nxt = service.list_standards(session=session, status=status, page=paging)
+    """Published and deprecated versions (drafts are not public), with retirement days."""
+    rows, nxt = service.list_standards(session=session, status=status, page=paging, drafts=False)
     return Page(items=[_read(s) for s in rows], next_cursor=nxt)
 
 
@@ -44,8 +52,8 @@ def create_standard(session: SessionDep, document: Document) -> StandardRead:
 
 @router.get("/standards/{name}", response_model=StandardRead, tags=["standards"])
 def get_standard(session: SessionDep, name: str, version: Id | None = None) -> StandardRead:
-    """The given version, or the latest published one."""
-    return _read(service.get_standard(session=session, name=name, version=version))
+    """The given version, or the latest published one (never a draft)."""
+    return _read(service.get_standard(session=session, name=name, version=version, drafts=False))
 
 
 @router.put(
@@ -66,9 +74,28 @@ def update_draft(session: SessionDep, name: str, version: Id, document: Document
     tags=["standards"],
     dependencies=[Operator],
 )
-def publish(session: SessionDep, name: str, version: Id) -> StandardRead:
-    """Publish a draft; ``breaking`` lists what changed incompatibly."""
-    return _read(service.publish(session=session, name=name, version=version))
+def publish(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    version: Id,
+    body: PublishRequest | None = None,
+) -> StandardRead:
+    """Publish a draft; ``breaking`` lists what changed incompatibly. A version with breaking
+    changes needs ``{"breaking": true, "reason": "…"}`` (else 409
+    ``breaking-change-unconfirmed``, one detail per change)."""
+    body = body or PublishRequest()
+    return _read(
+        service.publish(
+            session=session,
+            settings=request.app.state.settings,
+            name=name,
+            version=version,
+            actor=operator_actor(),
+            breaking=body.breaking,
+            reason=body.reason,
+        )
+    )
 
 
 @router.post(

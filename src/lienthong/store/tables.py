@@ -107,8 +107,9 @@ def history_table(spec: StandardSpec, metadata: MetaData | None = None) -> Table
 
 def stage_table(spec: StandardSpec, metadata: MetaData) -> Table:
     """A temporary table a chunk is bulk-copied into before it is merged (same columns as the
-    store table, in the same order, provenance included)."""
-    name = safe_name(f"tmp_bulk_{spec.name}")
+    store table, in the same order, provenance included). Named per version: a pooled
+    connection keeps its temporary tables, and two versions have different columns."""
+    name = safe_name(f"tmp_bulk_{spec.name}_v{int(spec.version)}")
     return Table(
         name,
         metadata,
