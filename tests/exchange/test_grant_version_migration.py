@@ -77,6 +77,6 @@ def test_old_grants_read_the_version_current_when_requested(bare_engine: Engine)
         standard = conn.execute(text("SELECT retire_on, breaking_reason FROM standards")).first()
         assert standard is not None and tuple(standard) == (None, None)
     assert migrate.pending(bare_engine) == set()
-    command.downgrade(migrate.alembic_config(bare_engine), "0006_standard_versions-1")
+    command.downgrade(migrate.alembic_config(bare_engine), "0007_standard_versions-1")
     with bare_engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM exchange_grants")).scalar() == len(GRANTS)

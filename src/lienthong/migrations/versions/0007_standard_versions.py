@@ -5,15 +5,15 @@ A grant made before versions were pinned reads the version that was current when
 requested: the highest version published by then, else the first one ever published (the
 built-ins are published when the database is prepared), else 1.
 
-Revision ID: 0006_standard_versions
-Revises: 0005_ingest_batch_state (standards), depends on 0003_exchange_audit (grants)
+Revision ID: 0007_standard_versions
+Revises: 0006_ingest_quarantine_identity
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_standard_versions"
-down_revision = "0005_ingest_batch_state"
+revision = "0007_standard_versions"
+down_revision = "0006_ingest_quarantine_identity"
 branch_labels = None
 depends_on = "0003_exchange_audit"
 
