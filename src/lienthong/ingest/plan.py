@@ -20,6 +20,7 @@ from lienthong.ingest.mapping import Mapping, load_successions
 from lienthong.ingest.pipeline import Chunk, checked_chunks
 from lienthong.ingest.sources import Source
 from lienthong.standards.schema import StandardSpec
+from lienthong.standards.seen import SEEN_IN_MEMORY
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
 
@@ -41,6 +42,7 @@ class IngestPlan:
         *,
         frames: Iterable[pl.DataFrame] | None = None,
         workers: int = 1,
+        seen_limit: int = SEEN_IN_MEMORY,
     ) -> Iterator[Chunk]:
         """The source's chunks (or ``frames`` already drawn from it) mapped and validated, in
         order; see :func:`lienthong.ingest.pipeline.checked_chunks`."""
@@ -52,6 +54,7 @@ class IngestPlan:
             successions=self.successions,
             today=self.today,
             workers=workers,
+            seen_limit=seen_limit,
         )
 
 
