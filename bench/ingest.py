@@ -8,7 +8,7 @@ are medians of the rounds (the machines are noisy).
 
 Memory: an ingest of a generated 50 MB and 600 MB citizen file (wide rows, about 280 bytes, as
 full addresses make them; unique keys) into SQLite, each in its own process (the ingest job, as
-the other measurements run it); that process's peak resident set (its ``ru_maxrss``, shared
+the other measurements run it); that process's peak resident set (its ``VmHWM``, shared
 libraries included) is reported.
 
     .venv/bin/python bench/ingest.py            # 1,000,000 rows, 3 rounds; memory at 50, 600 MB
@@ -254,7 +254,11 @@ def measure(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, 
         }
     if kind == "memory":
         done = run_lienthong(f"sqlite+pysqlite:///{work / 'memory.db'}", path, work)
-        return {"rows": done["read"], "rows_per_s": round(done["read"] / done["seconds"])}
+        return {
+            "rows": done["read"],
+            "rows_per_s": round(done["read"] / done["seconds"]),
+            "peak_rss_mib": round(own_peak_kib() / 1024, 1),
+        }
     if kind == "check":
         done = run_check(sqlite_url, path, work)
         return {"check": done["rows"] / done["seconds"], **done}
@@ -278,22 +282,19 @@ def peak_rss(megabytes: int, work: Path) -> dict[str, float]:
     work.mkdir()
     path = work / "wide.csv"
     make_csv(path, megabytes * 1_000_000 // WIDE_ROW_BYTES, address_words=8)
-    command = [sys.executable, __file__, "--one", "memory", "--file", str(path),
-               "--work", str(work), "--friction-rows", "0"]  # fmt: skip
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(command, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own high-water mark
-        code = child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        printed, errors = out.read().decode(), err.read().decode()
-    if code != 0:
-        raise SystemExit(f"memory ({megabytes} MB) failed:\n{errors}")
-    found: dict[str, float] = json.loads(printed.strip().splitlines()[-1])
+    found = isolated("memory", path, work, 0)
     found["file_mb"] = round(path.stat().st_size / 1e6, 1)
-    found["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     path.unlink()
     return found
+
+
+def own_peak_kib() -> int:
+    """This process's peak resident set (``VmHWM``) in KiB. Not ``ru_maxrss``: across exec
+    that keeps the high-water mark of the process that started it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise SystemExit("no VmHWM in /proc/self/status (Linux only)")
 
 
 def isolated(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, float]:

@@ -193,7 +193,8 @@ class SQLite(Backend):
             cursor.close()
 
     def bulk_session(self, conn: Connection) -> None:
-        # A 256 MiB page cache on this connection (temp tables are in memory: make_engine).
+        # An 8 MiB page cache on this connection (temp tables are in memory: make_engine):
+        # a 256 MiB one filled up as the table grew, a large part of an ingest's memory.
         conn.exec_driver_sql("PRAGMA cache_size=-8192")
         raw = conn.connection.driver_connection
         if raw is not None and not raw.in_transaction:
