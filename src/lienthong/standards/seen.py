@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-SEEN_IN_MEMORY = 500_000  # values held in memory before older ones move to disk
+SEEN_IN_MEMORY = 1_000_000  # values held in memory before older ones move to disk
 _PROBE_ROWS = 50_000  # values bound at a time
 # In front of the values on disk, one bit per 2**38 hashes (8 MiB, set for each value moved):
 # only a hash whose bit is set is looked up on disk (at 2 million values, about 3 %).
