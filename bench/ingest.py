@@ -6,8 +6,14 @@ Table Schema, without the lienthong: extensions) and pandas ``read_csv`` + ``to_
 everything once, each measurement in its own process (as a user's command runs); the figures
 are medians of the rounds (the machines are noisy).
 
-    .venv/bin/python bench/ingest.py            # 1,000,000 rows, 3 rounds
-    .venv/bin/python bench/ingest.py --quick    # 100,000 rows, frictionless on 20,000, 1 round
+Memory: an ingest of a generated 50 MB and 600 MB citizen file (wide rows, about 280 bytes, as
+full addresses make them; unique keys) into SQLite, each in its own process (the ingest job, as
+the other measurements run it); that process's peak resident set (its ``VmHWM``, shared
+libraries included) is reported.
+
+    .venv/bin/python bench/ingest.py            # 1,000,000 rows, 3 rounds; memory at 50, 600 MB
+    .venv/bin/python bench/ingest.py --quick    # 100,000 rows, frictionless on 20,000, 1 round;
+                                                # memory at 50 MB only
 
 The last line of output is one JSON object.
 """
@@ -42,17 +48,21 @@ from lienthong.standards.service import builtin_document
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SYSTEM = "H33.BENCH/dancu"
 COMMUNES = ["11953", "11977", "12166", "12619"]
+ADDRESS = " tổ dân phố số 5"
 
 
-def make_csv(path: Path, rows: int) -> int:
-    """A deterministic citizen file; about 1% of rows break one rule. Returns invalid rows."""
+def make_csv(path: Path, rows: int, *, address_words: int = 0) -> int:
+    """A deterministic citizen file; about 1% of rows break one rule. Returns invalid rows.
+
+    Keys stay unique past a million rows (the province digits count the millions);
+    ``address_words`` lengthens every address, as a real export's full addresses are."""
     n = pl.int_range(1, rows + 1, eager=True)
     female = n % 2 == 1
     year = 1940 + n % 80
     digit = ((year // 100 - 19) * 2 + female.cast(pl.Int64)).cast(pl.Utf8)
     frame = pl.DataFrame({"n": n, "female": female, "year": year, "digit": digit}).select(
         personal_id=pl.concat_str(
-            pl.lit("033"),
+            (33 + (pl.col("n") - 1) // 1_000_000).cast(pl.Utf8).str.zfill(3),
             pl.col("digit"),
             (pl.col("year") % 100).cast(pl.Utf8).str.zfill(2),
             (pl.col("n") % 1_000_000).cast(pl.Utf8).str.zfill(6),
@@ -68,7 +78,9 @@ def make_csv(path: Path, rows: int) -> int:
         ),
         ethnic_code=(pl.col("n") % 54 + 1).cast(pl.Utf8).str.zfill(2),
         commune_code=pl.lit(pl.Series(COMMUNES)).get(pl.col("n") % len(COMMUNES)),
-        address_line=pl.concat_str(pl.lit("Số "), pl.col("n").cast(pl.Utf8), pl.lit(" phố Hiến")),
+        address_line=pl.concat_str(
+            pl.lit("Số "), pl.col("n").cast(pl.Utf8), pl.lit(" phố Hiến" + ADDRESS * address_words)
+        ),
         phone=pl.concat_str(pl.lit("09"), (pl.col("n") % 100_000_000).cast(pl.Utf8).str.zfill(8)),
     )
     bad = pl.int_range(0, rows, eager=True) % 100 == 7
@@ -240,6 +252,13 @@ def measure(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, 
             "read": done["read"],
             "quarantined": done["quarantined"],
         }
+    if kind == "memory":
+        done = run_lienthong(f"sqlite+pysqlite:///{work / 'memory.db'}", path, work)
+        return {
+            "rows": done["read"],
+            "rows_per_s": round(done["read"] / done["seconds"]),
+            "peak_rss_mib": round(own_peak_kib() / 1024, 1),
+        }
     if kind == "check":
         done = run_check(sqlite_url, path, work)
         return {"check": done["rows"] / done["seconds"], **done}
@@ -253,6 +272,29 @@ def measure(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, 
 
 
 KINDS = ("sqlite", "postgres", "frictionless", "check", "raw", "pandas")
+MEMORY_SIZES = {False: (50, 600), True: (50,)}  # MB, by --quick
+WIDE_ROW_BYTES = 280  # make_csv(address_words=8): the memory files' bytes per row
+
+
+def peak_rss(megabytes: int, work: Path) -> dict[str, float]:
+    """An ingest of a generated ``megabytes`` MB file into a fresh SQLite database, in its own
+    process: that process's peak resident set, and the rows/s it reached."""
+    work.mkdir()
+    path = work / "wide.csv"
+    make_csv(path, megabytes * 1_000_000 // WIDE_ROW_BYTES, address_words=8)
+    found = isolated("memory", path, work, 0)
+    found["file_mb"] = round(path.stat().st_size / 1e6, 1)
+    path.unlink()
+    return found
+
+
+def own_peak_kib() -> int:
+    """This process's peak resident set (``VmHWM``) in KiB. Not ``ru_maxrss``: across exec
+    that keeps the high-water mark of the process that started it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise SystemExit("no VmHWM in /proc/self/status (Linux only)")
 
 
 def isolated(kind: str, path: Path, work: Path, friction_rows: int) -> dict[str, float]:
@@ -291,7 +333,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one round")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None, help="default 3 (1 with --quick)")
-    parser.add_argument("--one", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=(*KINDS, "memory"), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--friction-rows", type=int, help=argparse.SUPPRESS)
@@ -314,6 +356,12 @@ def main() -> None:
             one_round(path, rows, invalid, friction_rows, tmpdir / f"round-{i}")
             for i in range(rounds)
         ]
+        memory = {mb: peak_rss(mb, tmpdir / f"memory-{mb}") for mb in MEMORY_SIZES[args.quick]}
+        for found in memory.values():
+            print(
+                f"ingest, {found['file_mb']} MB ({found['rows']:,} rows): "
+                f"peak RSS {found['peak_rss_mib']} MiB, {found['rows_per_s']:,} rows/s"
+            )
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print(f"medians of {rounds} round(s):")
     for label, key, note in (
@@ -343,6 +391,12 @@ def main() -> None:
         "pandas_rows_per_s": round(med["pandas"]),
         "ratio_vs_pandas": round(slowest / med["pandas"], 2),
     }
+    for mb in (50, 600):
+        found = memory.get(mb)
+        result[f"peak_rss_mib_{mb}mb"] = found["peak_rss_mib"] if found else None
+        result[f"rows_per_s_{mb}mb"] = found["rows_per_s"] if found else None
+    if args.quick:
+        result["peak_rss_note"] = "600 MB not measured under --quick (null); run without it"
     print(
         f"vs frictionless-py: validation {result['validation_ratio_vs_frictionless']}×, "
         f"end to end {result['ratio_vs_frictionless']}× (slower engine)"

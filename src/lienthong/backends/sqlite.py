@@ -42,6 +42,8 @@ try:  # POSIX; elsewhere a lock covers the threads of one process only
 except ImportError:  # pragma: no cover - not on the reference platform
     fcntl = None  # type: ignore[assignment]
 
+BIND_ROWS = 10_000  # rows turned into Python values and bound at a time
+
 
 @dataclass(frozen=True)
 class BoundRows(Bulk):
@@ -182,15 +184,18 @@ class SQLite(Backend):
         cursor = raw.cursor()
         try:
             # Column lists zipped lazily into tuples: cheaper than ``DataFrame.rows()`` and no
-            # second list of a chunk's rows is held.
-            columns = [series.to_list() for series in bulk.frame.iter_columns()]
-            cursor.executemany(str(compiled), zip(*columns, strict=True))
+            # second list of a chunk's rows is held. A slice at a time: a chunk's values as
+            # Python objects would take several times its size in the frame.
+            for part in bulk.frame.iter_slices(BIND_ROWS):
+                columns = [series.to_list() for series in part.iter_columns()]
+                cursor.executemany(str(compiled), zip(*columns, strict=True))
         finally:
             cursor.close()
 
     def bulk_session(self, conn: Connection) -> None:
-        # A 256 MiB page cache on this connection (temp tables are in memory: make_engine).
-        conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        # An 8 MiB page cache on this connection (temp tables are in memory: make_engine):
+        # a 256 MiB one filled up as the table grew, a large part of an ingest's memory.
+        conn.exec_driver_sql("PRAGMA cache_size=-8192")
         raw = conn.connection.driver_connection
         if raw is not None and not raw.in_transaction:
             # The sqlite3 module opens its transaction lazily, at the first INSERT: without

@@ -34,6 +34,7 @@ from lienthong.ingest.mapping import Mapping, apply_mapping
 from lienthong.ingest.models import OPEN_ONLY, Batch, QuarantineRow
 from lienthong.ingest.sources import ERROR, RAGGED, SOURCE, Source
 from lienthong.standards.schema import StandardSpec
+from lienthong.standards.seen import SEEN_IN_MEMORY
 from lienthong.standards.validate import (
     ROW,
     Checked,
@@ -200,14 +201,16 @@ def checked_chunks(
     today: date,
     workers: int = 1,
     placed: Placed | None = None,
+    seen_limit: int = SEEN_IN_MEMORY,
 ) -> Iterator[Chunk]:
     """Check chunks on ``workers`` threads (Polars releases the GIL), then settle them in
     order against the keys of the batch's earlier chunks; ``placed``: where the findings sit
     in the clerk's file (:func:`located`).
 
     An ingest keeps one: its checking thread already runs beside the loading one, which is the
-    slower of the two. A check alone (nothing to load) uses two."""
-    seen = Seen()
+    slower of the two. A check alone (nothing to load) uses two. ``seen_limit``: how many of
+    those keys stay in memory before older ones move to disk."""
+    seen = Seen(seen_limit)
     plan = CheckPlan.build(spec, book)
 
     def check(item: tuple[int, pl.DataFrame]) -> Chunk:
@@ -222,13 +225,16 @@ def checked_chunks(
         )
 
     announced: set[str] = set()
-    for chunk in ordered_map(check, enumerate(frames), workers=workers):
-        chunk = settle_chunk(chunk, seen)
-        seen.add(chunk.keys)
-        chunk.findings = located(
-            _once_per_source(chunk.findings, announced), chunk.headers, placed or Placed()
-        )
-        yield chunk
+    try:
+        for chunk in ordered_map(check, enumerate(frames), workers=workers):
+            chunk = settle_chunk(chunk, seen)
+            seen.add(chunk.keys)
+            chunk.findings = located(
+                _once_per_source(chunk.findings, announced), chunk.headers, placed or Placed()
+            )
+            yield chunk
+    finally:
+        seen.close()
 
 
 def _once_per_source(findings: pl.DataFrame, announced: set[str]) -> pl.DataFrame:
@@ -292,7 +298,7 @@ class _Failed:
         self.error = error
 
 
-def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """Produce ``items`` in a thread, ``depth`` ahead of the consumer (Polars and the
     database drivers release the GIL, so checking and loading overlap on two cores)."""
     box: queue.Queue[object] = queue.Queue(maxsize=depth)

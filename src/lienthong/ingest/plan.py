@@ -23,6 +23,7 @@ from lienthong.ingest.rekey import load_successions
 from lienthong.ingest.sources import Source
 from lienthong.standards.codelists import ADMIN_UNIT
 from lienthong.standards.schema import StandardSpec
+from lienthong.standards.seen import SEEN_IN_MEMORY
 from lienthong.standards.service import get_standard, spec_of
 from lienthong.standards.validate import CodeBook
 
@@ -51,6 +52,7 @@ class IngestPlan:
         *,
         frames: Iterable[pl.DataFrame] | None = None,
         workers: int = 1,
+        seen_limit: int = SEEN_IN_MEMORY,
     ) -> Iterator[Chunk]:
         """The source's chunks (or ``frames`` already drawn from it) mapped and validated, in
         order; see :func:`lienthong.ingest.pipeline.checked_chunks`."""
@@ -63,6 +65,7 @@ class IngestPlan:
             today=self.today,
             workers=workers,
             placed=Placed(source.sheet_row_offset, source.headers),
+            seen_limit=seen_limit,
         )
 
 

@@ -35,7 +35,10 @@ from lienthong.standards.identifiers import (
     tax_code_ok,
 )
 from lienthong.standards.schema import FieldSpec, StandardSpec
+from lienthong.standards.seen import Seen
 from lienthong.text import clean_text, has_control
+
+__all__ = ["CheckPlan", "CodeBook", "Seen", "Validation", "check_frame", "settle", "validate_frame"]
 
 ROW = "_row"
 KEY = "_key"
@@ -385,34 +388,6 @@ def prepare_lazy(
     if spec.record_date_field:
         record_date = pl.col(_t(spec.record_date_field)).fill_null(pl.lit(today))
     return out.with_columns(record_date.alias(RECORD_DATE), key_expr(spec).alias(KEY))
-
-
-class Seen:
-    """The keys (and tagged unique values) of a batch's earlier chunks.
-
-    A chunk is probed by 64-bit hash first — one pass over integers, not over text — and the
-    few candidates are confirmed on the text itself, so a hash collision never flags a row."""
-
-    def __init__(self) -> None:
-        self._values = pl.Series("seen", [], pl.Utf8)
-        self._hashes = self._values.hash()
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def add(self, tags: pl.Series) -> None:
-        tags = tags.alias("seen")
-        self._values = pl.concat([self._values, tags], rechunk=False)
-        self._hashes = pl.concat([self._hashes, tags.hash()], rechunk=False)
-
-    def hits(self, tags: pl.Series) -> pl.Series:
-        """The values of ``tags`` already seen."""
-        if not len(self) or not len(tags):
-            return self._values.clear()
-        near = self._values.filter(self._hashes.is_in(tags.hash().implode()))
-        if not len(near):  # the usual case: no candidate, no text compared
-            return near
-        return near.filter(near.is_in(tags.implode()))
 
 
 @dataclass(frozen=True)

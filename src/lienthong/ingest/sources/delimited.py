@@ -1,11 +1,12 @@
 """CSV (and semicolon-, tab- or pipe-separated) sources, streamed in chunks.
 
-UTF-8 files are read by Polars' lazy CSV reader directly; other encodings are first transcoded
-in blocks to a temporary UTF-8 file. A first, cheap pass over the raw lines finds ragged
-records (a field count other than the header's) and blank lines, so no record is dropped
-silently: ragged records are kept with ``_ragged`` true (surplus fields beyond the header are
-cut, missing ones are null) and their whole source text in ``_source``; blank lines are
-skipped (row numbers keep counting them).
+UTF-8 files are read a block of whole records at a time (:mod:`.blocks`, 4 MiB), each parsed
+by Polars' CSV reader, so memory does not grow with the file; other encodings are first
+transcoded in blocks to a temporary UTF-8 file. A first, cheap pass over each block's raw
+lines finds ragged records (a field count other than the header's) and blank lines, so no
+record is dropped silently: ragged records are kept with ``_ragged`` true (surplus fields
+beyond the header are cut, missing ones are null) and their whole source text in
+``_source``; blank lines are skipped (row numbers keep counting them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from lienthong.ingest.sources.base import (
     clean_header,
     normalise_values,
 )
+from lienthong.ingest.sources.blocks import BLOCK_BYTES, record_blocks
 from lienthong.ingest.sources.encodings import (
     SAMPLE_BYTES,
     UTF8,
@@ -39,6 +42,9 @@ from lienthong.ingest.sources.errors import EmptyFile, InvalidEncoding, Unreadab
 from lienthong.text import may_need_nfc
 
 DELIMITERS = (",", ";", "\t", "|")
+# A chunk holds at most this much of the file, however wide its rows: what a chunk costs in
+# memory (read, checked, bound, staged) grows with its bytes, not its row count.
+CHUNK_BYTES = 4 << 20
 _QUOTED = r'"[^"]*"'
 
 
@@ -59,12 +65,24 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], set[int], int, bool]:
-    """(ragged record number → its source text, blank record numbers, record count, no text
-    needs NFC).
+@dataclass(frozen=True)
+class _Odd:
+    """What a block's lines say about its records: ragged ones (record number → source text),
+    blank ones, how many there are, and whether no text needs NFC. Record numbers count from
+    the block's first record (0), the header excluded."""
 
-    Record numbers are 1-based after the header."""
-    lines = pl.scan_lines(path, row_index_name="i")
+    ragged: dict[int, str]
+    blank: set[int]
+    records: int
+    composed: bool
+
+
+def _odd_rows(block: bytes, width: int, delimiter: str, *, header: bool) -> _Odd:
+    """A first, cheap pass over a block's raw lines (``header``: its first line is the
+    header's)."""
+    lines = pl.scan_lines(block, row_index_name="i")
+    if header:
+        lines = lines.filter(pl.col("i") > 0).with_columns(pl.col("i") - 1)
     line = pl.col("line")
     empty = (line == "") | (line == "\r")  # a CRLF file's lines keep their "\r"
     # Only blank lines, lines with quotes and lines with the wrong delimiter count need a
@@ -75,7 +93,7 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], s
         | (line.str.count_matches(delimiter, literal=True) + 1 != width)
     )
     flagged = (
-        lines.filter((pl.col("i") > 0) & suspect)
+        lines.filter(suspect)
         .with_columns(
             blank=empty,
             odd=line.str.count_matches('"', literal=True) % 2 == 1,
@@ -84,44 +102,44 @@ def _odd_rows(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], s
         .filter(pl.col("blank") | pl.col("odd") | (pl.col("fields") != width))
         .select("i", "blank", "odd", "line")
     )
-    # The same pass counts the lines and tests the whole file for text that needs NFC, so
-    # chunks of a file that has none (the usual case) skip that test column by column.
+    # The same pass counts the lines and tests the block for text that needs NFC, so chunks
+    # of a block that has none (the usual case) skip that test column by column.
     stats = lines.select(pl.len(), ~may_need_nfc(line).any())
     found, counted = pl.collect_all([flagged, stats])
     if found["odd"].any():  # quoted line breaks: records and lines differ, count exactly
-        return (*_odd_rows_exact(path, width, delimiter), False)
+        return _odd_rows_exact(block, width, delimiter, header=header)
     total, composed = counted.row(0)
-    total -= 1
     blank = set(found.filter("blank")["i"].to_list())
     ragged = {
         i: line.removesuffix("\r")
         for i, line in found.filter(~pl.col("blank")).select("i", "line").iter_rows()
     }
-    return ragged, blank, max(total, 0), bool(composed)
+    return _Odd(ragged, blank, total, bool(composed))
 
 
-def _odd_rows_exact(path: Path, width: int, delimiter: str) -> tuple[dict[int, str], set[int], int]:
+def _odd_rows_exact(block: bytes, width: int, delimiter: str, *, header: bool) -> _Odd:
     ragged: dict[int, str] = {}
     blank: set[int] = set()
-    number = 0
-    with path.open(encoding=UTF8_BOM, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+    text = block.decode(UTF8_BOM if header else UTF8)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if header:
         next(reader, None)
-        for number, record in enumerate(reader, start=1):
-            if not record:
-                blank.add(number)
-            elif len(record) != width:
-                text = io.StringIO()
-                csv.writer(text, delimiter=delimiter, lineterminator="").writerow(record)
-                ragged[number] = text.getvalue()
-    return ragged, blank, number
+    number = -1
+    for number, record in enumerate(reader):
+        if not record:
+            blank.add(number)
+        elif len(record) != width:
+            written = io.StringIO()
+            csv.writer(written, delimiter=delimiter, lineterminator="").writerow(record)
+            ragged[number] = written.getvalue()
+    return _Odd(ragged, blank, number + 1, False)
 
 
 def _chunks(
-    path: Path, header: list[str], delimiter: str, chunk_rows: int, *, name: str
+    path: Path, header: list[str], delimiter: str, chunk_rows: int, *, name: str, block_bytes: int
 ) -> Iterator[pl.DataFrame]:
     try:
-        yield from _frames(path, header, delimiter, chunk_rows)
+        yield from _frames(path, header, delimiter, chunk_rows, block_bytes)
     except UnicodeDecodeError as exc:  # the exact pass over quoted line breaks reads in Python
         raise _not_utf8(path, name) from exc
     except pl.exceptions.ComputeError as exc:
@@ -144,24 +162,51 @@ def _not_utf8(path: Path, name: str) -> InvalidEncoding:
 
 
 def _frames(
-    path: Path, header: list[str], delimiter: str, chunk_rows: int
+    path: Path, header: list[str], delimiter: str, chunk_rows: int, block_bytes: int
 ) -> Iterator[pl.DataFrame]:
-    ragged, blank, total, composed = _odd_rows(path, len(header), delimiter)
-    if total == 0:
-        return
-    frame = pl.scan_csv(
-        path,
+    """Chunks of ``chunk_rows`` rows, or fewer when they come from more than ``CHUNK_BYTES``
+    of the file (wide rows), read a block of whole records at a time."""
+    pending: list[pl.DataFrame] = []
+    held = size = 0  # rows pending, and about how many bytes of the file they came from
+    with path.open("rb") as handle:
+        first, row = True, 1
+        for block in record_blocks(handle, block_bytes):
+            frame, records = _block_frame(block, header, delimiter, first=first, row=row)
+            first, row = False, row + records
+            pending.append(frame)
+            held, size = held + frame.height, size + len(block)
+            while held and (held >= chunk_rows or size >= CHUNK_BYTES):
+                # Only a block with a ragged row has its source text column.
+                whole = pl.concat(pending, how="diagonal", rechunk=False)
+                taken = min(held, chunk_rows)
+                yield whole.head(taken).rechunk()
+                rest = whole.slice(taken)
+                pending, held, size = [rest], rest.height, size * rest.height // whole.height
+    if held:
+        yield pl.concat(pending, how="diagonal")
+
+
+def _block_frame(
+    block: bytes, header: list[str], delimiter: str, *, first: bool, row: int
+) -> tuple[pl.DataFrame, int]:
+    """A block's records (its first record numbered ``row``), blank ones left out; and how
+    many records it holds."""
+    odd = _odd_rows(block, len(header), delimiter, header=first)
+    frame = pl.read_csv(
+        block,
         has_header=False,
-        skip_rows=1,
+        skip_rows=1 if first else 0,
         separator=delimiter,
         schema=dict.fromkeys(header, pl.Utf8),
         truncate_ragged_lines=True,
         missing_columns="insert",
+        extra_columns="ignore",  # a block whose first record is ragged: it sets no width
         row_index_name=ROW,
-        row_index_offset=1,
+        row_index_offset=row,
     ).with_columns(pl.col(ROW).cast(pl.Int64))
-    if blank:
-        frame = frame.filter(~pl.col(ROW).is_in(sorted(blank)))
+    if odd.blank:
+        frame = frame.filter(~pl.col(ROW).is_in([row + i for i in sorted(odd.blank)]))
+    ragged = {row + i: text for i, text in odd.ragged.items()}
     frame = frame.with_columns(pl.col(ROW).is_in(sorted(ragged)).alias(RAGGED))
     if ragged:  # every value of a ragged row, surplus ones too, travels with it
         frame = frame.with_columns(
@@ -169,13 +214,19 @@ def _frames(
             .replace_strict(list(ragged), list(ragged.values()), default=None, return_dtype=pl.Utf8)
             .alias(SOURCE)
         )
-    for batch in frame.collect_batches(chunk_size=chunk_rows):
-        yield normalise_values(batch, header, composed=composed)
+    return normalise_values(frame, header, composed=odd.composed), odd.records
 
 
 def open_delimited(
-    path: Path, *, encoding: str | None, delimiter: str | None, chunk_rows: int, name: str
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    chunk_rows: int,
+    name: str,
+    block_bytes: int = BLOCK_BYTES,
 ) -> Source:
+    """A CSV source read ``block_bytes`` at a time (whole records; see :mod:`.blocks`)."""
     size = path.stat().st_size
     if size == 0:
         raise EmptyFile(f"tệp {name} trống / {name} is empty")
@@ -195,12 +246,14 @@ def open_delimited(
 
     def reader() -> Iterator[pl.DataFrame]:
         if chosen.encoding in (UTF8, UTF8_BOM):
-            yield from _chunks(path, header, delim, chunk_rows, name=name)
+            yield from _chunks(path, header, delim, chunk_rows, name=name, block_bytes=block_bytes)
             return
         with tempfile.TemporaryDirectory(prefix="lienthong-csv-") as tmp:
             target = Path(tmp) / "source.csv"
             transcode_file(path, target, chosen.encoding, name=name)
-            yield from _chunks(target, header, delim, chunk_rows, name=name)
+            yield from _chunks(
+                target, header, delim, chunk_rows, name=name, block_bytes=block_bytes
+            )
 
     return Source(
         format="csv",
