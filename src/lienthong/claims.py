@@ -15,6 +15,8 @@ class Claims:
     client_id: str
     jti: str
     exp: int
+    # SHA-256 thumbprint (base64url) of the client certificate the token is bound to (RFC 8705).
+    certificate: str | None = None
 
     def actor(self) -> dict[str, Any]:
         return {

@@ -70,6 +70,44 @@ class Settings(BaseSettings):
     token_signing_kid: str | None = Field(
         None, description="Key id that signs new tokens; unset means the newest key."
     )
+    token_algorithm: Literal["ES256", "RS256", "EdDSA"] | None = Field(
+        None,
+        description="Algorithm of new token keys and of the key that signs: ES256, RS256 or "
+        "EdDSA; unset means the newest key's (ES256 when there is none).",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The deployment's public base URL (https://…): the tokens' issuer and the "
+        "base of the authorization server metadata; unset means http://HOST:PORT.",
+    )
+    token_audience: str | None = Field(
+        None,
+        description="The resource server identifier put in tokens' aud and checked; unset "
+        "means PUBLIC_URL/api/v1.",
+    )
+    mtls: bool = Field(
+        False,
+        description="Offer mutual-TLS client authentication (tls_client_auth) and verify "
+        "certificate-bound tokens on every call (RFC 8705).",
+    )
+    mtls_proxy_header: str | None = Field(
+        None,
+        description="Header in which a TLS-terminating proxy passes the client certificate "
+        "(URL-encoded PEM, e.g. X-Client-Cert); read only from MTLS_TRUSTED_PROXIES.",
+    )
+    mtls_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the proxies whose client-certificate header is believed.",
+    )
+    tls_certfile: Path | None = Field(
+        None, description="`lienthong serve` answers HTTPS with this certificate (PEM)."
+    )
+    tls_keyfile: Path | None = Field(None, description="Private key of TLS_CERTFILE (PEM).")
+    tls_client_ca_file: Path | None = Field(
+        None,
+        description="CA certificates that client certificates must chain to when "
+        "`lienthong serve` terminates TLS itself (asked, not required).",
+    )
     token_ttl_seconds: int = Field(
         300, description="Lifetime of an access token in seconds (at most 3600)."
     )
@@ -127,6 +165,15 @@ class Settings(BaseSettings):
         if self.open_metrics is None:
             return self.environment is not Environment.production
         return self.open_metrics
+
+    @property
+    def issuer(self) -> str:
+        """The tokens' ``iss`` and the authorization server's identifier (RFC 8414)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def audience(self) -> str:
+        return self.token_audience or f"{self.issuer}/api/v1"
 
     @property
     def operator_token_file(self) -> Path:

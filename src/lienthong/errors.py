@@ -101,9 +101,26 @@ def _field(loc: tuple[Any, ...]) -> str | None:
     return ".".join(parts) or (str(loc[0]) if loc else None)
 
 
+# Refusals of a bearer token that was sent: RFC 6750 §3.1 ``invalid_token``.
+INVALID_TOKEN_CODES = frozenset({"invalid-token", "token-expired", "credential-revoked"})
+REALM = "lienthong"
+
+
 class Unauthorized(LienthongError):
+    """A missing or refused bearer token; the answer carries the RFC 6750 challenge
+    (``WWW-Authenticate: Bearer realm=…``, with ``error="invalid_token"`` when one was sent)."""
+
     code = "unauthorized"
     status = 401
+
+    def __init__(
+        self, message: str, *, details: list[ErrorDetail] | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, details=details, code=code)
+        challenge = f'Bearer realm="{REALM}"'
+        if self.code in INVALID_TOKEN_CODES:
+            challenge += ', error="invalid_token"'
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 class Forbidden(LienthongError):

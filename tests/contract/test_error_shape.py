@@ -327,18 +327,8 @@ def test_exchange_errors_have_the_one_shape(client: TestClient, operator: dict[s
     consumer = make_consumer(client, operator)
     token = get_token(client, consumer)
     purpose = {"X-Purpose": "public-service"}
-    wrong = {"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"}
+    # /oauth/token refuses in the OAuth shape instead (tests/security/test_tokens.py).
     cases: list[Case] = [
-        ("POST", "/oauth/token", {"data": wrong}, 401, "invalid-client", None, None),
-        (
-            "POST",
-            "/oauth/token",
-            {"data": wrong | {"grant_type": "password"}},
-            422,
-            "validation-failed",
-            "grant_type",
-            "unsupported-grant-type",
-        ),
         ("GET", "/api/v1/data/citizen/001090000001", {}, 401, "missing-token", None, None),
         (
             "GET",

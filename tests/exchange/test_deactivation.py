@@ -36,7 +36,9 @@ def test_a_deactivated_organisations_systems_get_no_token_and_no_data(
     form = {"grant_type": "client_credentials"} | {
         k: consumer[k] for k in ("client_id", "client_secret")
     }
-    assert_error_shape(client.post("/oauth/token", data=form), 401, "organisation-inactive")
+    refused_token = client.post("/oauth/token", data=form)  # an OAuth error (RFC 6749 §5.2)
+    assert (refused_token.status_code, refused_token.json()["error"]) == (401, "invalid_client")
+    assert "deactivated" in refused_token.json()["error_description"]
 
     assert client.post("/api/v1/organisations/H33.05/activate", headers=operator).status_code == 200
     assert client.post("/oauth/token", data=form).status_code == 200

@@ -105,8 +105,8 @@ def test_authorization_matrix(client, operator, engine, citizens, settings, case
         old = pyjwt.encode(
             claims | {"exp": 1},
             rt.ring.signing_key,
-            algorithm="EdDSA",
-            headers={"kid": rt.ring.signing_kid},
+            algorithm=rt.ring.algorithm,
+            headers={"kid": rt.ring.signing_kid, "typ": "at+jwt"},
         )
         headers = {"Authorization": f"Bearer {old}"} | PURPOSE
     elif case == "suspended":

@@ -86,14 +86,14 @@ def test_a_cached_token_does_not_outlive_its_retiring_key(
     ring = load_token_keys(own)
     assert ring.retiring[kid] > time.time() + own.token_ttl_seconds - 60
     soon = replace(ring, retiring={kid: time.time() + 0.5})  # its deadline, brought near
-    verifier = TokenVerifier(soon)
+    verifier = TokenVerifier(soon, issuer=own.issuer, audience=own.audience)
     assert verifier.verify(old).organisation == "H33.02"  # verified once, then cached
     time.sleep(0.6)
     with pytest.raises(Unauthorized) as refused:
         verifier.verify(old)
     assert refused.value.code == "token-expired"
     with pytest.raises(Unauthorized) as fresh:
-        TokenVerifier(soon).verify(old)
+        TokenVerifier(soon, issuer=own.issuer, audience=own.audience).verify(old)
     assert fresh.value.code == "invalid-token"
 
 
@@ -103,10 +103,14 @@ def test_a_token_living_longer_than_an_hour_is_refused(
     make_consumer(client, operator)
     ring = load_token_keys(settings)
     now = int(time.time())
-    claims = {"iss": "lienthong", "sub": "1", "cid": 1, "org": "H33.02", "sys": "portal",
-              "client_id": "x", "jti": "j", "iat": now, "exp": now + 3601}  # fmt: skip
+    claims = {"iss": settings.issuer, "aud": settings.audience, "sub": "1", "cid": 1,
+              "org": "H33.02", "sys": "portal", "client_id": "x", "jti": "j", "iat": now,
+              "exp": now + 3601}  # fmt: skip
     token = jwt.encode(
-        claims, ring.signing_key, algorithm="EdDSA", headers={"kid": ring.signing_kid}
+        claims,
+        ring.signing_key,
+        algorithm=ring.algorithm,
+        headers={"kid": ring.signing_kid, "typ": "at+jwt"},
     )
     response = client.get("/api/v1/grants", headers={"Authorization": f"Bearer {token}"})
     assert_error_shape(response, 401, "invalid-token")

@@ -1,4 +1,5 @@
-"""Client credentials → EdDSA JWT; JWKS; failures refused at once and audited."""
+"""Client credentials → RFC 9068 JWT (ES256 by default); JWKS; failures refused at once as
+OAuth errors (RFC 6749 §5.2) and audited."""
 
 from __future__ import annotations
 
@@ -23,16 +24,22 @@ def _entries(client: TestClient, engine) -> list[dict]:  # type: ignore[no-untyp
         ]
 
 
-def test_token_is_an_eddsa_jwt_verifiable_with_the_jwks(client, operator, engine) -> None:
+def test_token_is_an_rfc9068_jwt_verifiable_with_the_jwks(
+    client, operator, engine, settings
+) -> None:
     consumer = make_consumer(client, operator)
     headers = get_token(client, consumer)
     token = headers["Authorization"].split()[1]
     header = jwt.get_unverified_header(token)
-    assert header["alg"] == "EdDSA"
+    assert header["alg"] == "ES256" and header["typ"] == "at+jwt"
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     key = next(k for k in keys if k["kid"] == header["kid"])
+    assert key["kty"] == "EC" and key["crv"] == "P-256" and "d" not in key
     public = jwt.PyJWK(key).key
-    claims = jwt.decode(token, public, algorithms=["EdDSA"], issuer="lienthong")
+    claims = jwt.decode(
+        token, public, algorithms=["ES256"], issuer=settings.issuer, audience=settings.audience
+    )
+    assert claims["iss"].startswith("http://") and claims["scope"] == "api"
     assert claims["org"] == "H33.02" and claims["sys"] == "portal"
     assert claims["client_id"] == consumer["client_id"] and claims["jti"]
     assert claims["exp"] - claims["iat"] == 300
@@ -70,13 +77,15 @@ def test_failures_are_refused_and_audited(client, operator, engine, case: str) -
         client.patch(base, json={"status": "suspended"}, headers=operator)
     response = client.post("/oauth/token", data=form)
     assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"] == 'Basic realm="lienthong"'
+    assert response.headers["cache-control"] == "no-store"
     expected = {
         "wrong-secret": "invalid-client",
         "unknown-client": "invalid-client",
         "revoked": "credential-revoked",
         "suspended": "system-suspended",
     }[case]
-    assert response.json()["error"]["code"] == expected
     failures = [
         e for e in _entries(client, engine) if e["action"] == "auth.token" and e["outcome"] != "ok"
     ]
@@ -84,17 +93,40 @@ def test_failures_are_refused_and_audited(client, operator, engine, case: str) -
     assert consumer["client_secret"] not in json.dumps(failures)
 
 
-def test_unsupported_grant_type(client) -> None:
-    response = client.post("/oauth/token", data={"grant_type": "password"})
-    assert response.status_code == 422
-    assert response.json()["error"]["details"][0]["code"] == "unsupported-grant-type"
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"grant_type": "password"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+        ({"grant_type": "client_credentials", "scope": "api admin"}, "invalid_scope"),
+    ],
+)
+def test_request_errors_are_oauth_errors(client, operator, form, error) -> None:
+    consumer = make_consumer(client, operator)
+    credentials = {"client_id": consumer["client_id"], "client_secret": consumer["client_secret"]}
+    response = client.post("/oauth/token", data=credentials | form)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == error and isinstance(body["error_description"], str)
+    assert set(body) == {"error", "error_description"}
+
+
+def test_basic_and_form_secret_together_is_invalid_request(client, operator) -> None:
+    consumer = make_consumer(client, operator)
+    basic = base64.b64encode(f"{consumer['client_id']}:{consumer['client_secret']}".encode())
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_secret": consumer["client_secret"]},
+        headers={"Authorization": f"Basic {basic.decode()}"},
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
 
 
 def test_rotation_keeps_old_tokens_valid(tmp_path) -> None:
     settings = Settings(environment="test", data_dir=tmp_path)
     first = load_token_keys(settings)
     old = jwt.encode(
-        {"sub": "1"}, first.signing_key, algorithm="EdDSA", headers={"kid": first.signing_kid}
+        {"sub": "1"}, first.signing_key, algorithm="ES256", headers={"kid": first.signing_kid}
     )
 
     new_kid = new_token_key(settings)
@@ -102,7 +134,7 @@ def test_rotation_keeps_old_tokens_valid(tmp_path) -> None:
     assert second.signing_kid == new_kid != first.signing_kid
     assert set(second.verification) == {first.signing_kid, new_kid}
     kid = jwt.get_unverified_header(old)["kid"]
-    assert jwt.decode(old, second.verification[kid], algorithms=["EdDSA"])["sub"] == "1"
+    assert jwt.decode(old, second.verification[kid], algorithms=["ES256"])["sub"] == "1"
 
 
 def test_production_refuses_to_start_without_keys(tmp_path) -> None:

@@ -22,6 +22,7 @@ from lienthong.exchange.reads import Gate, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.schemas import LookupRequest, LookupResult, RecordPage
 from lienthong.http.callers import SystemToken
+from lienthong.http.certificates import presented_thumbprint
 from lienthong.http.deps import client_host
 from lienthong.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, limit_from
 from lienthong.store.service import get_records, list_records
@@ -61,8 +62,14 @@ LOOKUP_BODY = {
 @router.get("/data/{dataset}/{key}", summary="One record, granted fields only")
 async def read_one(request: Request, dataset: str, key: str) -> Response:
     # Normally answered by exchange.fast_reads before routing; the same function either way.
+    rt: Runtime = request.app.state.exchange
     answer = await read_record(
-        request.app.state.exchange, request.headers, dataset, key, client_host(request)
+        rt,
+        request.headers,
+        dataset,
+        key,
+        client_host(request),
+        presented_thumbprint(request.scope, rt.settings),
     )
     return answer.response()
 
@@ -106,7 +113,12 @@ async def list_data(request: Request, dataset: str) -> Response:
         return Released("data.list", [(ctx, r) for r in rows], layout, ctx.access.fields)
 
     answer = await guarded(
-        rt, request.headers, target=dataset, work=work, source=client_host(request)
+        rt,
+        request.headers,
+        target=dataset,
+        work=work,
+        source=client_host(request),
+        certificate=presented_thumbprint(request.scope, rt.settings),
     )
     return answer.response()
 
@@ -141,6 +153,11 @@ async def lookup(request: Request, dataset: str) -> Response:
         return Released("data.lookup", [(ctx, r) for r in rows], layout, ctx.access.fields, keys)
 
     answer = await guarded(
-        rt, request.headers, target=dataset, work=work, source=client_host(request)
+        rt,
+        request.headers,
+        target=dataset,
+        work=work,
+        source=client_host(request),
+        certificate=presented_thumbprint(request.scope, rt.settings),
     )
     return answer.response()

@@ -23,6 +23,7 @@ from lienthong.exchange.guard import Answer, Released, Shown, guarded
 from lienthong.exchange.reads import Gate, asked_version, visible
 from lienthong.exchange.runtime import Runtime
 from lienthong.exchange.store_link import fetch_one, fetch_with_live, key_values, not_found
+from lienthong.http.certificates import presented_thumbprint
 
 PATH = "/data/{dataset}/{key}"
 
@@ -32,7 +33,12 @@ def _one(shown: list[Shown]) -> dict[str, Any]:
 
 
 async def read_record(
-    rt: Runtime, headers: Mapping[str, str], dataset: str, key: str, source: str | None = None
+    rt: Runtime,
+    headers: Mapping[str, str],
+    dataset: str,
+    key: str,
+    source: str | None = None,
+    certificate: str | None = None,
 ) -> Answer:
     """One record, granted fields only; its audit entry committed before the answer."""
     try:
@@ -70,6 +76,7 @@ async def read_record(
         work=work,
         liveness=liveness if values is not None else None,
         source=source,
+        certificate=certificate,
     )
 
 
@@ -105,8 +112,14 @@ class FastReads:
         scope["route"] = self._matched_route(scope)
         scope["path_params"] = {"dataset": dataset, "key": key}
         client = scope.get("client")
+        rt = scope["app"].state.exchange
         answer = await read_record(
-            scope["app"].state.exchange, headers, dataset, key, client[0] if client else None
+            rt,
+            headers,
+            dataset,
+            key,
+            client[0] if client else None,
+            presented_thumbprint(scope, rt.settings),
         )
         raw = [
             (b"content-type", b"application/json"),

@@ -86,14 +86,14 @@ def encode(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
-def claims_of(rt: Runtime, authorization: str | None) -> Claims:
+def claims_of(rt: Runtime, authorization: str | None, certificate: str | None = None) -> Claims:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized(
             "an access token is required (Authorization: Bearer …)", code="missing-token"
         )
-    return rt.verifier.verify(token)
+    return rt.verifier.verify(token, certificate)
 
 
 def refused(
@@ -121,18 +121,20 @@ async def guarded(
     work: Work,
     liveness: Liveness | None = None,
     source: str | None = None,
+    certificate: str | None = None,
 ) -> Answer:
     """Answer one personal-data request about ``target`` (a dataset, or ``masters/<kind>``).
 
     ``liveness`` fetches the caller's liveness row (revocation, system status, grants counter)
     when the work can have it in the same round trip as its data (the single-record read);
     otherwise it is one primary-key select here. ``source`` is the caller's address, kept in
-    the entry of the read or the refusal.
+    the entry of the read or the refusal; ``certificate`` the thumbprint of the client
+    certificate presented (mutual TLS), which a certificate-bound token needs.
     """
     rid = request_id(headers)
     claims: Claims | None = None
     try:
-        claims = claims_of(rt, headers.get("authorization"))
+        claims = claims_of(rt, headers.get("authorization"), certificate)
         purpose = admit(rt, claims, headers)
         live = (
             liveness(claims)

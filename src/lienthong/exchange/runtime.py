@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from lienthong.exchange.hotpath import HotPath, Prepared
 from lienthong.exchange.ratelimit import RateLimiter
 from lienthong.exchange.store_link import Datasets
 from lienthong.keys import KeyRing, load_token_keys
+from lienthong.preflight import MAX_TOKEN_TTL_SECONDS
 from lienthong.security.state import LIVE_STATE
 from lienthong.security.tokens import TokenVerifier
 
@@ -66,13 +68,22 @@ def start_runtime(settings: Settings, engine: Engine) -> Runtime:
     )
     writer.start()
     hot = HotPath(engine)
+    # Tokens of the earlier form (before RFC 9068) were issued by the previous version: they
+    # are believed for the longest lifetime any token can have, then never again.
+    verifier = TokenVerifier(
+        ring,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        legacy_until=time.time() + MAX_TOKEN_TTL_SECONDS,
+        bind_certificates=settings.mtls,
+    )
     if settings.environment.value != "test":
         quiet_collector()
     return Runtime(
         settings,
         engine,
         ring,
-        TokenVerifier(ring),
+        verifier,
         GrantCache(),
         RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         keys,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.claims import Claims
 from lienthong.errors import Unauthorized
+from lienthong.http.certificates import presented_thumbprint
 from lienthong.http.deps import SessionDep, bearer_token, operator_scheme
 from lienthong.http.operator import token_matches
 
@@ -35,7 +36,7 @@ Credentials = HTTPAuthorizationCredentials | None
 class Verifier(Protocol):
     """Checks a system's access token (security.tokens.TokenVerifier)."""
 
-    def verify(self, token: str) -> Claims: ...
+    def verify(self, token: str, certificate: str | None = None) -> Claims: ...
 
 
 class LiveCheck(Protocol):
@@ -72,7 +73,7 @@ def system_claims(request: Request) -> Claims:
             "an access token is required (Authorization: Bearer …)", code="missing-token"
         )
     verifier: Verifier = request.app.state.exchange.verifier
-    return verifier.verify(token)
+    return verifier.verify(token, presented_thumbprint(request.scope, request.app.state.settings))
 
 
 def caller(request: Request, session: Session) -> Caller:

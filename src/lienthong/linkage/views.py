@@ -13,6 +13,7 @@ from lienthong.exchange.guard import Released, guarded
 from lienthong.exchange.reads import Gate
 from lienthong.exchange.runtime import Runtime
 from lienthong.http.callers import SystemToken
+from lienthong.http.certificates import presented_thumbprint
 from lienthong.http.deps import Operator, SessionDep, client_host
 from lienthong.http.paging import Paging
 from lienthong.linkage import review
@@ -84,6 +85,11 @@ async def read_master(request: Request, kind: str, master_id: str) -> Response:
             return granted_master(gate=gate, session=session, kind=kind, master_id=master_id)
 
     answer = await guarded(
-        rt, request.headers, target=f"masters/{kind}", work=work, source=client_host(request)
+        rt,
+        request.headers,
+        target=f"masters/{kind}",
+        work=work,
+        source=client_host(request),
+        certificate=presented_thumbprint(request.scope, rt.settings),
     )
     return answer.response()

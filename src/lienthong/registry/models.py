@@ -126,5 +126,8 @@ class Credential(Base):
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"), index=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(128))
+    # tls_client_auth (RFC 8705): the certificate's subject DN (RFC 4514) or one of its
+    # subject alternative names; such a credential has no secret (an empty hash).
+    tls_client_name: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/healthz"),
         ("GET", "/readyz"),
         ("GET", "/.well-known/jwks.json"),
+        ("GET", "/.well-known/oauth-authorization-server"),
         ("POST", "/oauth/token"),
         ("GET", "/api/v1/units"),
         ("GET", "/api/v1/units/versions"),

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from lienthong.security.views import OAuthError
 from lienthong.web.access import PUBLIC
 
 ERROR_SCHEMA = "Error"
@@ -27,6 +28,10 @@ PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
 # Public, but they judge the credentials sent to them (and refuse bad ones).
 AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
+# The token endpoint refuses a client as OAuth libraries expect (RFC 6749 §5.2), not in the
+# error shape: these statuses of these paths document that body instead.
+OAUTH_SCHEMA = "OAuthError"
+OAUTH_REFUSALS: dict[str, frozenset[int]] = {"/oauth/token": frozenset({400, 401})}
 
 
 class ErrorDetailBody(BaseModel):
@@ -65,12 +70,10 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     return statuses
 
 
-def _response(status: int) -> dict[str, Any]:
+def _response(status: int, schema: str = ERROR_SCHEMA) -> dict[str, Any]:
     return {
         "description": HTTPStatus(status).phrase,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
-        },
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
 
 
@@ -80,14 +83,17 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
     model = Error.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(model.pop("$defs", {}))
     schemas[ERROR_SCHEMA] = model
+    schemas[OAUTH_SCHEMA] = OAuthError.model_json_schema()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
             for status in list(responses):
                 if status.isdigit() and int(status) >= 400:
                     del responses[status]
+            oauth = OAUTH_REFUSALS.get(path, frozenset())
             for status in sorted(error_statuses(method, path, operation)):
-                responses[str(status)] = _response(status)
+                schema = OAUTH_SCHEMA if status in oauth else ERROR_SCHEMA
+                responses[str(status)] = _response(status, schema)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return document
