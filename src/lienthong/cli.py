@@ -28,6 +28,7 @@ from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import fail, preparation
+from lienthong.web.tls import tls_options
 
 app = typer.Typer(
     help="Lienthong: provincial data integration and sharing platform.",
@@ -99,6 +100,7 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
         server_header=False,  # the server software is nobody's business
+        **tls_options(settings),
     )
 
 

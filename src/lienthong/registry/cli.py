@@ -318,22 +318,44 @@ def systems_set_status(org: str, code: str, status: SystemStatus, json: Json = F
 
 
 @systems_app.command("issue-credential")
-def systems_issue_credential(org: str, code: str, json: Json = False) -> None:
-    """A new client id and secret (the secret is shown this once)."""
+def systems_issue_credential(
+    org: str,
+    code: str,
+    json: Json = False,
+    tls_client_name: Annotated[
+        str | None,
+        typer.Option(
+            help="Authenticate with a TLS client certificate of this subject DN or "
+            "alternative name (tls_client_auth) instead of a secret"
+        ),
+    ] = None,
+) -> None:
+    """A new client id and secret (the secret is shown this once), or a client id that
+    authenticates with a TLS client certificate."""
     with cli_session() as session:
         credential, secret = systems.issue_credential(
-            session=session, **_who(), organisation=org, system=code
+            session=session,
+            **_who(),
+            organisation=org,
+            system=code,
+            tls_client_name=tls_client_name,
         )
         issued = CredentialIssued(
             client_id=credential.client_id,
             created_at=credential.created_at,
             revoked_at=None,
+            tls_client_name=credential.tls_client_name,
             client_secret=secret,
         )
-    print_json(issued) if json else typer.echo(
-        f"client_id: {issued.client_id}\nclient_secret: {issued.client_secret}\n"
-        "(the secret is not stored and will not be shown again)"
-    )
+    if json:
+        print_json(issued)
+    elif secret is None:
+        typer.echo(f"client_id: {issued.client_id}\ncertificate: {issued.tls_client_name}")
+    else:
+        typer.echo(
+            f"client_id: {issued.client_id}\nclient_secret: {issued.client_secret}\n"
+            "(the secret is not stored and will not be shown again)"
+        )
 
 
 @systems_app.command("credentials")

@@ -127,16 +127,30 @@ class SystemRead(BaseModel):
     created_at: datetime
 
 
+class CredentialCreate(BaseModel):
+    tls_client_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=512,
+        description="Authenticate with a TLS client certificate (tls_client_auth, RFC 8705) "
+        "whose subject DN (RFC 4514, e.g. CN=portal,O=H33.05,C=VN) or a subject alternative "
+        "name (DNS, URI, e-mail, IP) is this; the credential then has no secret.",
+    )
+
+
 class CredentialRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     client_id: str
     created_at: datetime
     revoked_at: datetime | None
+    tls_client_name: str | None = None
 
 
 class CredentialIssued(CredentialRead):
-    client_secret: str = Field(description="Shown once; only its hash is stored.")
+    client_secret: str | None = Field(
+        description="Shown once; only its hash is stored. None for a certificate credential."
+    )
 
 
 class ConnectionRow(BaseModel):

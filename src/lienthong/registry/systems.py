@@ -152,19 +152,33 @@ def issue_credential(
     actor: Mapping[str, Any],
     organisation: str,
     system: str,
-) -> tuple[Credential, str]:
-    """A new client credential; the plain secret is returned once and never stored."""
+    tls_client_name: str | None = None,
+) -> tuple[Credential, str | None]:
+    """A new client credential; the plain secret is returned once and never stored.
+
+    With ``tls_client_name`` (a certificate's subject DN or subject alternative name) the
+    credential authenticates with that TLS client certificate instead (``tls_client_auth``,
+    RFC 8705) and has no secret.
+    """
     target = get_system(session=session, organisation=organisation, code=system)
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    secret = None if tls_client_name else SECRET_PREFIX + secrets.token_urlsafe(32)
     credential = Credential(
         system_id=target.id,
         client_id=CLIENT_PREFIX + secrets.token_hex(12),
-        secret_hash=hash_secret(secret),
+        secret_hash=hash_secret(secret) if secret else "",
+        tls_client_name=tls_client_name or None,
     )
     session.add(credential)
     session.flush()
+    names = {"tls_client_name": tls_client_name} if tls_client_name else {}
     _audit_credential(
-        session, settings, actor, "credential.issue", target, client_id=credential.client_id
+        session,
+        settings,
+        actor,
+        "credential.issue",
+        target,
+        client_id=credential.client_id,
+        **names,
     )
     return credential, secret
 

@@ -22,6 +22,7 @@ from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.schemas import (
     ConnectionReport,
+    CredentialCreate,
     CredentialIssued,
     CredentialRead,
     ImportReport,
@@ -256,15 +257,24 @@ def update_system(
     dependencies=[Operator],
 )
 def issue_credential(
-    request: Request, session: SessionDep, org: str, code: str
+    request: Request,
+    session: SessionDep,
+    org: str,
+    code: str,
+    body: CredentialCreate | None = None,
 ) -> CredentialIssued:
     credential, secret = systems.issue_credential(
-        session=session, **_who(request), organisation=org, system=code
+        session=session,
+        **_who(request),
+        organisation=org,
+        system=code,
+        tls_client_name=body.tls_client_name if body else None,
     )
     return CredentialIssued(
         client_id=credential.client_id,
         created_at=credential.created_at,
         revoked_at=None,
+        tls_client_name=credential.tls_client_name,
         client_secret=secret,
     )
 
