@@ -12,7 +12,8 @@ security_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 
 @security_app.command("rotate-key")
 def rotate_key() -> None:
-    """Create a new token signing key; restart workers one by one to start signing with it.
+    """Create a new token signing key (of LIENTHONG_TOKEN_ALGORITHM, ES256 when unset); restart
+    workers one by one to start signing with it.
 
     Older keys keep verifying (and stay in the JWKS) until retired with ``retire-key``.
     """
