@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from lienthong.config import PLACEHOLDER_TOKENS, Environment, Settings
 from lienthong.entropy import HOW_TO_MAKE_ONE, MIN_SECRET_BITS, strong_enough
 from lienthong.errors import ConfigurationError
-from lienthong.keys import tokens_dir
+from lienthong.keys import algorithm_of, load_signing_key, tokens_dir
 
 STARTUP_REFUSED = 78  # EX_CONFIG (sysexits.h): a configuration error
 MAX_TOKEN_TTL_SECONDS = 3600
@@ -60,12 +60,15 @@ def refuse_unsafe(settings: Settings) -> None:
                 f"{name} is not set (nor DATA_DIR/keys/{file})", code="missing-secret"
             )
     folder = tokens_dir(settings)
-    if not folder.is_dir() or not any(
-        not p.name.endswith(".pub.pem") for p in folder.glob("*.pem")
-    ):
+    private = [p for p in folder.glob("*.pem") if not p.name.endswith(".pub.pem")]
+    wanted = settings.token_algorithm
+    if wanted is not None and settings.token_signing_kid is None:
+        private = [p for p in private if algorithm_of(load_signing_key(p)) == wanted]
+    if not folder.is_dir() or not private:
+        kind = f"{wanted} " if wanted else ""
         raise ConfigurationError(
-            f"no token signing key in {folder}; run `lienthong security rotate-key` or set "
-            "LIENTHONG_TOKEN_KEYS_DIR",
+            f"no {kind}token signing key in {folder}; run `lienthong security rotate-key` or "
+            "set LIENTHONG_TOKEN_KEYS_DIR",
             code="missing-signing-key",
         )
     audit_key = settings.audit_signing_key_file or settings.data_dir / "keys" / "audit-signing.pem"

@@ -14,6 +14,7 @@ import pytest
 from lienthong.config import Settings
 from lienthong.entropy import MIN_SECRET_BITS, estimated_bits
 from lienthong.errors import ConfigurationError
+from lienthong.keys import new_token_key
 from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
 from lienthong.web.app import create_app
 
@@ -86,3 +87,24 @@ def test_the_application_factory_refuses_too(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="TTL"):
         refuse_unsafe(long_lived)
     assert not (tmp_path / "d").exists()
+
+
+def test_production_refuses_a_chosen_algorithm_without_its_key(tmp_path: Path) -> None:
+    """An Ed25519 deployment that chooses ES256 must rotate first (security.md, upgrading)."""
+    settings = Settings(
+        environment="production",
+        data_dir=tmp_path,
+        operator_token=STRONG,
+        audit_subject_key=STRONG,
+        cursor_key=STRONG,
+        token_algorithm="ES256",
+    )
+    new_token_key(settings, "EdDSA")
+    with pytest.raises(ConfigurationError) as refused:
+        refuse_unsafe(settings)
+    assert refused.value.code == "missing-signing-key" and "ES256" in refused.value.message
+    new_token_key(settings)  # what `lienthong security rotate-key` does
+    with pytest.raises(ConfigurationError) as next_check:
+        refuse_unsafe(settings)
+    assert next_check.value.code == "missing-signing-key"  # now the audit key, not the token's
+    assert "audit signing key" in next_check.value.message

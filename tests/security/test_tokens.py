@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from lienthong.config import Settings
 from lienthong.errors import ConfigurationError
 from lienthong.keys import load_token_keys, new_token_key
+from tests.contract.test_error_shape import assert_error_shape
 from tests.exchange.factories import get_token, make_consumer
 
 
@@ -141,3 +142,33 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
     settings = Settings(environment="production", data_dir=tmp_path)
     with pytest.raises(ConfigurationError):
         load_token_keys(settings)
+
+
+def test_a_repeated_parameter_is_invalid_request(client, operator) -> None:
+    consumer = make_consumer(client, operator)
+    body = (
+        f"grant_type=client_credentials&client_id={consumer['client_id']}"
+        f"&client_secret={consumer['client_secret']}&scope=api&scope=api"
+    )
+    response = client.post(
+        "/oauth/token",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+    assert "scope" in response.json()["error_description"]
+
+
+def test_a_certificate_credential_has_no_secret_to_rotate(client, operator) -> None:
+    consumer = make_consumer(client, operator)
+    base = f"/api/v1/organisations/{consumer['org']}/systems/{consumer['system']}/credentials"
+    issued = client.post(
+        base, json={"tls_client_name": "CN=portal,O=H33.02,C=VN"}, headers=operator
+    )
+    assert issued.status_code == 201 and issued.json()["client_secret"] is None
+    client_id = issued.json()["client_id"]
+    rotated = client.post(f"{base}/{client_id}/rotate", headers=operator)
+    assert_error_shape(rotated, 409, "certificate-credential")
+    # Without a certificate (mutual TLS is off here) it gets no token, whatever secret is sent.
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": ""}
+    assert client.post("/oauth/token", data=form).json()["error"] == "invalid_client"

@@ -220,6 +220,12 @@ def rotate_credential(
     )
     if credential.revoked_at is not None:
         raise Conflict(f"credential {client_id!r} is revoked", code="credential-revoked")
+    if credential.tls_client_name is not None:
+        raise Conflict(
+            f"credential {client_id!r} authenticates with a certificate and has no secret; "
+            "issue a new credential for a new certificate",
+            code="certificate-credential",
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     credential.secret_hash = hash_secret(secret)
     session.flush()

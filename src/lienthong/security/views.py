@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from typing import Annotated, Any, Protocol
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -91,6 +91,13 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+async def repeated_parameters(request: Request) -> list[str]:
+    """Parameters sent more than once (RFC 6749 §3.2 forbids it); the form is parsed once
+    and kept by the request, so the fields below read the same one."""
+    form = await request.form()
+    return sorted({name for name in form if len(form.getlist(name)) > 1})
+
+
 def _scope(asked: str | None) -> str:
     wanted = (asked or "").split()
     unknown = sorted(set(wanted) - set(SCOPES))
@@ -154,9 +161,14 @@ def token(
     client_id: FormStr = None,
     client_secret: FormStr = None,
     scope: FormStr = None,
+    repeated: Annotated[list[str], Depends(repeated_parameters)] = [],  # noqa: B006 - injected
 ) -> Token | JSONResponse:
     rt = runtime(request)
     try:
+        if repeated:
+            raise BadRequest(
+                f"parameters sent more than once: {', '.join(repeated)}", code="invalid-request"
+            )
         if not grant_type:
             raise BadRequest("grant_type is required", code="invalid-request")
         if grant_type != GRANT_TYPE:
