@@ -25,7 +25,9 @@ ERROR_SCHEMA = "Error"
 # Answered by the process alone: no database, no limit.
 PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
 # Public, but they judge the credentials sent to them (and refuse bad ones).
-AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token"})
+AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token", "/signin/callback"})
+# They talk to the identity provider, which may be down or answer garbage (502).
+REACHES_PROVIDER: frozenset[str] = frozenset({"/signin/login", "/signin/callback"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
@@ -62,6 +64,8 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     public = (method.upper(), path) in PUBLIC and path not in AUTHENTICATES
     if not public or operation.get("security"):
         statuses |= {401, 403}
+    if path in REACHES_PROVIDER:
+        statuses |= {502}
     return statuses
 
 
