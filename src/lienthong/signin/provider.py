@@ -55,10 +55,6 @@ class ClientSettings:
         )
 
 
-def _same_issuer(a: str, b: str) -> bool:
-    return a.rstrip("/") == b.rstrip("/")
-
-
 class Provider:
     """The configured identity provider (thread-safe; request threads share it)."""
 
@@ -113,7 +109,7 @@ class Provider:
         found = self._get_json(
             f"{issuer.rstrip('/')}/.well-known/openid-configuration", "discovery"
         )
-        if not _same_issuer(str(found.get("issuer", "")), issuer):
+        if found.get("issuer") != issuer:  # identical, as OpenID Connect Discovery requires
             raise ProviderUnavailable(
                 f"discovery names issuer {found.get('issuer')!r}, not {issuer!r}",
                 reason="wrong-issuer",
@@ -129,7 +125,7 @@ class Provider:
             self._metadata, self._metadata_at = found, time.monotonic()
         return found
 
-    def keys(self, *, refresh: bool = False) -> KeySet:
+    def key_set(self, *, refresh: bool = False) -> KeySet:
         """The provider's public keys; ``refresh`` fetches them again (an unknown key id), at
         most once per ``REFRESH_SECONDS``."""
         with self._lock:

@@ -189,7 +189,7 @@ def _identity(
     access_token = token.get("access_token")
     claims = verify_id_token(
         token["id_token"],
-        keys=lambda refresh: provider.keys(refresh=refresh),
+        keys=lambda refresh: provider.key_set(refresh=refresh),
         algorithms=provider.algorithms(),
         issuer=issuer,
         client_id=provider.on.client_id,

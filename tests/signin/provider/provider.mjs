@@ -7,6 +7,7 @@
 //                           with another key is a key rotation
 //   clock_offset_seconds    the provider's clock runs this far from the machine's (a provider
 //                           whose clock is behind issues tokens that are already expired)
+//   id_token_ttl_seconds    lifetime of its ID tokens (default one hour)
 //   advertised_issuer       the discovery document names this issuer instead of the real one
 //                           (a provider whose tokens do not carry the issuer it advertises)
 //
@@ -43,6 +44,7 @@ const provider = new Provider(config.issuer, {
     rpInitiatedLogout: { enabled: true },
   },
   pkce: { required: () => true },
+  ttl: { IdToken: config.id_token_ttl_seconds ?? 3600 },
   cookies: { keys: ['lienthong-test-provider-cookie-key'] },
 });
 provider.proxy = false;
