@@ -305,7 +305,7 @@ def test_refused_when_no_provider_answers_or_it_answers_garbage(
 def test_sign_in_is_off_without_an_issuer(client: Any) -> None:
     for method, path in [("GET", "/signin/login"), ("GET", "/signin/callback")]:
         answer = client.request(method, path)
-        assert answer.status_code == 503
+        assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "signin-off"
     assert client.post("/signin/logout").json()["error"]["code"] == "signin-off"
     assert client.get("/signin/me").json()["error"]["code"] == "not-signed-in"

@@ -28,8 +28,10 @@ class SignInError(LienthongError):
 
 
 class SignInOff(SignInError):
+    """Not served: this deployment has no identity provider configured."""
+
     code = "signin-off"
-    status = 503
+    status = 404
 
     def __init__(self) -> None:
         super().__init__(

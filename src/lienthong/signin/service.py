@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from lienthong.audit.service import record
 from lienthong.config import Settings
 from lienthong.db import utcnow
+from lienthong.errors import LienthongError
 from lienthong.events import event
-from lienthong.signin.errors import SignInError, SignInRefused
+from lienthong.signin.errors import SignInRefused
 from lienthong.signin.idtoken import verify_id_token
 from lienthong.signin.models import SignInAttempt, SignInSession
 from lienthong.signin.provider import Provider
@@ -102,19 +103,28 @@ def finish_login(
     subject: list[str] = []  # known once the ID token is verified
     try:
         identity = _identity(sessions, provider, settings, callback, subject)
-    except SignInError as error:
+        secret = _open_session(sessions, settings, identity, callback.ip)
+    except LienthongError as error:  # a refusal, or the person registry's (admit) refusal
         audit_apart(
             event(
                 "signin.refused",
                 actor={"kind": "anonymous"},
                 outcome=error.code,
-                reason=error.reason,
+                reason=getattr(error, "reason", error.code),
                 issuer=provider.client.issuer if provider.client else None,
                 subject=subject[0] if subject else None,
                 ip=callback.ip,
             )
         )
         raise
+    return secret, identity
+
+
+def _open_session(
+    sessions: sessionmaker[Session], settings: Settings, identity: SignedIn, ip: str
+) -> str:
+    """The session row, the person behind it (:func:`admit`) and the audit entry, in one
+    transaction; the session id for the cookie."""
     secret = secrets.token_urlsafe(32)
     with sessions.begin() as session:
         row = SignInSession(
@@ -136,10 +146,10 @@ def finish_login(
                 "signin.signed-in",
                 actor=_actor(identity),
                 detail={"session": row.id, "expires_at": identity.expires_at.isoformat()},
-                ip=callback.ip,
+                ip=ip,
             ),
         )
-    return secret, identity
+    return secret
 
 
 def admit(session: Session, identity: SignedIn) -> None:

@@ -28,6 +28,8 @@ PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
 AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token", "/signin/callback"})
 # They talk to the identity provider, which may be down or answer garbage (502).
 REACHES_PROVIDER: frozenset[str] = frozenset({"/signin/login", "/signin/callback"})
+# Served only when the deployment turns the feature on (404 otherwise).
+MAY_BE_OFF: frozenset[str] = frozenset({"/signin/login", "/signin/callback", "/signin/logout"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
@@ -66,6 +68,8 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
         statuses |= {401, 403}
     if path in REACHES_PROVIDER:
         statuses |= {502}
+    if path in MAY_BE_OFF:
+        statuses |= {404}
     return statuses
 
 
