@@ -147,6 +147,43 @@ class Settings(BaseSettings):
     source_refusal_window_seconds: float = Field(
         60.0, description="Window of the per-address refusal limit, in seconds."
     )
+    signin_issuer: str | None = Field(
+        None,
+        description="OpenID Connect issuer URL of the province's identity provider (provincial "
+        "SSO or VNeID); unset turns people's sign-in off.",
+    )
+    signin_client_id: str | None = Field(
+        None, description="Client id the identity provider registered for this platform."
+    )
+    signin_client_secret: SecretStr | None = Field(
+        None, description="Client secret; unset means a public client (PKCE alone)."
+    )
+    signin_redirect_url: str | None = Field(
+        None,
+        description="This platform's callback as registered at the provider, e.g. "
+        "https://lienthong.example.gov.vn/signin/callback.",
+    )
+    signin_scopes: str = Field(
+        "openid profile", description="Scopes asked for at sign-in, space-separated."
+    )
+    signin_personal_id_claim: str = Field(
+        "personal_id",
+        description="The claim (ID token or userinfo) that carries the citizen's personal ID.",
+    )
+    signin_session_seconds: int = Field(
+        28800, description="Lifetime of a person's session in seconds (default 8 hours)."
+    )
+    signin_after_url: str = Field(
+        "/signin/me", description="Where the browser goes once signed in (a path of ours)."
+    )
+    signin_post_logout_url: str | None = Field(
+        None,
+        description="Where the provider sends the browser after logging out there (registered "
+        "at the provider); unset means its own page.",
+    )
+    signin_timeout_seconds: float = Field(
+        10.0, description="Longest wait for one answer of the identity provider."
+    )
 
     @property
     def resolved_database_url(self) -> str:

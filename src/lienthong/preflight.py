@@ -30,6 +30,35 @@ def operator_token_is_safe(token: str) -> bool:
     return token.strip().lower() not in PLACEHOLDER_TOKENS and strong_enough(token)
 
 
+def refuse_unsafe_signin(settings: Settings) -> None:
+    """People's sign-in, when on, names its client and callback; in production the provider
+    and the callback are HTTPS (the session cookie is Secure, and codes travel in the URL)."""
+    if not settings.signin_issuer:
+        return
+    missing = [
+        f"LIENTHONG_SIGNIN_{name.upper()}"
+        for name in ("client_id", "redirect_url")
+        if not getattr(settings, f"signin_{name}")
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"LIENTHONG_SIGNIN_ISSUER is set but {' and '.join(missing)} not",
+            code="incomplete-signin",
+        )
+    plain = [
+        name
+        for name, url in (
+            ("LIENTHONG_SIGNIN_ISSUER", settings.signin_issuer),
+            ("LIENTHONG_SIGNIN_REDIRECT_URL", settings.signin_redirect_url or ""),
+        )
+        if not url.startswith("https://")
+    ]
+    if plain and settings.environment is Environment.production:
+        raise ConfigurationError(
+            f"{' and '.join(plain)} must be https:// URLs in production", code="insecure-signin"
+        )
+
+
 def refuse_unsafe(settings: Settings) -> None:
     """Raise ConfigurationError (with a specific code) for the first unsafe setting."""
     if not 1 <= settings.token_ttl_seconds <= MAX_TOKEN_TTL_SECONDS:
@@ -37,6 +66,7 @@ def refuse_unsafe(settings: Settings) -> None:
             f"LIENTHONG_TOKEN_TTL_SECONDS must be between 1 and {MAX_TOKEN_TTL_SECONDS}",
             code="invalid-token-ttl",
         )
+    refuse_unsafe_signin(settings)
     if settings.environment is not Environment.production:
         return
     token = settings.operator_token.get_secret_value() if settings.operator_token else ""

@@ -21,6 +21,17 @@ def _operations(client: TestClient) -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, ops in paths.items() for method in ops]
 
 
+def _for_people(client: TestClient) -> set[tuple[str, str]]:
+    """Operations that only a person's session opens (no token applies to them)."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return {
+        (method.upper(), path)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if op.get("security") == [{"person": []}]
+    }
+
+
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "33", path)
 
@@ -30,14 +41,18 @@ def test_every_operation_but_the_public_ones_refuses_an_anonymous_caller(
 ) -> None:
     operations = _operations(client)
     assert len(operations) > 40
+    for_people = _for_people(client)
+    assert ("GET", "/signin/me") in for_people
     refused = []
     for method, path in operations:
         if (method, path) in PUBLIC:
             continue
         response = client.request(method, _concrete(path), json={})
-        assert_error_shape(response, 401, "missing-token")
+        code = "not-signed-in" if (method, path) in for_people else "missing-token"
+        assert_error_shape(response, 401, code)
         refused.append(path)
     assert "/api/v1/ingest/batches" in refused and "/api/v1/reports/connections" in refused
+    assert "/signin/me" in refused
 
 
 def test_the_public_list_has_no_stale_entry(client: TestClient) -> None:

@@ -4,8 +4,9 @@ declares who may call it.
 Public: liveness and readiness, the token endpoint and its public keys, and published
 reference data (administrative units, standards, shared code lists, purposes), and the DTI
 indicator sets with the scoring and climbing computations over a posted table (they read no
-platform data and change nothing). Everything
-else needs the operator token or a system's access token, and its own rule on top (a system
+platform data and change nothing), and the entry points of people's sign-in (login, the
+provider's callback, logout). Everything else needs the operator token, a system's access
+token or a person's session, and its own rule on top (a system
 sees its own grants and batches; personal data only under a grant). ``check_routes`` makes
 the application module fail to import while a route declares neither;
 tests/contract/test_access.py calls every operation without a token to prove the refusal.
@@ -23,6 +24,7 @@ from fastapi.routing import APIRoute
 from lienthong.errors import ConfigurationError
 from lienthong.http.callers import require_caller, system_scheme
 from lienthong.http.deps import require_operator
+from lienthong.signin.views import require_signed_in
 
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
@@ -49,9 +51,17 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/audit/checkpoints"),
         ("GET", "/api/v1/audit/checkpoints/latest"),
         ("GET", "/.well-known/audit-public-key.pem"),
+        ("GET", "/signin/login"),
+        ("GET", "/signin/callback"),
+        ("POST", "/signin/logout"),
     }
 )
-ACCESS_RULES: tuple[Callable[..., Any], ...] = (require_operator, require_caller, system_scheme)
+ACCESS_RULES: tuple[Callable[..., Any], ...] = (
+    require_operator,
+    require_caller,
+    system_scheme,
+    require_signed_in,
+)
 
 
 def _declares_access(dependant: Dependant) -> bool:

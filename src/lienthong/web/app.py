@@ -31,6 +31,8 @@ from lienthong.registry.views import router as registry_router
 from lienthong.security.state import live_state
 from lienthong.security.views import router as security_router
 from lienthong.services.views import router as public_services_router
+from lienthong.signin.provider import ClientSettings, Provider
+from lienthong.signin.views import router as signin_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -58,6 +60,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (linkage_router, API),
     (dti_router, API),
     (public_services_router, API),
+    (signin_router, ""),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.live_check = live_state  # for http.callers, per request
     app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
+    app.state.signin = Provider(ClientSettings.of(settings))  # contacted at the first sign-in
     app.state.metrics_registry = CollectorRegistry()
     app.state.sources = SourceLimits(
         settings.source_refusal_limit, settings.source_refusal_window_seconds

@@ -26,7 +26,11 @@ ERROR_SCHEMA = "Error"
 # Answered by the process alone: no database, no limit.
 PROCESS_ONLY: frozenset[str] = frozenset({"/healthz"})
 # Public, but they judge the credentials sent to them (and refuse bad ones).
-AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token"})
+AUTHENTICATES: frozenset[str] = frozenset({"/oauth/token", "/signin/callback"})
+# They talk to the identity provider, which may be down or answer garbage (502).
+REACHES_PROVIDER: frozenset[str] = frozenset({"/signin/login", "/signin/callback"})
+# Served only when the deployment turns the feature on (404 otherwise).
+MAY_BE_OFF: frozenset[str] = frozenset({"/signin/login", "/signin/callback", "/signin/logout"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 # The token endpoint refuses a client as OAuth libraries expect (RFC 6749 §5.2), not in the
 # error shape: these statuses of these paths document that body instead.
@@ -67,6 +71,10 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     public = (method.upper(), path) in PUBLIC and path not in AUTHENTICATES
     if not public or operation.get("security"):
         statuses |= {401, 403}
+    if path in REACHES_PROVIDER:
+        statuses |= {502}
+    if path in MAY_BE_OFF:
+        statuses |= {404}
     return statuses
 
 
