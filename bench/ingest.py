@@ -20,6 +20,10 @@ The last line of output is one JSON object.
 
 from __future__ import annotations
 
+# Before Polars, as the ``lienthong`` command and server load it: importing lienthong sets
+# Polars' allocator options, which are read once, when Polars loads.
+import lienthong  # noqa: F401  # isort: skip
+
 import argparse
 import json
 import os

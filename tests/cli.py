@@ -23,7 +23,7 @@ def run_cli(
         }
     )
     return subprocess.run(
-        [sys.executable, "-m", "lienthong.cli", *args],
+        [sys.executable, "-m", "lienthong.command", *args],
         env=env,
         capture_output=True,
         text=True,

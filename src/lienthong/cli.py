@@ -1,37 +1,39 @@
-"""The ``lienthong`` command: serve, db, and one sub-command group per domain."""
+"""The ``lienthong`` command tree: serve, db, and one sub-command group per domain.
+
+The executable starts in :mod:`lienthong.command`, which loads this tree for every command but
+``ingest``.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 
 from lienthong.audit.cli import audit_app
+from lienthong.command import HELP, run
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine, should_auto_upgrade
 from lienthong.devseed import populate_sample
 from lienthong.dti.cli import dti_app
-from lienthong.errors import ConfigurationError, LienthongError
 from lienthong.exchange.cli import grants_app, retire_command
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
-from lienthong.preflight import STARTUP_REFUSED, refuse_unsafe
+from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
 from lienthong.standards.cli import codelists_app, standards_app
-from lienthong.terminal import fail, preparation
+from lienthong.terminal import preparation
 from lienthong.web.tls import tls_options
 
 app = typer.Typer(
-    help="Lienthong: provincial data integration and sharing platform.",
+    help=HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -105,22 +107,7 @@ def serve(
 
 
 def main() -> None:
-    try:
-        get_settings()  # a malformed setting is a refused start, not a traceback
-        app()
-    except ConfigurationError as error:
-        # A refused start: one line, no traceback, its own exit status.
-        sys.stderr.write(f"lienthong: refusing to start ({error.code}): {error.message}\n")
-        sys.exit(STARTUP_REFUSED)
-    except ValidationError as error:
-        if error.title != "Settings":
-            raise
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        sys.stderr.write(f"lienthong: refusing to start (invalid-setting): {problems}\n")
-        sys.exit(STARTUP_REFUSED)
-    except LienthongError as error:
-        fail(error)
-        sys.exit(1)
+    run(app)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,32 @@ def test_seen_values_move_to_disk_and_are_still_found() -> None:
     seen.close()
 
 
+def test_seen_values_on_disk_keep_their_text_exactly() -> None:
+    odd = ['a"b', "a\\b", "dòng\nmới", "Đặng Thị Ánh", "\t", "😀", "k1 ", "K1", "{}"]
+    seen = Seen(limit=2)
+    seen.add(pl.Series(odd))  # every value to disk, as text in a group's JSON list
+    assert seen.spilled == len(odd)
+    assert sorted(seen.hits(pl.Series([*odd, "k1", "a", "dòng"])).to_list()) == sorted(odd)
+    many = pl.Series([f"0330{i:08d}" for i in range(60_000)])
+    seen.add(many)  # more values than groups: groups hold several
+    probe = pl.Series([f"0330{i:08d}" for i in range(59_990, 60_010)])
+    assert sorted(seen.hits(probe).to_list()) == probe.head(10).to_list()
+    seen.close()
+
+
+def test_duplicates_found_on_both_sides_of_the_move_to_disk(engine: Engine, tmp_path: Path) -> None:
+    # Chunks of 4 with at most 10 values in memory: rows 1-12 move to disk after the third
+    # chunk, 13-16 stay in memory; the fifth chunk repeats one of each.
+    rows = [citizen_row(i) for i in range(1, 17)]
+    rows += [citizen_row(5), citizen_row(14), citizen_row(17), citizen_row(18)]
+    path = write_citizens(tmp_path / "both.csv", rows)
+    with transaction(engine) as session:
+        plan = prepare(session=session, standard="citizen")
+    chunks = plan.check(open_source(path, chunk_rows=4), seen_limit=10)
+    found = pl.concat([c.findings for c in chunks]).select("row", "code")
+    assert sorted(found.iter_rows()) == [(17, "duplicate-key"), (18, "duplicate-key")]
+
+
 def test_duplicate_keys_across_chunks_once_seen_keys_spilled(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -1,4 +1,7 @@
-"""Parquet files, read batch by batch with pyarrow; every column is cast to text."""
+"""Parquet files, read batch by batch with pyarrow; every column is cast to text.
+
+pyarrow (and numpy with it, about 40 MiB) is imported when a Parquet file is opened, not when
+the ingest sources are: a CSV ingest never needs it."""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from lienthong.ingest.sources.base import Source, clean_header, normalise_values, with_row_numbers
 from lienthong.ingest.sources.errors import EmptyFile, TruncatedFile, UnreadableFile
@@ -16,6 +17,9 @@ from lienthong.ingest.sources.errors import EmptyFile, TruncatedFile, Unreadable
 def open_parquet(path: Path, *, chunk_rows: int, name: str) -> Source:
     if path.stat().st_size == 0:
         raise EmptyFile(f"tệp {name} trống / {name} is empty")
+    import pyarrow as pa  # only when a Parquet file is read (module docstring)
+    import pyarrow.parquet as pq
+
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
