@@ -255,3 +255,17 @@ def test_each_level_of_a_comparison_has_its_own_weight() -> None:
 def sounds_like_all(names: list[str]) -> bool:
     frame = pl.DataFrame({"name": names}).select(sounds_like(fold_expr(pl.col("name"))))
     return frame.n_unique() == 1
+
+
+def test_day_and_month_swapped_on_a_card_without_id(engine: Engine) -> None:
+    citizens = _citizens(
+        [
+            ("033185000071", "Vũ Thị Hằng", "2", "1985-03-07"),
+            ("033185000072", "Vũ Thị Hằng", "2", "1985-05-07"),  # a namesake, born that year
+        ]
+    )
+    cards = _cards([("GD4333300000071", None, "VU THI HANG", "1985-07-03")])
+    _run(engine, {"citizen": citizens, "health_insurance": cards})
+    masters = _masters(engine)
+    assert masters[("health_insurance", "GD4333300000071")] == masters[("citizen", "033185000071")]
+    assert masters[("citizen", "033185000072")] != masters[("citizen", "033185000071")]
