@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,16 @@ PAIR_SCHEMA = {
     "match_kind": pl.Utf8,
     "evidence": pl.Utf8,
 }
-# A pair whose two records both hold trusted identifiers was settled by the deterministic pass.
-UNTRUSTED_GUARD = "(l.trusted IS NULL OR r.trusted IS NULL)"
+# A pair whose two records hold one trusted identifier was settled by the deterministic pass;
+# two different trusted identifiers are compared only when one keying slip apart (a digit
+# wrong, two neighbours swapped) and name (folded, in any order) and birth date agree: the
+# same person typed twice.
+UNTRUSTED_GUARD = {
+    "person": "(l.trusted IS NULL OR r.trusted IS NULL OR (l.trusted <> r.trusted"
+    " AND l.name_sorted = r.name_sorted AND l.dob = r.dob"
+    " AND damerau_levenshtein(l.trusted, r.trusted) = 1))",
+    "business": "(l.trusted IS NULL OR r.trusted IS NULL)",
+}
 NEW_GUARD = "(l.is_new OR r.is_new)"
 
 
@@ -38,14 +47,15 @@ class Scored:
 
 
 def deterministic_pairs(features: pl.DataFrame) -> pl.DataFrame:
-    """Star edges from each record with a trusted identifier to the lowest record sharing it."""
-    with_id = features.filter(pl.col("trusted").is_not_null()).select("uid", "trusted", "is_new")
-    anchors = with_id.group_by("trusted").agg(
-        pl.col("uid").min().alias("anchor"), pl.col("is_new").any().alias("any_new")
-    )
+    """Star edges from each record with a trusted identifier to the lowest record sharing it.
+
+    Derived from all records (a group-by, cheap) on every run and never stored: a stored star
+    goes stale when its centre is deleted, and an unchanged group would be starred again."""
+    with_id = features.filter(pl.col("trusted").is_not_null()).select("uid", "trusted")
+    anchors = with_id.group_by("trusted").agg(pl.col("uid").min().alias("anchor"))
     edges = (
         with_id.join(anchors, on="trusted")
-        .filter((pl.col("uid") != pl.col("anchor")) & pl.col("any_new"))
+        .filter(pl.col("uid") != pl.col("anchor"))
         .select(
             pl.col("anchor").alias("uid_l"),
             pl.col("uid").alias("uid_r"),
@@ -65,10 +75,13 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
             "trusted",
             "family",
             "family_nfc",
+            "family_ph",
             "given",
             "given_nfc",
+            "given_ph",
             "middle",
             "name_fold",
+            "name_sorted",
             "dob",
             "birth_year",
             "birth_month",
@@ -114,7 +127,8 @@ def _register_frequencies(linker: Linker, db_api: DuckDBAPI, features: pl.DataFr
 def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: bool) -> Scored:
     """Score blocked pairs with Splink on DuckDB; keep those at or above the review weight."""
     table = features.select(_splink_columns(spec)).to_arrow()
-    guard = f"{UNTRUSTED_GUARD} AND {NEW_GUARD}" if incremental else UNTRUSTED_GUARD
+    untrusted = UNTRUSTED_GUARD[spec.kind]
+    guard = f"{untrusted} AND {NEW_GUARD}" if incremental else untrusted
     connection = duckdb.connect()
     try:
         db_api = DuckDBAPI(connection)
@@ -134,15 +148,44 @@ def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: 
         connection.close()
     scored = pl.from_arrow(kept)
     assert isinstance(scored, pl.DataFrame)
-    return Scored(pairs=_with_evidence(scored), comparisons=comparisons)
+    return Scored(pairs=_with_evidence(scored, spec), comparisons=comparisons)
 
 
-def _with_evidence(scored: pl.DataFrame) -> pl.DataFrame:
+def level_labels(spec: LinkSpec) -> dict[str, dict[float, str]]:
+    """Per comparison, a level's weight (log2 m/u, to 2 decimals) → its label. The weights of a
+    comparison's levels are distinct (tested), so a pair's weight names the level it reached;
+    the null level weighs 0."""
+    out: dict[str, dict[float, str]] = {}
+    for comparison in spec.comparisons:
+        labels: dict[float, str] = {}
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            weight = round(math.log2(level["m_probability"] / level["u_probability"]), 2)
+            labels[weight] = level.get("label_for_charts", "")
+        labels.setdefault(0.0, "null")
+        out[comparison["output_column_name"]] = labels
+    return out
+
+
+def _with_evidence(scored: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     if scored.is_empty():
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    # Evidence: the weight each comparison contributed (term-frequency adjustment included).
+    # Evidence: the weight each comparison contributed (term-frequency adjustment included),
+    # and under "levels" the level each comparison reached ("exact without diacritics").
     parts = [c for c in scored.columns if c.startswith("mw_")]
-    evidence = pl.struct([pl.col(c).round(2).alias(c[3:]) for c in parts]).struct.json_encode()
+    levels = [
+        pl.col(f"mw_{name}")
+        .round(2)
+        .replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.Utf8)
+        .alias(name)
+        for name, mapping in level_labels(spec).items()
+        if f"mw_{name}" in scored.columns
+    ]
+    fields = [pl.col(c).round(2).alias(c[3:]) for c in parts]
+    if levels:
+        fields.append(pl.struct(levels).alias("levels"))
+    evidence = pl.struct(fields).struct.json_encode()
     lo = pl.min_horizontal("uid_l", "uid_r")
     hi = pl.max_horizontal("uid_l", "uid_r")
     return scored.select(
@@ -154,16 +197,17 @@ def _with_evidence(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def score(features: pl.DataFrame, spec: LinkSpec) -> Scored:
+def score(features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True) -> Scored:
     """All pairs worth keeping among ``features`` (needs ``uid``; ``is_new`` marks a batch).
 
     Without ``is_new`` every record is new (a full run); with it, only pairs touching a new
-    record are scored.
+    record are scored. ``deterministic=False`` leaves out the identifier stars (a linking run
+    derives them from all records itself).
     """
     incremental = "is_new" in features.columns and not features["is_new"].all()
     if "is_new" not in features.columns:
         features = features.with_columns(pl.lit(True).alias("is_new"))
-    exact = deterministic_pairs(features)
+    exact = deterministic_pairs(features) if deterministic else pl.DataFrame(schema=PAIR_SCHEMA)
     fuzzy = probabilistic_pairs(features, spec, incremental=incremental)
     pairs = pl.concat([exact, fuzzy.pairs]).unique(["uid_l", "uid_r"], keep="first")
     return Scored(pairs=pairs.sort("uid_l", "uid_r"), comparisons=fuzzy.comparisons)
@@ -174,21 +218,24 @@ def unique_name_pairs(features: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     person the registers know by exactly that name in that commune.
 
     Name and commune alone score in the review band, since common names repeat; but when every
-    record in the commune with that full name (diacritics kept) that has any identifying data
-    carries the same trusted identifier, the namesake is the register's only one. Computed over
+    record in the commune with that full name that has any identifying data carries the same
+    trusted identifier, the namesake is the register's only one. Names are compared folded
+    (diacritics and case dropped, Vietnamese order restored): "Nguyen Thi Lan" on a health card
+    and "Nguyễn Thị Lan" in the register are namesakes, so a card without diacritics never makes
+    a group of its own that would look unique. Computed over
     all records on every run (never stored), so incremental and full runs agree. The link is
     weak (below ``strong_weight``): it only ever attaches a record that is still on its own.
     """
-    needed = {"trusted", "birth_year", "pid", "commune_key", "family_nfc", "middle", "given_nfc"}
+    needed = {"trusted", "birth_year", "pid", "commune_key", "family", "middle", "given"}
     if not needed <= set(features.columns):
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    group = ["commune_key", "family_nfc", "middle", "given_nfc"]
+    group = ["commune_key", "family", "middle", "given"]
     # A year of birth alone is birth data too: it may contradict the namesake's.
     bare = pl.col("trusted").is_null() & pl.col("birth_year").is_null() & pl.col("pid").is_null()
     named = features.filter(
         pl.col("commune_key").is_not_null()
-        & pl.col("family_nfc").is_not_null()
-        & pl.col("given_nfc").is_not_null()
+        & pl.col("family").is_not_null()
+        & pl.col("given").is_not_null()
     ).with_columns(bare.alias("_bare"))
     groups = (
         named.group_by(group)

@@ -137,14 +137,17 @@ def _name_parts(frame: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     )
     n = pl.col("_tf").list.len()
     first, last = pl.col("_tf").list.first(), pl.col("_tf").list.last()
-    rotated = (n >= 2) & ~first.is_in(families) & last.is_in(families)
+    second = pl.col("_tf").list.get(1, null_on_oob=True)
+    # "Hùng Nguyễn Văn" (given name printed first, then family and middle names).
+    shifted = (n >= 3) & ~first.is_in(families) & second.is_in(families)
+    rotated = ~shifted & (n >= 2) & ~first.is_in(families) & last.is_in(families)
     # "An Văn Nguyễn" (given first) versus "Văn An Nguyễn" (family moved to the end).
     given_first = (
         rotated & (n >= 3) & pl.col("_tf").list.get(n - 2, null_on_oob=True).is_in(middles)
     )
-    family_at = pl.when(rotated).then(n - 1).otherwise(0)
-    given_at = pl.when(~rotated).then(n - 1).when(given_first).then(0).otherwise(n - 2)
-    middle_from = pl.when(rotated & ~given_first).then(0).otherwise(1)
+    family_at = pl.when(rotated).then(n - 1).when(shifted).then(1).otherwise(0)
+    given_at = pl.when(shifted | given_first).then(0).when(rotated).then(n - 2).otherwise(n - 1)
+    middle_from = pl.when(rotated & ~given_first).then(0).when(shifted).then(2).otherwise(1)
     middle_len = (n - 2).clip(lower_bound=0)
     parts = []
     for suffix, tokens in (("", "_tf"), ("_nfc", "_tn")):
@@ -156,7 +159,27 @@ def _name_parts(frame: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     middle = pl.col("_tf").list.slice(middle_from, middle_len).list.join(" ")
     parts.append(pl.when(middle == "").then(None).otherwise(middle).alias("middle"))
     parts.append(pl.col("_tf").list.join(" ").alias("name_fold"))
-    return frame.with_columns(parts).drop("_tn", "_tf")
+    # The same words in any order: "Trường Trịnh Văn" is "Trịnh Văn Trường" (Trường is a
+    # family name too, so the order cannot be read from the words).
+    parts.append(pl.col("_tf").list.sort().list.join(" ").alias("name_sorted"))
+    frame = frame.with_columns(parts).drop("_tn", "_tf")
+    return frame.with_columns(
+        sounds_like(pl.col("family")).alias("family_ph"),
+        sounds_like(pl.col("given")).alias("given_ph"),
+    )
+
+
+def sounds_like(expr: pl.Expr) -> pl.Expr:
+    """A folded name part as the northern accent says it: initials heard alike are one
+    (``s``/``x``, ``l``/``n``, ``d``/``gi``/``r``, ``ch``/``tr``), and a final ``y`` is ``i``.
+    ``Suân`` and ``Xuân``, ``Lan`` and ``Nan``, ``Giang`` and ``Dang`` sound the same."""
+    return (
+        expr.str.replace(r"^x", "s")
+        .str.replace(r"^n([^gh]|$)", "l$1")
+        .str.replace(r"^(gi|r)", "d")
+        .str.replace(r"^tr", "ch")
+        .str.replace(r"y$", "i")
+    )
 
 
 def person_features(

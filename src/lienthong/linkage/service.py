@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
 from lienthong.linkage.cluster import cluster
-from lienthong.linkage.engine import PAIR_SCHEMA, Scored, score, unique_name_pairs
+from lienthong.linkage.engine import (
+    PAIR_SCHEMA,
+    Scored,
+    deterministic_pairs,
+    score,
+    unique_name_pairs,
+)
 from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.ids import derive_id, is_legacy
@@ -168,8 +174,14 @@ def _reuse_pairs(session: Session, kind: str, found: Candidates, full: bool) -> 
             how="left",
             maintain_order="left",
         )
+    # Identifier stars are derived again on every run (engine.deterministic_pairs); stored
+    # ones (from earlier versions) go.
     stale = pl.any_horizontal(
-        pl.col("uid_l").is_null(), pl.col("uid_r").is_null(), "new_l", "new_r"
+        pl.col("uid_l").is_null(),
+        pl.col("uid_r").is_null(),
+        "new_l",
+        "new_r",
+        pl.col("match_kind") == "deterministic",
     ).fill_null(True)
     gone = stored.filter(stale).select("ld", "lk", "rd", "rk").rows()
     columns = (Pair.left_dataset, Pair.left_key, Pair.right_dataset, Pair.right_key)
@@ -182,7 +194,8 @@ def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec)
     pairs kept are stored for later runs."""
     if not any(found.is_new):
         return None
-    scored = score(found.features.with_columns(pl.Series("is_new", found.is_new)), spec)
+    features = found.features.with_columns(pl.Series("is_new", found.is_new))
+    scored = score(features, spec, deterministic=False)
     if scored.pairs.is_empty():
         return scored
     named = scored.pairs.select(
@@ -208,14 +221,13 @@ def _all_pairs(
     features: pl.DataFrame, reused: pl.DataFrame, scored: Scored | None, spec: LinkSpec
 ) -> pl.DataFrame:
     new = scored.pairs if scored is not None else reused.clear()
-    parts = [p for p in (reused, new) if not p.is_empty()]
-    pairs = pl.concat(parts).cast(PAIR_SCHEMA) if parts else reused  # type: ignore[arg-type]
-    unique = unique_name_pairs(features, spec)
-    if unique.is_empty():
-        return pairs
+    derived = (deterministic_pairs(features), unique_name_pairs(features, spec))
+    parts = [p.cast(PAIR_SCHEMA) for p in (*derived, reused, new) if not p.is_empty()]  # type: ignore[arg-type]
+    if not parts:
+        return reused
     # The stronger reading of a pair wins (a unique name over its review-band score).
     return (
-        pl.concat([pairs, unique])
+        pl.concat(parts)
         .sort("match_weight", descending=True, maintain_order=True)
         .unique(["uid_l", "uid_r"], keep="first", maintain_order=True)
     )
@@ -233,7 +245,7 @@ def _decide(
         accepted=accepted,
         rejected=rejected,
     )
-    pending = _queue_reviews(session, kind, found.keys, pairs, spec.accept_weight)
+    pending = _queue_reviews(session, kind, found.keys, open_reviews(pairs, labels, spec))
     return labels, pending
 
 
@@ -268,19 +280,77 @@ def link(
     )
 
 
+def open_reviews(pairs: pl.DataFrame, labels: Sequence[int], spec: LinkSpec) -> pl.DataFrame:
+    """The weak pairs whose decision would change the masters, most consequential first: those
+    in the review band, and weak links refused as ambiguous (cluster).
+
+    A pair waits for a person only when its two records ended in different masters and one of
+    them is on its own (a weak link may only attach a record still on its own, and a pair
+    between two settled groups is no question of this record). Of a lone record's candidates
+    only the best two are asked about (the best two of both, when both are on their own): the
+    rest are namesakes further behind. Order: the
+    expected number of record pairs a decision moves — the size of the group the lone record
+    would join, times how uncertain the pair is (a match probability near one half first).
+    """
+    band = pairs.filter(pl.col("match_weight") < spec.strong_weight)
+    if band.is_empty():
+        return band.with_columns(pl.lit(0.0).alias("impact"))
+    label = pl.Series("label", list(labels), dtype=pl.Int64)
+    size = label.value_counts(name="n").rename({"label": "label"})
+    with_labels = band.with_columns(
+        label.gather(band["uid_l"]).alias("lab_l"), label.gather(band["uid_r"]).alias("lab_r")
+    )
+    sides = with_labels.join(size.rename({"label": "lab_l", "n": "n_l"}), on="lab_l").join(
+        size.rename({"label": "lab_r", "n": "n_r"}), on="lab_r"
+    )
+    probability = 1 / (1 + (2.0 ** -pl.col("match_weight")))
+    open_pairs = sides.filter(
+        (pl.col("lab_l") != pl.col("lab_r")) & ((pl.col("n_l") == 1) | (pl.col("n_r") == 1))
+    ).with_columns(
+        (pl.max_horizontal("n_l", "n_r") * (0.5 - (probability - 0.5).abs())).alias("impact")
+    )
+    # Each lone record's candidates ranked by weight; a pair is asked about when it is among
+    # the best two of every lone record in it.
+    ranked = pl.concat(
+        [
+            open_pairs.select(pl.col(f"uid_{s}").alias("uid"), "uid_l", "uid_r", "match_weight")
+            for s in ("l", "r")
+        ]
+    ).with_columns(
+        pl.col("match_weight").rank("ordinal", descending=True).over("uid").alias("rank")
+    )
+    for s in ("l", "r"):
+        rank = ranked.filter(pl.col("uid") == pl.col(f"uid_{s}")).select(
+            "uid_l", "uid_r", pl.col("rank").alias(f"rank_{s}")
+        )
+        open_pairs = open_pairs.join(rank, on=["uid_l", "uid_r"], how="left")
+    best = open_pairs.filter(
+        ((pl.col("n_l") > 1) | (pl.col("rank_l") <= 2))
+        & ((pl.col("n_r") > 1) | (pl.col("rank_r") <= 2))
+    )
+    return best.sort(
+        ["impact", "match_weight", "uid_l", "uid_r"], descending=[True, True, False, False]
+    ).select(*PAIR_SCHEMA, "impact")
+
+
 def _queue_reviews(
-    session: Session, kind: str, keys: Sequence[RecordId], pairs: pl.DataFrame, accept: float
+    session: Session, kind: str, keys: Sequence[RecordId], band: pl.DataFrame
 ) -> int:
-    band = pairs.filter(pl.col("match_weight") < accept)
-    known = {
-        (r.left_dataset, r.left_key, r.right_dataset, r.right_key)
-        for r in session.scalars(select(Review).where(Review.kind == kind))
-    }
+    """Queue the open pairs not asked about yet, in order of consequence; pending reviews that
+    are no longer open (the pair was settled another way) are withdrawn."""
+    wanted = {(*keys[a], *keys[b]) for a, b in band.select("uid_l", "uid_r").iter_rows()}
+    known = {}
+    for r in session.scalars(select(Review).where(Review.kind == kind)):
+        ident = (r.left_dataset, r.left_key, r.right_dataset, r.right_key)
+        known[ident] = r
+    stale = [r.id for ident, r in known.items() if r.status == "pending" and ident not in wanted]
+    for start in range(0, len(stale), DELETE_CHUNK):
+        session.execute(delete(Review).where(Review.id.in_(stale[start : start + DELETE_CHUNK])))
     rows = []
-    for a, b, weight, _kind, evidence in band.iter_rows():
+    for a, b, weight, _kind, evidence in band.select(*PAIR_SCHEMA).iter_rows():
         ident = (*keys[a], *keys[b])
         if ident not in known:
-            known.add(ident)
+            known[ident] = None  # type: ignore[assignment]
             rows.append(
                 {
                     "kind": kind,
@@ -296,6 +366,7 @@ def _queue_reviews(
             )
     if rows:
         session.execute(_table(Review).insert(), rows)
+    session.flush()
     return _count_pending(session, kind)
 
 

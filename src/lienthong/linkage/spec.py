@@ -39,6 +39,8 @@ class LinkSpec:
     accept_weight: float
     strong_weight: float
     review_weight: float
+    # A weak link is refused when another candidate of the lone record scores this close.
+    ambiguity_margin: float = 0.0
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
 
     def settings(self, *, link_type: str = "dedupe_only", guard: str | None = None) -> dict:
@@ -92,6 +94,7 @@ def load_spec(kind: str) -> LinkSpec:
         accept_weight=data["accept_weight"],
         strong_weight=data["strong_weight"],
         review_weight=data["review_weight"],
+        ambiguity_margin=data.get("ambiguity_margin", 0.0),
         vocabulary=vocabulary,
     )
 
