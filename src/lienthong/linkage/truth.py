@@ -163,7 +163,7 @@ def loaded_as(*, session: Session, names: list[str]) -> dict[str, SourceFile]:
         found[batch.source_name] = SourceFile(
             standard=batch.standard,
             version=batch.standard_version,
-            mapping=ColumnMapping.parse(document.encode("utf-8")) if document else None,
+            mapping=ColumnMapping.model_validate(document) if document else None,
         )
     return found
 
