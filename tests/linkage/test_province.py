@@ -79,7 +79,10 @@ def test_run_reads_the_store_and_evaluates_against_the_truth(
     again = {r["kind"]: r for r in _cli(settings, "relink", "--kind", "person")["runs"]}
     assert set(again) == {"person"} and again["person"]["mode"] == "full"
     assert _links(engine, "person") == before
-    figures = _cli(settings, "evaluate", "--truth", str(tmp_path / "truth.json"))["truth"]
-    assert figures["person"]["unlinked"] == 0 and figures["business"]["unlinked"] == 0
-    assert figures["person"]["precision"] >= 0.99 and figures["person"]["recall"] >= 0.95
-    assert figures["business"]["precision"] >= 0.99
+    persons = _cli(settings, "evaluate", "--truth", str(tmp_path / "truth.json"))
+    firms = persons["business"]
+    assert persons["unlinked"] == 0 and firms["unlinked"] == 0
+    assert persons["precision"] >= 0.99 and persons["recall"] >= 0.95
+    assert firms["precision"] >= 0.99
+    # The sample's mess quarantines a few rows: they are counted, as missed.
+    assert 0.9 < persons["coverage"] == round(persons["records"] / persons["truth_records"], 4)

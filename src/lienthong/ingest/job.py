@@ -128,6 +128,8 @@ def open_batch(
                 "source_columns": Placed(0, source.headers).columns(
                     plan.mapping_for(source).headers(source.columns)
                 ),
+                # What the rows meant: an evaluation reads the file again as it was loaded.
+                "mapping": plan.mapping.model_dump() if plan.mapping else None,
             },
             started_on_empty_store=is_empty(session=session, spec=spec),
             sheet_row_offset=source.sheet_row_offset,

@@ -180,31 +180,40 @@ def masters_show(master_id: str, as_json: JsonOpt = False) -> None:
 def evaluate(
     truth: Annotated[
         Path | None,
-        typer.Option("--truth", help="truth.json of an ingested sample: score the masters"),
+        typer.Option(
+            "--truth",
+            help="truth.json of an ingested sample, or truth.csv (source,record_id,entity_id) "
+            "beside the ingested files: score the masters",
+        ),
     ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="The masters scored at the top level (person, business)")
+    ] = "person",
     use_febrl4: Annotated[
         bool | None,
         typer.Option("--febrl4/--no-febrl4", help="Link FEBRL4 beside a baseline"),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pairwise precision, recall, F1 and cluster figures (masters vs a truth file; FEBRL4)."""
+    """Pairwise precision, recall, F1, coverage and cluster figures (masters vs a truth file;
+    FEBRL4)."""
     result: dict = {}
     if truth is not None:
         with cli_session() as session:
-            result["truth"] = evaluate_store(session=session, truth_path=truth)
+            result = evaluate_store(session=session, truth_path=truth, kind=kind)
     if use_febrl4 if use_febrl4 is not None else truth is None:
         result["febrl4"] = febrl4()
     if as_json:
         print_json(result)
         return
-    for kind in ("person", "business"):
-        if "truth" in result:
-            f = result["truth"][kind]
+    if truth is not None:
+        scored = [(kind, result)] + [(k, result[k]) for k in KINDS if k in result]
+        for name, f in scored:
             typer.echo(
-                f"{kind}: precision {f['precision']} recall {f['recall']} f1 {f['f1']} "
-                f"exact clusters {f['clusters_exact']} ({f['records']} records, "
-                f"{f['unlinked']} not linked)"
+                f"{name}: precision {f['precision']} recall {f['recall']} f1 {f['f1']} "
+                f"coverage {f['coverage']} ({f['records']} of {f['truth_records']} truth "
+                f"records in the store, {f['unlinked']} not linked; exact clusters "
+                f"{f['clusters_exact']}; {f['review_pending']} pairs waiting for review)"
             )
     for side in ("ours", "baseline"):
         if "febrl4" in result:
