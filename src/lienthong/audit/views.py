@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lienthong.audit.publish import checkpoint_page, latest_checkpoint
-from lienthong.audit.service import audit_keys, operator_actor, record, subject_reads
+from lienthong.audit.service import audit_keys, record, subject_reads
 from lienthong.errors import NotFound
 from lienthong.events import event
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.keys import public_pem
 from lienthong.paging import Page
 
@@ -23,7 +25,9 @@ PEM = "application/x-pem-file"
 
 
 @router.get(
-    "/audit/subjects/{personal_id}", response_model=Page[dict[str, Any]], dependencies=[Operator]
+    "/audit/subjects/{personal_id}",
+    response_model=Page[dict[str, Any]],
+    dependencies=[permit(P.audit_subjects)],
 )
 def subject_report(
     request: Request,
@@ -38,7 +42,7 @@ def subject_report(
     record(
         session=session,
         settings=settings,
-        entry=event("audit.subject-report", actor=operator_actor(), count=len(rows)),
+        entry=event("audit.subject-report", actor=actor_of(request), count=len(rows)),
     )
     return Page(items=rows, next_cursor=nxt)
 

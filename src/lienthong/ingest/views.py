@@ -17,9 +17,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.db import transaction
-from lienthong.http.callers import AnyCaller
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import Caller, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
@@ -73,7 +74,7 @@ def _check_standard(request: Request, name: str) -> None:
     "/ingest/{standard}/check",
     response_model=IngestSummary,
     tags=["ingest"],
-    dependencies=[Operator],
+    dependencies=[permit(P.ingest_upload)],
     openapi_extra=UPLOAD_BODY,
 )
 async def check_upload(
@@ -108,7 +109,7 @@ async def check_upload(
     response_model=BatchReport,
     tags=["ingest"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.ingest_upload)],
     openapi_extra=UPLOAD_BODY,
 )
 async def upload(
@@ -153,7 +154,7 @@ async def upload(
 @router.get("/ingest/batches", response_model=Page[BatchRead], tags=["ingest"])
 def list_batches(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.ingest_read)],
     paging: Paging,
     standard: str | None = None,
     status: str | None = None,
@@ -170,7 +171,9 @@ def list_batches(
 
 
 @router.get("/ingest/batches/{batch_id}", response_model=BatchReport, tags=["ingest"])
-def get_batch(session: SessionDep, who: AnyCaller, batch_id: str) -> BatchReport:
+def get_batch(
+    session: SessionDep, who: Annotated[Caller, permit(P.ingest_read)], batch_id: str
+) -> BatchReport:
     """Status, counts, timings and the findings summary of a batch."""
     found = service.get_batch(session=session, batch_id=batch_id, source_system=who.source_system)
     return BatchReport.model_validate(found)
@@ -181,7 +184,7 @@ def get_batch(session: SessionDep, who: AnyCaller, batch_id: str) -> BatchReport
 )
 def list_quarantine(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.ingest_read)],
     paging: Paging,
     batch_id: str,
     status: Annotated[str | None, Query(description="open (default), replayed or all")] = "open",
@@ -200,7 +203,7 @@ def list_quarantine(
     "/ingest/batches/{batch_id}/replay",
     response_model=BatchReport,
     tags=["ingest"],
-    dependencies=[Operator],
+    dependencies=[permit(P.quarantine_fix)],
 )
 def replay_batch(
     request: Request, session: SessionDep, batch_id: str, body: ReplayRequest

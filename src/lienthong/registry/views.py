@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 
-from lienthong.audit.service import operator_actor
 from lienthong.errors import ValidationFailed
-from lienthong.http.callers import AnyCaller, Authenticated
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import Caller, actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.paging import Page
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.catalogue import CatalogueCache
@@ -45,7 +45,7 @@ OnDate = Annotated[Date | None, Query(alias="date", description="Version in forc
 
 def _who(request: Request) -> dict[str, Any]:
     """What every audited registry service takes from the request: settings and actor."""
-    return {"settings": request.app.state.settings, "actor": operator_actor()}
+    return {"settings": request.app.state.settings, "actor": actor_of(request)}
 
 
 def _unit(unit: object) -> UnitRead:
@@ -109,7 +109,7 @@ def unit_predecessors(session: SessionDep, code: str, version: Version = None) -
     response_model=OrganisationRead,
     tags=["organisations"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def create_organisation(
     request: Request, session: SessionDep, body: OrganisationCreate
@@ -122,7 +122,7 @@ def create_organisation(
     "/organisations/import",
     response_model=ImportReport,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def import_organisations(
     request: Request, session: SessionDep, body: Annotated[bytes, Body(media_type="text/csv")]
@@ -139,7 +139,7 @@ def import_organisations(
 @router.get("/organisations", response_model=Page[OrganisationRead], tags=["organisations"])
 def list_organisations(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.registry_read)],
     paging: Paging,
     level: Level | None = None,
     unit_code: str | None = None,
@@ -161,7 +161,7 @@ def list_organisations(
     "/organisations/{code}",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     return organisations.to_read(organisations.get_organisation(session=session, code=code))
@@ -171,7 +171,7 @@ def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     "/organisations/{code}",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def update_organisation(
     request: Request, session: SessionDep, code: str, body: OrganisationUpdate
@@ -184,7 +184,7 @@ def update_organisation(
     "/organisations/{code}/deactivate",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def deactivate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
     org = organisations.set_active(session=session, **_who(request), code=code, active=False)
@@ -195,7 +195,7 @@ def deactivate_organisation(request: Request, session: SessionDep, code: str) ->
     "/organisations/{code}/activate",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def activate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
     org = organisations.set_active(session=session, **_who(request), code=code, active=True)
@@ -207,7 +207,7 @@ def activate_organisation(request: Request, session: SessionDep, code: str) -> O
     response_model=SystemRead,
     tags=["systems"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.systems_manage)],
 )
 def create_system(
     request: Request, session: SessionDep, org: str, body: SystemCreate
@@ -217,7 +217,9 @@ def create_system(
 
 
 @router.get("/organisations/{org}/systems", response_model=Page[SystemRead], tags=["systems"])
-def list_systems(session: SessionDep, who: AnyCaller, paging: Paging, org: str) -> Page[SystemRead]:
+def list_systems(
+    session: SessionDep, who: Annotated[Caller, permit(P.registry_read)], paging: Paging, org: str
+) -> Page[SystemRead]:
     page = paging.for_caller(*who.identity)
     rows, nxt = systems.list_systems(session=session, organisation=org, page=page)
     return Page(items=[systems.to_read(s) for s in rows], next_cursor=nxt)
@@ -227,7 +229,7 @@ def list_systems(session: SessionDep, who: AnyCaller, paging: Paging, org: str) 
     "/organisations/{org}/systems/{code}",
     response_model=SystemRead,
     tags=["systems"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     return systems.to_read(systems.get_system(session=session, organisation=org, code=code))
@@ -237,7 +239,7 @@ def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     "/organisations/{org}/systems/{code}",
     response_model=SystemRead,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.systems_manage)],
 )
 def update_system(
     request: Request, session: SessionDep, org: str, code: str, body: SystemUpdate
@@ -253,7 +255,7 @@ def update_system(
     response_model=CredentialIssued,
     tags=["systems"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def issue_credential(
     request: Request, session: SessionDep, org: str, code: str
@@ -273,7 +275,7 @@ def issue_credential(
     "/organisations/{org}/systems/{code}/credentials",
     response_model=Page[CredentialRead],
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def list_credentials(session: SessionDep, org: str, code: str) -> Page[CredentialRead]:
     found = systems.list_credentials(session=session, organisation=org, system=code)
@@ -284,7 +286,7 @@ def list_credentials(session: SessionDep, org: str, code: str) -> Page[Credentia
     "/organisations/{org}/systems/{code}/credentials/{client_id}/rotate",
     response_model=CredentialIssued,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def rotate_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
@@ -304,7 +306,7 @@ def rotate_credential(
     "/organisations/{org}/systems/{code}/credentials/{client_id}/revoke",
     response_model=CredentialRead,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def revoke_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
@@ -319,7 +321,7 @@ def revoke_credential(
     "/reports/connections",
     response_model=ConnectionReport,
     tags=["reports"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def connections(
     session: SessionDep,

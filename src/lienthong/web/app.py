@@ -20,10 +20,13 @@ from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
+from lienthong.http.callers import nobody_signed_in
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
 from lienthong.paging import cursor_seal
+from lienthong.people.service import Directory
+from lienthong.people.views import router as people_router
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
@@ -58,6 +61,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (linkage_router, API),
     (dti_router, API),
     (public_services_router, API),
+    (people_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -96,6 +100,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = session_factory(engine)
     app.state.operator_digest = digest
     app.state.live_check = live_state  # for http.callers, per request
+    app.state.people = Directory()  # persons by personal access token or sign-in
+    app.state.signed_in = nobody_signed_in  # the sign-in replaces it (http.callers)
     app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.metrics_registry = CollectorRegistry()
