@@ -42,9 +42,10 @@ def create_token(
     actor: dict[str, Any],
 ) -> tuple[PersonalToken, str]:
     """A new token and its secret (shown once). ``scopes`` must be permissions the person's
-    roles give (None: all of them, as they are now)."""
+    roles give (None: all of them, as they are now); ``people.self`` is always kept."""
     held = {p for role, _ in roles for p in ROLE_PERMISSIONS[role]}
     wanted = set(scopes) if scopes is not None else held
+    wanted |= {Permission.people_self} & held  # a token may always say whose it is
     details = [
         ErrorDetail("scopes", "scope-not-held", f"your roles do not give {p.value}")
         for p in sorted(wanted - held)
