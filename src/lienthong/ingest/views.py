@@ -17,10 +17,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.db import transaction
+from lienthong.errors import Forbidden
 from lienthong.http.callers import Caller, permit
 from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
 from lienthong.http.permissions import Permission as P
+from lienthong.http.permissions import organisations_for
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
@@ -31,6 +33,7 @@ from lienthong.ingest.schemas import (
 )
 from lienthong.ingest.upload import receive
 from lienthong.paging import Page
+from lienthong.registry.owners import find_owner
 from lienthong.standards.service import get_standard
 
 router = APIRouter()
@@ -203,12 +206,26 @@ def list_quarantine(
     "/ingest/batches/{batch_id}/replay",
     response_model=BatchReport,
     tags=["ingest"],
-    dependencies=[permit(P.quarantine_fix)],
 )
 def replay_batch(
-    request: Request, session: SessionDep, batch_id: str, body: ReplayRequest
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.quarantine_fix)],
+    batch_id: str,
+    body: ReplayRequest,
 ) -> BatchReport:
-    """Validate the open quarantined rows again, with corrections; load those that pass."""
+    """Validate the open quarantined rows again, with corrections; load those that pass.
+
+    A data steward fixes the quarantine of its organisation's datasets only."""
+    stewards = None if who.person is None else organisations_for(who.person.roles, P.quarantine_fix)
+    if stewards is not None:
+        batch = service.get_batch(session=session, batch_id=batch_id)
+        owner = find_owner(session=session, dataset=batch.standard)
+        if owner is None or owner.organisation.code not in stewards:
+            raise Forbidden(
+                f"only a data steward of the owner of {batch.standard!r} fixes its quarantine",
+                code="not-the-owner",
+            )
     fixes = {fix.id: fix.values for fix in body.fixes}
     batch = replay.replay(
         session=session, settings=request.app.state.settings, batch_id=batch_id, fixes=fixes
