@@ -22,6 +22,7 @@ from lienthong.exchange.cli import grants_app, retire_command
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
+from lienthong.people.cli import people_app
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
@@ -55,6 +56,7 @@ app.add_typer(codelists_app, name="codelists")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(dti_app, name="dti")
 app.add_typer(public_services_app, name="public-services")
+app.add_typer(people_app, name="people")
 
 
 @db_app.command("upgrade")

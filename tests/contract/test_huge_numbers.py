@@ -29,7 +29,6 @@ PAST_BIGINT = str(2**63)  # one past the largest signed 64-bit value (a store ke
     [
         ("GET", "/api/v1/standards/citizen?version={n}", None, "version"),
         ("GET", "/api/v1/grants/{n}", None, "grant_id"),
-        ("POST", "/api/v1/grants/{n}/approve", {"organisation": "H33.01"}, "grant_id"),
         ("POST", "/api/v1/grants/{n}/revoke", None, "grant_id"),
         ("GET", "/api/v1/linkage/reviews/{n}", None, "review_id"),
         ("POST", "/api/v1/linkage/reviews/{n}/accept", None, "review_id"),

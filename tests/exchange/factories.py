@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.people.factories import set_owner, steward
 from tests.registry.factories import make_org, make_system
 
 
@@ -64,8 +65,11 @@ def request_grant(client: TestClient, headers: dict[str, str], **fields: Any) ->
 def approve(
     client: TestClient, operator: dict[str, str], grant_id: int, owner: str = "H33.01"
 ) -> dict[str, Any]:
-    response = client.post(
-        f"/api/v1/grants/{grant_id}/approve", json={"organisation": owner}, headers=operator
-    )
+    """Approve as a data steward of ``owner``, made the dataset's owner (one approval needed)
+    unless the dataset has an owner already."""
+    grant = client.get(f"/api/v1/grants/{grant_id}", headers=operator).json()
+    if grant["approvals_needed"] is None:
+        set_owner(client, operator, grant["dataset"], owner, four_eyes=False)
+    response = client.post(f"/api/v1/grants/{grant_id}/approve", headers=steward(client, owner))
     assert response.status_code == 200, response.text
     return response.json()

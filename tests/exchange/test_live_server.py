@@ -72,6 +72,38 @@ def server(tmp_path: Path) -> Iterator[str]:
     assert process.returncode is not None
 
 
+def _console(tmp_path: Path, *args: str) -> str:
+    """A command at the live server's console (its embedded database and data folder)."""
+    env = os.environ | {
+        "LIENTHONG_ENVIRONMENT": "development",
+        "LIENTHONG_DATA_DIR": str(tmp_path / "data"),
+        "LIENTHONG_OPERATOR_TOKEN": TOKEN,
+    }
+    env.pop("LIENTHONG_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "lienthong.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _steward_token(tmp_path: Path, org: str, dataset: str) -> dict[str, str]:
+    """The owner named, a data steward of it registered, and their personal access token."""
+    _console(tmp_path, "people", "owner", dataset, org, "--one-approver")
+    added = _console(
+        tmp_path, "people", "add", "--issuer", "https://sso.example", "--subject", "st-1",
+        "--name", "Phạm Thu Hà", "--role", "data-steward", "--organisation", org,
+    )  # fmt: skip
+    person = added.strip().rsplit(" ", 1)[-1]
+    made = _console(tmp_path, "people", "token", "create", person, "--name", "live")
+    return {"Authorization": f"Bearer {made.strip().rsplit(' ', 1)[-1]}"}
+
+
 def test_token_grant_and_read_through_a_real_server(server: str, tmp_path: Path) -> None:
     operator = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=server, timeout=30) as http:
@@ -120,11 +152,8 @@ def test_token_grant_and_read_through_a_real_server(server: str, tmp_path: Path)
             },
             headers=consumer,
         ).json()
-        approved = http.post(
-            f"/api/v1/grants/{grant['id']}/approve",
-            json={"organisation": "H33.01"},
-            headers=operator,
-        )
+        steward = _steward_token(tmp_path, "H33.01", "citizen")
+        approved = http.post(f"/api/v1/grants/{grant['id']}/approve", headers=steward)
         assert approved.status_code == 200, approved.text
         read = http.get(url, headers=consumer | {"X-Request-Id": "live-1"})
         assert read.status_code == 200, read.text

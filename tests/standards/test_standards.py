@@ -82,7 +82,7 @@ def test_a_breaking_version_is_published_only_with_a_reason_and_audited(
     assert breaking == expected
     assert published.json()["breaking_reason"].startswith("Nghị định 69/2024")
     entry = [e for e in audit_bodies(engine) if e["action"] == "standard.publish"][-1]
-    assert entry["actor"] == {"kind": "operator"}
+    assert entry["actor"] == {"kind": "operator", "break_glass": True}
     assert entry["detail"]["version"] == 2
     assert entry["detail"]["reason"] == published.json()["breaking_reason"]
     assert sorted(entry["detail"]["breaking"]) == [

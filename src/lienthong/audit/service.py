@@ -172,3 +172,26 @@ def _report_row(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def hashes(keys: AuditKeys, values: Iterable[str]) -> list[str]:
     return [subject_hash(keys, v) for v in values]
+
+
+def search_entries(
+    *, session: Session, action: str, page: PageRequest
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Entries of one action (``operator.break-glass``, ``grant.approve``…), oldest first.
+
+    The body is canonical JSON, so the action is matched as its exact ``"action":"…"`` text
+    (a scan of the log: for investigations, not for a hot path), then checked once parsed."""
+    needle = chain.canonical({"action": action})[1:-1]
+    stmt = select(chain.entries.c.seq, chain.entries.c.body).where(
+        chain.entries.c.body.contains(needle, autoescape=True)
+    )
+    rows, nxt = keyset_page(
+        session,
+        stmt,
+        keys=[chain.entries.c.seq],
+        page=page,
+        scope=("audit.entries", action),
+        rows=True,
+    )
+    bodies = [json.loads(row["body"]) for row in rows]
+    return [b for b in bodies if b.get("action") == action], nxt

@@ -1,19 +1,22 @@
-"""Who looked at my data (operator only; itself audited), and the signed checkpoints that
-anyone may fetch (public, as a transparency log's are: a witness polls them)."""
+"""Who looked at a person's data and audit search (auditors and the operator; both audited),
+and the signed checkpoints that anyone may fetch (public, as a transparency log's are: a
+witness polls them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from lienthong.audit.publish import checkpoint_page, latest_checkpoint
-from lienthong.audit.service import audit_keys, operator_actor, record, subject_reads
+from lienthong.audit.service import audit_keys, record, search_entries, subject_reads
 from lienthong.errors import NotFound
 from lienthong.events import event
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.keys import public_pem
 from lienthong.paging import Page
 
@@ -23,7 +26,9 @@ PEM = "application/x-pem-file"
 
 
 @router.get(
-    "/audit/subjects/{personal_id}", response_model=Page[dict[str, Any]], dependencies=[Operator]
+    "/audit/subjects/{personal_id}",
+    response_model=Page[dict[str, Any]],
+    dependencies=[permit(P.audit_subjects)],
 )
 def subject_report(
     request: Request,
@@ -38,7 +43,30 @@ def subject_report(
     record(
         session=session,
         settings=settings,
-        entry=event("audit.subject-report", actor=operator_actor(), count=len(rows)),
+        entry=event("audit.subject-report", actor=actor_of(request), count=len(rows)),
+    )
+    return Page(items=rows, next_cursor=nxt)
+
+
+@router.get(
+    "/audit/entries",
+    response_model=Page[dict[str, Any]],
+    dependencies=[permit(P.audit_search)],
+)
+def audit_search(
+    request: Request,
+    session: SessionDep,
+    paging: Paging,
+    action: Annotated[
+        str, Query(min_length=1, max_length=64, description="e.g. operator.break-glass")
+    ],
+) -> Page[dict[str, Any]]:
+    """Audit entries of one action, oldest first (itself audited)."""
+    rows, nxt = search_entries(session=session, action=action, page=paging)
+    record(
+        session=session,
+        settings=request.app.state.settings,
+        entry=event("audit.search", actor=actor_of(request), searched=action, count=len(rows)),
     )
     return Page(items=rows, next_cursor=nxt)
 

@@ -38,8 +38,9 @@ from lienthong.dti.scorecard import fact_out, scorecard
 from lienthong.dti.scoring import score_table
 from lienthong.dti.tables import improvements, province_values
 from lienthong.errors import ValidationFailed
-from lienthong.http.callers import Authenticated
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import permit
+from lienthong.http.deps import SessionDep
+from lienthong.http.permissions import Permission as P
 from lienthong.paging import Page
 
 router = APIRouter(prefix="/dti", tags=["dti"])
@@ -63,7 +64,10 @@ def get_set(session: SessionDep, set_id: str) -> SetRead:
 
 
 @router.post(
-    "/sets", response_model=SetRead, status_code=status.HTTP_201_CREATED, dependencies=[Operator]
+    "/sets",
+    response_model=SetRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[permit(P.dti_manage)],
 )
 def load_set(request: Request, session: SessionDep, body: dict[str, Any] = Body()) -> SetRead:
     """Load a later indicator set (its JSON document); a loaded set never changes."""
@@ -100,7 +104,7 @@ def climb_places(session: SessionDep, body: ClimbRequest) -> ClimbOut:
     return ClimbOut.model_validate(plan, from_attributes=True)
 
 
-@router.get("/facts", response_model=list[FactOut], dependencies=[Authenticated])
+@router.get("/facts", response_model=list[FactOut], dependencies=[permit(P.reports_read)])
 def facts(session: SessionDep, year: YearQ) -> list[FactOut]:
     """What the platform measures itself for the year."""
     return [fact_out(f) for f in platform_facts(session=session, year=year).values()]
@@ -110,14 +114,16 @@ def facts(session: SessionDep, year: YearQ) -> list[FactOut]:
     "/declarations",
     response_model=DeclarationRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.dti_manage)],
 )
 def declare(request: Request, session: SessionDep, body: DeclarationCreate) -> DeclarationRead:
     row = declarations.declare(session=session, settings=request.app.state.settings, data=body)
     return declarations.to_read(row)
 
 
-@router.get("/declarations", response_model=Page[DeclarationRead], dependencies=[Authenticated])
+@router.get(
+    "/declarations", response_model=Page[DeclarationRead], dependencies=[permit(P.reports_read)]
+)
 def list_declarations(session: SessionDep, set_id: SetId, year: YearQ) -> Page[DeclarationRead]:
     """Every declaration of the year, oldest first (the latest per indicator is in force)."""
     sets.get_set(session=session, set_id=set_id)
@@ -125,18 +131,18 @@ def list_declarations(session: SessionDep, set_id: SetId, year: YearQ) -> Page[D
     return Page(items=[declarations.to_read(r) for r in rows])
 
 
-@router.get("/scorecard", response_model=Scorecard, dependencies=[Authenticated])
+@router.get("/scorecard", response_model=Scorecard, dependencies=[permit(P.reports_read)])
 def get_scorecard(session: SessionDep, set_id: SetId, year: YearQ) -> Scorecard:
     return scorecard(session=session, set_id=set_id, year=year)
 
 
-@router.get("/overview", response_model=Overview, dependencies=[Authenticated])
+@router.get("/overview", response_model=Overview, dependencies=[permit(P.reports_read)])
 def get_overview(session: SessionDep, set_id: SetId, year: YearQ) -> Overview:
     """The province's scorecard and each department's targets at a glance."""
     return plans.overview(session=session, set_id=set_id, year=year, today=date.today())
 
 
-@router.get("/scorecard/export", response_class=Response, dependencies=[Authenticated])
+@router.get("/scorecard/export", response_class=Response, dependencies=[permit(P.reports_read)])
 def export_scorecard(
     session: SessionDep,
     set_id: SetId,
@@ -157,7 +163,10 @@ def export_scorecard(
 
 
 @router.post(
-    "/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED, dependencies=[Operator]
+    "/plans",
+    response_model=PlanRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[permit(P.dti_manage)],
 )
 def create_plan(request: Request, session: SessionDep, body: PlanCreate) -> PlanRead:
     plan = plans.create_plan(session=session, settings=request.app.state.settings, data=body)
@@ -165,14 +174,14 @@ def create_plan(request: Request, session: SessionDep, body: PlanCreate) -> Plan
     return read
 
 
-@router.get("/plans", response_model=Page[PlanRead], dependencies=[Authenticated])
+@router.get("/plans", response_model=Page[PlanRead], dependencies=[permit(P.reports_read)])
 def list_plans(session: SessionDep, organisation: str | None = None) -> Page[PlanRead]:
     """Plans with each target's progress (one department's with ``organisation``)."""
     found = plans.plan_reads(session=session, today=date.today(), organisation=organisation)
     return Page(items=found)
 
 
-@router.get("/plans/{plan_id}", response_model=PlanRead, dependencies=[Authenticated])
+@router.get("/plans/{plan_id}", response_model=PlanRead, dependencies=[permit(P.reports_read)])
 def get_plan(session: SessionDep, plan_id: Id) -> PlanRead:
     [read] = plans.plan_reads(session=session, today=date.today(), plan_id=plan_id)
     return read
@@ -182,7 +191,7 @@ def get_plan(session: SessionDep, plan_id: Id) -> PlanRead:
     "/plans/{plan_id}/targets",
     response_model=TargetRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.dti_manage)],
 )
 def add_target(
     request: Request, session: SessionDep, plan_id: Id, body: TargetCreate
@@ -193,7 +202,9 @@ def add_target(
     return plans.Measurer(session, date.today()).read(target)
 
 
-@router.post("/targets/{target_id}/progress", response_model=TargetRead, dependencies=[Operator])
+@router.post(
+    "/targets/{target_id}/progress", response_model=TargetRead, dependencies=[permit(P.dti_manage)]
+)
 def report_progress(
     request: Request, session: SessionDep, target_id: Id, body: ProgressReport
 ) -> TargetRead:

@@ -1,6 +1,7 @@
-"""``lienthong grants request|list|show|approve|reject|revoke``, and ``lienthong standards
-retire`` (mounted on the standards commands by the root CLI: retiring is the exchange's, as it
-changes what grants serve)."""
+"""``lienthong grants request|list|show|revoke``, and ``lienthong standards retire`` (mounted
+on the standards commands by the root CLI: retiring is the exchange's, as it changes what
+grants serve). Grants are decided by a data steward of the owner, through the API
+(docs/people.md), never at the console."""
 
 from __future__ import annotations
 
@@ -114,51 +115,16 @@ def show(grant_id: int, json: Json = False) -> None:
         _show([grants.to_read(grant, system)], json)
 
 
-def _decide(
-    grant_id: int, organisation: str, reason: str | None, approve: bool, json: bool
-) -> None:
-    with cli_session() as session:
-        grant = grants.decide(
-            session=session,
-            settings=get_settings(),
-            grant_id=grant_id,
-            approve=approve,
-            organisation=organisation,
-            reason=reason,
-        )
-        _show(
-            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
-        )
-
-
-@grants_app.command("approve")
-def approve(
-    grant_id: int,
-    organisation: Annotated[str, typer.Option(help="Data owner")],
-    reason: str | None = None,
-    json: Json = False,
-) -> None:
-    """Approve a requested grant on behalf of the owning ORGANISATION."""
-    _decide(grant_id, organisation, reason, True, json)
-
-
-@grants_app.command("reject")
-def reject(
-    grant_id: int,
-    organisation: Annotated[str, typer.Option(help="Data owner")],
-    reason: str | None = None,
-    json: Json = False,
-) -> None:
-    """Reject a requested grant."""
-    _decide(grant_id, organisation, reason, False, json)
-
-
 @grants_app.command("revoke")
 def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None:
     """Revoke a grant; it stops working on the consumer's next request."""
     with cli_session() as session:
         grant = grants.revoke(
-            session=session, settings=get_settings(), grant_id=grant_id, reason=reason
+            session=session,
+            settings=get_settings(),
+            grant_id=grant_id,
+            actor=cli_actor(),
+            reason=reason,
         )
         _show(
             [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json

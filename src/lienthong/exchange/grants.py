@@ -1,4 +1,5 @@
-"""Grants: a consumer system asks, the data owner's operator decides, operators revoke.
+"""Grants: a consumer asks, a data steward of the dataset's owner decides (two of them for
+four eyes), the owner's stewards or the platform operator revoke.
 
 A grant reads one version of its standard (the current published one unless asked), so
 publishing a new version changes nothing for its consumers until they ask for it.
@@ -10,6 +11,7 @@ request) and is an audit entry in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,14 +21,14 @@ from sqlalchemy.orm import Session
 from lienthong.audit.service import record
 from lienthong.config import Settings
 from lienthong.db import utcnow
-from lienthong.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from lienthong.errors import Conflict, ErrorDetail, Forbidden, NotFound, ValidationFailed
 from lienthong.events import event
-from lienthong.exchange.models import Grant, Purpose
-from lienthong.exchange.schemas import GrantRead, GrantRequest, GrantStatus
+from lienthong.exchange.models import Grant, GrantApproval, Purpose
+from lienthong.exchange.schemas import ApprovalRead, GrantRead, GrantRequest, GrantStatus
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
 from lienthong.registry.models import InformationSystem, Unit
-from lienthong.registry.organisations import get_organisation
+from lienthong.registry.owners import approvals_needed, find_owner
 from lienthong.security.models import Counter
 from lienthong.standards.service import DRAFT, get_standard, retired, today, unknown
 
@@ -79,7 +81,9 @@ def communes_of(*, session: Session, codes: list[str]) -> list[str]:
     return sorted(found)
 
 
-def to_read(grant: Grant, system: InformationSystem) -> GrantRead:
+def to_read(
+    grant: Grant, system: InformationSystem, approvals_needed: int | None = None
+) -> GrantRead:
     return GrantRead(
         id=grant.id,
         consumer_organisation=system.organisation.code,
@@ -96,6 +100,13 @@ def to_read(grant: Grant, system: InformationSystem) -> GrantRead:
         reason=grant.reason,
         requested_at=grant.requested_at,
         decided_at=grant.decided_at,
+        approvals=[
+            ApprovalRead(
+                person=a.person_id, name=a.person_name, organisation=a.organisation, at=a.at
+            )
+            for a in grant.approvals
+        ],
+        approvals_needed=approvals_needed,
     )
 
 
@@ -132,6 +143,7 @@ def request_grant(
     data: GrantRequest,
     actor: dict[str, Any],
     known_fields: list[str] | None,
+    person: int | None = None,
 ) -> Grant:
     details = [
         ErrorDetail("fields", "unknown-field", f"no field {f!r} in {data.dataset!r}")
@@ -164,6 +176,7 @@ def request_grant(
         expires_on=data.expires_on,
         status=GrantStatus.requested.value,
         requested_at=utcnow(),
+        requested_by_person=person,
     )
     session.add(grant)
     session.flush()
@@ -199,42 +212,108 @@ def list_grants(
     return keyset_page(session, stmt, keys=[Grant.id], page=page, scope=scope)
 
 
+@dataclass(frozen=True)
+class Decider:
+    """The data steward deciding: who, and the organisations they steward."""
+
+    person: int
+    name: str
+    organisations: frozenset[str]
+    actor: dict[str, Any]
+
+
+def _owner_of(session: Session, grant: Grant) -> str:
+    owner = find_owner(session=session, dataset=grant.dataset)
+    if owner is None:
+        raise Conflict(
+            f"dataset {grant.dataset!r} has no owning organisation yet", code="dataset-has-no-owner"
+        )
+    return owner.organisation.code
+
+
+def needed(session: Session, grant: Grant) -> int | None:
+    owner = find_owner(session=session, dataset=grant.dataset)
+    return None if owner is None else approvals_needed(owner, grant.dataset, grant.fields)
+
+
 def decide(
     *,
     session: Session,
     settings: Settings,
     grant_id: int,
     approve: bool,
-    organisation: str,
+    decider: Decider,
+    organisation: str | None = None,
     reason: str | None = None,
 ) -> Grant:
-    """Approve or reject a requested grant, recording which organisation decided."""
-    owner = get_organisation(session=session, code=organisation)
-    grant, _ = get_grant(session=session, grant_id=grant_id)
+    """Approve or reject a requested grant as a data steward of the dataset's owner.
+
+    Refused to anyone else, to the person who requested it, and to the stewards of the
+    consumer's own organisation. With four eyes the grant is approved by the second approval
+    of a different steward; a rejection by either is final.
+    """
+    grant, system = get_grant(session=session, grant_id=grant_id)
+    owner = _owner_of(session, grant)
+    if organisation is not None and organisation != owner:
+        raise Forbidden(f"{grant.dataset!r} is owned by {owner}", code="not-the-owner")
+    if owner not in decider.organisations:
+        raise Forbidden(
+            f"only a data steward of {owner} decides grants on {grant.dataset!r}",
+            code="not-the-owner",
+        )
+    if grant.requested_by_person == decider.person or system.organisation.code == owner:
+        raise Forbidden("the requester cannot decide its own request", code="self-approval")
     if grant.status != GrantStatus.requested.value:
         raise Conflict(f"grant {grant_id} is {grant.status}", code="grant-not-pending")
-    grant.status = (GrantStatus.approved if approve else GrantStatus.rejected).value
-    grant.decided_by, grant.reason, grant.decided_at = owner.code, reason, utcnow()
-    session.flush()
-    bump(session)
-    _audit(
-        session,
-        settings,
-        "grant.approve" if approve else "grant.reject",
-        grant,
-        {"kind": "operator", "organisation": owner.code},
-    )
+    if any(a.person_id == decider.person for a in grant.approvals):
+        raise Conflict("you already approved this grant", code="already-approved")
+    action = "grant.reject"
+    if approve:
+        session.add(
+            GrantApproval(
+                grant_id=grant.id,
+                person_id=decider.person,
+                person_name=decider.name,
+                organisation=owner,
+            )
+        )
+        session.flush()
+        session.refresh(grant, ["approvals"])
+        done = len(grant.approvals) >= (needed(session, grant) or 1)
+        action = "grant.approve" if done else "grant.approval"
+    if action != "grant.approval":
+        grant.status = (GrantStatus.approved if approve else GrantStatus.rejected).value
+        grant.decided_by, grant.reason, grant.decided_at = (
+            f"person:{decider.person}",
+            reason,
+            utcnow(),
+        )
+        session.flush()
+        bump(session)
+    _audit(session, settings, action, grant, decider.actor | {"organisation": owner})
     return grant
 
 
 def revoke(
-    *, session: Session, settings: Settings, grant_id: int, reason: str | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    grant_id: int,
+    actor: dict[str, Any],
+    organisations: frozenset[str] | None = None,
+    reason: str | None = None,
 ) -> Grant:
+    """Revoke a grant: the platform operator (``organisations`` None), or a data steward of
+    the dataset's owner."""
     grant, _ = get_grant(session=session, grant_id=grant_id)
+    if organisations is not None and _owner_of(session, grant) not in organisations:
+        raise Forbidden(
+            f"only the owner of {grant.dataset!r} or the operator revokes", code="not-the-owner"
+        )
     if grant.status == GrantStatus.revoked.value:
         return grant
     grant.status, grant.reason, grant.decided_at = GrantStatus.revoked.value, reason, utcnow()
     session.flush()
     bump(session)
-    _audit(session, settings, "grant.revoke", grant, {"kind": "operator"})
+    _audit(session, settings, "grant.revoke", grant, actor)
     return grant

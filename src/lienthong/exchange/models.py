@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lienthong.db import Base, UTCDateTime, utcnow
 
@@ -42,3 +42,23 @@ class Grant(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_by_person: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    approvals: Mapped[list[GrantApproval]] = relationship(
+        lazy="selectin", order_by="GrantApproval.id"
+    )
+
+
+class GrantApproval(Base):
+    """One data steward's approval of a grant (two of them, by different persons, when the
+    grant needs four eyes)."""
+
+    __tablename__ = "exchange_grant_approvals"
+    __table_args__ = (UniqueConstraint("grant_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("exchange_grants.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    person_name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(35))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,12 +36,23 @@ class GrantRequest(Strict):
 
 
 class GrantDecision(Strict):
-    organisation: str = Field(description="e-ID code of the data owner deciding")
+    organisation: str | None = Field(
+        None,
+        description="e-ID code of the dataset's owner, if given checked against it (the "
+        "deciding steward's organisation is what counts)",
+    )
     reason: str | None = Field(None, max_length=500)
 
 
 class GrantRevoke(Strict):
     reason: str | None = Field(None, max_length=500)
+
+
+class ApprovalRead(BaseModel):
+    person: int
+    name: str
+    organisation: str
+    at: datetime
 
 
 class GrantRead(BaseModel):
@@ -56,10 +67,32 @@ class GrantRead(BaseModel):
     purposes: list[str]
     expires_on: date
     status: GrantStatus
-    decided_by: str | None
+    decided_by: str | None = Field(
+        description="``person:ID`` of the data steward who decided (an organisation code for "
+        "grants decided before people signed in)"
+    )
     reason: str | None
     requested_at: datetime
     decided_at: datetime | None
+    approvals: list[ApprovalRead] = Field(default_factory=list)
+    approvals_needed: int | None = Field(
+        None,
+        description="Approvals the grant needs: 2 with four eyes; None while the dataset "
+        "has no owner",
+    )
+
+
+class OwnerSet(Strict):
+    organisation: str = Field(min_length=1, max_length=35)
+    four_eyes: bool | None = Field(
+        None, description="A second steward must approve; None: only for sensitive fields"
+    )
+
+
+class OwnerRead(BaseModel):
+    dataset: str
+    organisation: str
+    four_eyes: bool | None
 
 
 class PurposeRead(BaseModel):

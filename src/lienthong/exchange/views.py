@@ -1,29 +1,37 @@
-"""Grant and purpose routes. Systems request and see their own grants; operators decide."""
+"""Grant, owner and purpose routes. Systems (or their organisation's administrators) request;
+a data steward of the dataset's owner decides; the owner's stewards or the operator revoke."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
-from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
-from lienthong.errors import Forbidden, ValidationFailed
+from lienthong.errors import Forbidden, NotFound, ValidationFailed
 from lienthong.exchange import grants
+from lienthong.exchange.models import Grant
 from lienthong.exchange.schemas import (
     GrantDecision,
     GrantRead,
     GrantRequest,
     GrantRevoke,
     GrantStatus,
+    OwnerRead,
+    OwnerSet,
     PurposeRead,
     RetireRequest,
 )
 from lienthong.exchange.store_link import known_fields
 from lienthong.exchange.versions import retire_version
-from lienthong.http.callers import AnyCaller
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import Caller, actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
+from lienthong.http.permissions import organisations_for
 from lienthong.paging import Page
+from lienthong.registry import owners
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
 from lienthong.standards.schemas import StandardRead
@@ -36,44 +44,58 @@ def purposes(session: SessionDep) -> list[PurposeRead]:
     return [PurposeRead.model_validate(p) for p in grants.list_purposes(session=session)]
 
 
+def _read(session: Session, grant: Grant, system: InformationSystem | None = None) -> GrantRead:
+    system = system or grants.get_grant(session=session, grant_id=grant.id)[1]
+    return grants.to_read(grant, system, grants.needed(session, grant))
+
+
 @router.post("/grants", response_model=GrantRead, status_code=status.HTTP_201_CREATED)
 def request_grant(
-    request: Request, session: SessionDep, who: AnyCaller, body: GrantRequest
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_request)],
+    body: GrantRequest,
 ) -> GrantRead:
+    """A system asks for itself; a person (the operator, or an administrator of the consumer's
+    organisation) names the consumer system."""
     settings = request.app.state.settings
     if who.claims is None:
         if not body.consumer_organisation or not body.consumer_system:
             raise ValidationFailed.on(
                 "consumer_system", "consumer-required", "the operator must name the consumer system"
             )
+        if not who.holds(P.grants_request, body.consumer_organisation):
+            raise Forbidden(
+                f"you do not administer {body.consumer_organisation}", code="not-permitted"
+            )
         system = get_system(
             session=session, organisation=body.consumer_organisation, code=body.consumer_system
         )
-        actor = {"kind": "operator"}
     else:
         found = session.get(InformationSystem, who.claims.system_id)
         assert found is not None
-        system, actor = found, who.claims.actor()
+        system = found
     grant = grants.request_grant(
         session=session,
         settings=settings,
         system=system,
         data=body,
-        actor=actor,
+        actor=who.actor(),
         known_fields=known_fields(session=session, dataset=body.dataset, version=body.version),
+        person=who.person.id if who.person else None,
     )
-    return grants.to_read(grant, system)
+    return _read(session, grant, system)
 
 
 @router.get("/grants", response_model=Page[GrantRead])
 def list_grants(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.grants_read)],
     paging: Paging,
     status: GrantStatus | None = None,
     dataset: str | None = None,
 ) -> Page[GrantRead]:
-    """The operator sees every grant; a system only its own."""
+    """People see every grant; a system only its own."""
     rows, nxt = grants.list_grants(
         session=session,
         system_id=None if who.claims is None else who.claims.system_id,
@@ -81,60 +103,129 @@ def list_grants(
         dataset=dataset,
         page=paging.for_caller(*who.identity),
     )
-    items = [grants.to_read(g, grants.get_grant(session=session, grant_id=g.id)[1]) for g in rows]
-    return Page(items=items, next_cursor=nxt)
+    return Page(items=[_read(session, g) for g in rows], next_cursor=nxt)
 
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
-def show_grant(session: SessionDep, who: AnyCaller, grant_id: Id) -> GrantRead:
+def show_grant(
+    session: SessionDep, who: Annotated[Caller, permit(P.grants_read)], grant_id: Id
+) -> GrantRead:
     grant, system = grants.get_grant(session=session, grant_id=grant_id)
     if who.claims is not None and who.claims.system_id != grant.system_id:
         raise Forbidden("this grant belongs to another system", code="not-your-grant")
-    return grants.to_read(grant, system)
+    return _read(session, grant, system)
 
 
 def _decide(
-    request: Request, session: Session, grant_id: Id, body: GrantDecision, *, approve: bool
+    request: Request,
+    session: Session,
+    who: Caller,
+    grant_id: Id,
+    body: GrantDecision,
+    *,
+    approve: bool,
 ) -> GrantRead:
+    if who.person is None:  # the break-glass operator never decides for an owner
+        raise Forbidden("only a data steward decides", code="not-the-owner")
+    stewards = organisations_for(who.person.roles, P.grants_decide) or frozenset()
     grant = grants.decide(
         session=session,
         settings=request.app.state.settings,
         grant_id=grant_id,
         approve=approve,
+        decider=grants.Decider(who.person.id, who.person.name, stewards, who.actor()),
         organisation=body.organisation,
         reason=body.reason,
     )
-    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+    return _read(session, grant)
 
 
-@router.post("/grants/{grant_id}/approve", response_model=GrantRead, dependencies=[Operator])
-def approve(request: Request, session: SessionDep, grant_id: Id, body: GrantDecision) -> GrantRead:
-    return _decide(request, session, grant_id, body, approve=True)
-
-
-@router.post("/grants/{grant_id}/reject", response_model=GrantRead, dependencies=[Operator])
-def reject(request: Request, session: SessionDep, grant_id: Id, body: GrantDecision) -> GrantRead:
-    return _decide(request, session, grant_id, body, approve=False)
-
-
-@router.post("/grants/{grant_id}/revoke", response_model=GrantRead, dependencies=[Operator])
-def revoke(
-    request: Request, session: SessionDep, grant_id: Id, body: GrantRevoke | None = None
+@router.post("/grants/{grant_id}/approve", response_model=GrantRead)
+def approve(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_decide)],
+    grant_id: Id,
+    body: GrantDecision | None = None,
 ) -> GrantRead:
+    """Approve as a data steward of the dataset's owner (the second approval with four eyes)."""
+    return _decide(request, session, who, grant_id, body or GrantDecision(), approve=True)
+
+
+@router.post("/grants/{grant_id}/reject", response_model=GrantRead)
+def reject(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_decide)],
+    grant_id: Id,
+    body: GrantDecision | None = None,
+) -> GrantRead:
+    return _decide(request, session, who, grant_id, body or GrantDecision(), approve=False)
+
+
+@router.post("/grants/{grant_id}/revoke", response_model=GrantRead)
+def revoke(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_revoke)],
+    grant_id: Id,
+    body: GrantRevoke | None = None,
+) -> GrantRead:
+    """The platform operator revokes any grant; a data steward those on its datasets."""
+    scoped = None if who.person is None else organisations_for(who.person.roles, P.grants_revoke)
     grant = grants.revoke(
         session=session,
         settings=request.app.state.settings,
         grant_id=grant_id,
+        actor=who.actor(),
+        organisations=scoped,
         reason=body.reason if body else None,
     )
-    return grants.to_read(grant, grants.get_grant(session=session, grant_id=grant.id)[1])
+    return _read(session, grant)
+
+
+@router.get(
+    "/datasets/{dataset}/owner",
+    response_model=OwnerRead,
+    tags=["datasets"],
+    dependencies=[permit(P.grants_read)],
+)
+def show_owner(session: SessionDep, dataset: str) -> OwnerRead:
+    owner = owners.find_owner(session=session, dataset=dataset)
+    if owner is None:
+        raise NotFound(f"dataset {dataset!r} has no owner", code="dataset-has-no-owner")
+    return OwnerRead(
+        dataset=dataset, organisation=owner.organisation.code, four_eyes=owner.four_eyes
+    )
+
+
+@router.put(
+    "/datasets/{dataset}/owner",
+    response_model=OwnerRead,
+    tags=["datasets"],
+    dependencies=[permit(P.datasets_own)],
+)
+def set_owner(request: Request, session: SessionDep, dataset: str, body: OwnerSet) -> OwnerRead:
+    """Name the organisation that owns a dataset (its stewards decide its grants) and whether
+    its grants need four eyes."""
+    owner = owners.set_owner(
+        session=session,
+        settings=request.app.state.settings,
+        dataset=dataset,
+        organisation=body.organisation,
+        four_eyes=body.four_eyes,
+        actor=actor_of(request),
+    )
+    return OwnerRead(
+        dataset=dataset, organisation=owner.organisation.code, four_eyes=owner.four_eyes
+    )
 
 
 @router.post(
     "/standards/{name}/{version}/retire",
     response_model=StandardRead,
     tags=["standards"],
-    dependencies=[Operator],
+    dependencies=[permit(P.standards_manage)],
 )
 def retire(
     request: Request, session: SessionDep, name: str, version: Id, body: RetireRequest
@@ -147,6 +238,6 @@ def retire(
         name=name,
         version=version,
         on=body.on,
-        actor=operator_actor(),
+        actor=actor_of(request),
     )
     return StandardRead.model_validate(standard)

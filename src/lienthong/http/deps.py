@@ -1,18 +1,18 @@
-"""Request dependencies: the transaction-owning session and the operator check (audited)."""
+"""Request dependencies: the transaction-owning session, the bearer token and the audited
+refusal (who may call what: http/callers.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
-from lienthong.errors import LienthongError, Unauthorized
+from lienthong.errors import LienthongError
 from lienthong.events import event
-from lienthong.http.operator import token_matches
 from lienthong.http.scope import client_address, route_template
 
 
@@ -36,24 +36,10 @@ def bearer_token(request: Request) -> str | None:
 
 
 operator_scheme = HTTPBearer(
-    auto_error=False, scheme_name="operator", description="LIENTHONG_OPERATOR_TOKEN"
+    auto_error=False,
+    scheme_name="operator",
+    description="LIENTHONG_OPERATOR_TOKEN (break-glass: see docs/people.md)",
 )
-
-
-def require_operator(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(operator_scheme)],
-) -> None:
-    token = credentials.credentials.strip() if credentials else ""
-    if not token:
-        refuse(
-            request,
-            Unauthorized(
-                "an operator token is required (Authorization: Bearer …)", code="missing-token"
-            ),
-        )
-    if not token_matches(token, request.app.state.operator_digest):
-        refuse(request, Unauthorized("the operator token is not valid", code="invalid-token"))
 
 
 def client_host(request: Request) -> str:
@@ -62,8 +48,8 @@ def client_host(request: Request) -> str:
 
 
 def refuse(request: Request, error: LienthongError) -> NoReturn:
-    """Audit the refusal of an operator endpoint (anonymous, with the route template and the
-    source address, never the path: it may name a person), then raise it.
+    """Audit the refusal of a caller without valid credentials (anonymous, with the route
+    template and the source address, never the path: it may name a person), then raise it.
 
     Written apart from the request's transaction, which rolls back with the error; the answer
     waits for the entry (503 ``audit-unavailable`` when it cannot be written). A flood of
@@ -82,4 +68,3 @@ def refuse(request: Request, error: LienthongError) -> NoReturn:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-Operator = Depends(require_operator)

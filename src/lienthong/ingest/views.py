@@ -17,9 +17,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.db import transaction
-from lienthong.http.callers import AnyCaller
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.errors import Forbidden
+from lienthong.http.callers import Caller, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
+from lienthong.http.permissions import organisations_for
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
@@ -30,6 +33,7 @@ from lienthong.ingest.schemas import (
 )
 from lienthong.ingest.upload import receive
 from lienthong.paging import Page
+from lienthong.registry.owners import find_owner
 from lienthong.standards.service import get_standard
 
 router = APIRouter()
@@ -73,7 +77,7 @@ def _check_standard(request: Request, name: str) -> None:
     "/ingest/{standard}/check",
     response_model=IngestSummary,
     tags=["ingest"],
-    dependencies=[Operator],
+    dependencies=[permit(P.ingest_upload)],
     openapi_extra=UPLOAD_BODY,
 )
 async def check_upload(
@@ -108,7 +112,7 @@ async def check_upload(
     response_model=BatchReport,
     tags=["ingest"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.ingest_upload)],
     openapi_extra=UPLOAD_BODY,
 )
 async def upload(
@@ -153,7 +157,7 @@ async def upload(
 @router.get("/ingest/batches", response_model=Page[BatchRead], tags=["ingest"])
 def list_batches(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.ingest_read)],
     paging: Paging,
     standard: str | None = None,
     status: str | None = None,
@@ -170,7 +174,9 @@ def list_batches(
 
 
 @router.get("/ingest/batches/{batch_id}", response_model=BatchReport, tags=["ingest"])
-def get_batch(session: SessionDep, who: AnyCaller, batch_id: str) -> BatchReport:
+def get_batch(
+    session: SessionDep, who: Annotated[Caller, permit(P.ingest_read)], batch_id: str
+) -> BatchReport:
     """Status, counts, timings and the findings summary of a batch."""
     found = service.get_batch(session=session, batch_id=batch_id, source_system=who.source_system)
     return BatchReport.model_validate(found)
@@ -181,7 +187,7 @@ def get_batch(session: SessionDep, who: AnyCaller, batch_id: str) -> BatchReport
 )
 def list_quarantine(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.ingest_read)],
     paging: Paging,
     batch_id: str,
     status: Annotated[str | None, Query(description="open (default), replayed or all")] = "open",
@@ -200,12 +206,26 @@ def list_quarantine(
     "/ingest/batches/{batch_id}/replay",
     response_model=BatchReport,
     tags=["ingest"],
-    dependencies=[Operator],
 )
 def replay_batch(
-    request: Request, session: SessionDep, batch_id: str, body: ReplayRequest
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.quarantine_fix)],
+    batch_id: str,
+    body: ReplayRequest,
 ) -> BatchReport:
-    """Validate the open quarantined rows again, with corrections; load those that pass."""
+    """Validate the open quarantined rows again, with corrections; load those that pass.
+
+    A data steward fixes the quarantine of its organisation's datasets only."""
+    stewards = None if who.person is None else organisations_for(who.person.roles, P.quarantine_fix)
+    if stewards is not None:
+        batch = service.get_batch(session=session, batch_id=batch_id)
+        owner = find_owner(session=session, dataset=batch.standard)
+        if owner is None or owner.organisation.code not in stewards:
+            raise Forbidden(
+                f"only a data steward of the owner of {batch.standard!r} fixes its quarantine",
+                code="not-the-owner",
+            )
     fixes = {fix.id: fix.values for fix in body.fixes}
     batch = replay.replay(
         session=session, settings=request.app.state.settings, batch_id=batch_id, fixes=fixes

@@ -7,15 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
 from lienthong.exchange.guard import Released, guarded
 from lienthong.exchange.reads import Gate
 from lienthong.exchange.runtime import Runtime
-from lienthong.http.callers import SystemToken
+from lienthong.http.callers import SystemToken, actor_of, permit
 from lienthong.http.certificates import presented_thumbprint
-from lienthong.http.deps import Operator, SessionDep, client_host
+from lienthong.http.deps import SessionDep, client_host
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.linkage import review
 from lienthong.linkage.schemas import ReviewDecision, ReviewRead
 from lienthong.linkage.sharing import granted_master
@@ -24,7 +24,9 @@ from lienthong.paging import Page
 router = APIRouter(tags=["linkage"])
 
 
-@router.get("/linkage/reviews", response_model=Page[ReviewRead], dependencies=[Operator])
+@router.get(
+    "/linkage/reviews", response_model=Page[ReviewRead], dependencies=[permit(P.linkage_read)]
+)
 def list_reviews(
     session: SessionDep, paging: Paging, status: str | None = "pending", kind: str | None = None
 ) -> Page[ReviewRead]:
@@ -32,7 +34,9 @@ def list_reviews(
     return Page(items=[ReviewRead.of(i) for i in items], next_cursor=nxt)
 
 
-@router.get("/linkage/reviews/{review_id}", response_model=ReviewRead, dependencies=[Operator])
+@router.get(
+    "/linkage/reviews/{review_id}", response_model=ReviewRead, dependencies=[permit(P.linkage_read)]
+)
 def show_review(session: SessionDep, review_id: Id) -> ReviewRead:
     return ReviewRead.of(review.get_review(session=session, review_id=review_id))
 
@@ -46,13 +50,15 @@ def _decide(
         decision=decision,
         note=note,
         settings=request.app.state.settings,
-        actor=operator_actor(),
+        actor=actor_of(request),
     )
     return ReviewRead.of(item)
 
 
 @router.post(
-    "/linkage/reviews/{review_id}/accept", response_model=ReviewRead, dependencies=[Operator]
+    "/linkage/reviews/{review_id}/accept",
+    response_model=ReviewRead,
+    dependencies=[permit(P.linkage_decide)],
 )
 def accept(
     request: Request, session: SessionDep, review_id: Id, body: ReviewDecision | None = None
@@ -62,7 +68,9 @@ def accept(
 
 
 @router.post(
-    "/linkage/reviews/{review_id}/reject", response_model=ReviewRead, dependencies=[Operator]
+    "/linkage/reviews/{review_id}/reject",
+    response_model=ReviewRead,
+    dependencies=[permit(P.linkage_decide)],
 )
 def reject(
     request: Request, session: SessionDep, review_id: Id, body: ReviewDecision | None = None

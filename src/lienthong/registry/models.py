@@ -131,3 +131,18 @@ class Credential(Base):
     tls_client_name: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DatasetOwner(Base):
+    """The organisation that owns a dataset (*chủ quản dữ liệu*): its data stewards decide
+    the grants on it. ``four_eyes``: a second steward must approve (None: only when a grant
+    includes sensitive fields)."""
+
+    __tablename__ = "dataset_owners"
+
+    dataset: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    four_eyes: Mapped[bool | None] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 
-from lienthong.audit.service import operator_actor
 from lienthong.errors import ValidationFailed
-from lienthong.http.callers import AnyCaller, Authenticated
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import Caller, actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.paging import Page
 from lienthong.registry import organisations, report, systems, units
 from lienthong.registry.catalogue import CatalogueCache
@@ -46,7 +46,7 @@ OnDate = Annotated[Date | None, Query(alias="date", description="Version in forc
 
 def _who(request: Request) -> dict[str, Any]:
     """What every audited registry service takes from the request: settings and actor."""
-    return {"settings": request.app.state.settings, "actor": operator_actor()}
+    return {"settings": request.app.state.settings, "actor": actor_of(request)}
 
 
 def _unit(unit: object) -> UnitRead:
@@ -110,7 +110,7 @@ def unit_predecessors(session: SessionDep, code: str, version: Version = None) -
     response_model=OrganisationRead,
     tags=["organisations"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def create_organisation(
     request: Request, session: SessionDep, body: OrganisationCreate
@@ -123,7 +123,7 @@ def create_organisation(
     "/organisations/import",
     response_model=ImportReport,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def import_organisations(
     request: Request, session: SessionDep, body: Annotated[bytes, Body(media_type="text/csv")]
@@ -140,7 +140,7 @@ def import_organisations(
 @router.get("/organisations", response_model=Page[OrganisationRead], tags=["organisations"])
 def list_organisations(
     session: SessionDep,
-    who: AnyCaller,
+    who: Annotated[Caller, permit(P.registry_read)],
     paging: Paging,
     level: Level | None = None,
     unit_code: str | None = None,
@@ -162,7 +162,7 @@ def list_organisations(
     "/organisations/{code}",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     return organisations.to_read(organisations.get_organisation(session=session, code=code))
@@ -172,7 +172,7 @@ def get_organisation(session: SessionDep, code: str) -> OrganisationRead:
     "/organisations/{code}",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def update_organisation(
     request: Request, session: SessionDep, code: str, body: OrganisationUpdate
@@ -185,7 +185,7 @@ def update_organisation(
     "/organisations/{code}/deactivate",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def deactivate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
     org = organisations.set_active(session=session, **_who(request), code=code, active=False)
@@ -196,7 +196,7 @@ def deactivate_organisation(request: Request, session: SessionDep, code: str) ->
     "/organisations/{code}/activate",
     response_model=OrganisationRead,
     tags=["organisations"],
-    dependencies=[Operator],
+    dependencies=[permit(P.organisations_manage)],
 )
 def activate_organisation(request: Request, session: SessionDep, code: str) -> OrganisationRead:
     org = organisations.set_active(session=session, **_who(request), code=code, active=True)
@@ -208,7 +208,7 @@ def activate_organisation(request: Request, session: SessionDep, code: str) -> O
     response_model=SystemRead,
     tags=["systems"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.systems_manage)],
 )
 def create_system(
     request: Request, session: SessionDep, org: str, body: SystemCreate
@@ -218,7 +218,9 @@ def create_system(
 
 
 @router.get("/organisations/{org}/systems", response_model=Page[SystemRead], tags=["systems"])
-def list_systems(session: SessionDep, who: AnyCaller, paging: Paging, org: str) -> Page[SystemRead]:
+def list_systems(
+    session: SessionDep, who: Annotated[Caller, permit(P.registry_read)], paging: Paging, org: str
+) -> Page[SystemRead]:
     page = paging.for_caller(*who.identity)
     rows, nxt = systems.list_systems(session=session, organisation=org, page=page)
     return Page(items=[systems.to_read(s) for s in rows], next_cursor=nxt)
@@ -228,7 +230,7 @@ def list_systems(session: SessionDep, who: AnyCaller, paging: Paging, org: str) 
     "/organisations/{org}/systems/{code}",
     response_model=SystemRead,
     tags=["systems"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     return systems.to_read(systems.get_system(session=session, organisation=org, code=code))
@@ -238,7 +240,7 @@ def get_system(session: SessionDep, org: str, code: str) -> SystemRead:
     "/organisations/{org}/systems/{code}",
     response_model=SystemRead,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.systems_manage)],
 )
 def update_system(
     request: Request, session: SessionDep, org: str, code: str, body: SystemUpdate
@@ -254,7 +256,7 @@ def update_system(
     response_model=CredentialIssued,
     tags=["systems"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def issue_credential(
     request: Request,
@@ -283,7 +285,7 @@ def issue_credential(
     "/organisations/{org}/systems/{code}/credentials",
     response_model=Page[CredentialRead],
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def list_credentials(session: SessionDep, org: str, code: str) -> Page[CredentialRead]:
     found = systems.list_credentials(session=session, organisation=org, system=code)
@@ -294,7 +296,7 @@ def list_credentials(session: SessionDep, org: str, code: str) -> Page[Credentia
     "/organisations/{org}/systems/{code}/credentials/{client_id}/rotate",
     response_model=CredentialIssued,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def rotate_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
@@ -314,7 +316,7 @@ def rotate_credential(
     "/organisations/{org}/systems/{code}/credentials/{client_id}/revoke",
     response_model=CredentialRead,
     tags=["systems"],
-    dependencies=[Operator],
+    dependencies=[permit(P.credentials_manage)],
 )
 def revoke_credential(
     request: Request, session: SessionDep, org: str, code: str, client_id: str
@@ -329,7 +331,7 @@ def revoke_credential(
     "/reports/connections",
     response_model=ConnectionReport,
     tags=["reports"],
-    dependencies=[Authenticated],
+    dependencies=[permit(P.registry_read)],
 )
 def connections(
     session: SessionDep,

@@ -25,6 +25,7 @@ from lienthong.config import Settings
 from lienthong.db import utcnow
 from lienthong.errors import LienthongError
 from lienthong.events import event
+from lienthong.people.service import person_for_sign_in
 from lienthong.signin.errors import SignInRefused
 from lienthong.signin.idtoken import verify_id_token
 from lienthong.signin.models import SignInAttempt, SignInSession
@@ -131,7 +132,7 @@ def _open_session(
             token_hash=_digest(secret),
             issuer=identity.issuer,
             subject=identity.subject,
-            name=identity.name,
+            name=identity.name or identity.subject,
             personal_id=identity.personal_id,
             claims=identity.claims,
             expires_at=identity.expires_at,
@@ -155,8 +156,15 @@ def _open_session(
 def admit(session: Session, identity: SignedIn) -> None:
     """The one place where an identity from the provider meets the platform's people: a
     person registry resolves ``identity`` (issuer, subject, name, personal ID) to its person
-    here, in the transaction that opens the session, and may refuse it. Today every verified
-    identity is admitted as itself."""
+    here, in the transaction that opens the session, and may refuse it: the person is created
+    on a first sign-in (holding no role) and their name and personal ID follow the provider's."""
+    person_for_sign_in(
+        session,
+        issuer=identity.issuer,
+        subject=identity.subject,
+        name=identity.name or identity.subject,
+        personal_id=identity.personal_id,
+    )
 
 
 def _actor(identity: SignedIn) -> dict[str, str]:

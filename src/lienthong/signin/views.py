@@ -15,6 +15,7 @@ from fastapi.security import APIKeyCookie
 
 from lienthong.config import Settings
 from lienthong.events import event
+from lienthong.http.callers import SignedIn as CallerSignedIn
 from lienthong.http.deps import SessionDep, client_host
 from lienthong.http.scope import mark_refused, route_template
 from lienthong.signin.errors import NotSignedIn, SignInError
@@ -210,3 +211,16 @@ def me(person: Person) -> SignedInRead:
         claims=person.claims,
         expires_at=person.expires_at,
     )
+
+
+def session_identity(request: Request) -> CallerSignedIn | None:
+    """The ``signed_in`` hook of http.callers: the account of this request's session cookie,
+    or None; routes that permit a person then find their roles by it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    with request.app.state.sessions() as session:
+        identity = signed_in(session, cookie)
+    if identity is None:
+        return None
+    return CallerSignedIn(issuer=identity.issuer, subject=identity.subject)

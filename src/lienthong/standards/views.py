@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 
-from lienthong.audit.service import operator_actor
 from lienthong.bounds import Id
-from lienthong.http.deps import Operator, SessionDep
+from lienthong.http.callers import actor_of, permit
+from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
+from lienthong.http.permissions import Permission as P
 from lienthong.paging import Page
 from lienthong.standards import codelists, service
 from lienthong.standards.schemas import (
@@ -43,7 +44,7 @@ def list_standards(
     response_model=StandardRead,
     tags=["standards"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Operator],
+    dependencies=[permit(P.standards_manage)],
 )
 def create_standard(session: SessionDep, document: Document) -> StandardRead:
     """Add a draft version (version defaults to the next one)."""
@@ -60,7 +61,7 @@ def get_standard(session: SessionDep, name: str, version: Id | None = None) -> S
     "/standards/{name}/{version}",
     response_model=StandardRead,
     tags=["standards"],
-    dependencies=[Operator],
+    dependencies=[permit(P.standards_manage)],
 )
 def update_draft(session: SessionDep, name: str, version: Id, document: Document) -> StandardRead:
     return _read(
@@ -72,7 +73,7 @@ def update_draft(session: SessionDep, name: str, version: Id, document: Document
     "/standards/{name}/{version}/publish",
     response_model=StandardRead,
     tags=["standards"],
-    dependencies=[Operator],
+    dependencies=[permit(P.standards_manage)],
 )
 def publish(
     request: Request,
@@ -91,7 +92,7 @@ def publish(
             settings=request.app.state.settings,
             name=name,
             version=version,
-            actor=operator_actor(),
+            actor=actor_of(request),
             breaking=body.breaking,
             reason=body.reason,
         )
@@ -102,7 +103,7 @@ def publish(
     "/standards/{name}/{version}/deprecate",
     response_model=StandardRead,
     tags=["standards"],
-    dependencies=[Operator],
+    dependencies=[permit(P.standards_manage)],
 )
 def deprecate(session: SessionDep, name: str, version: Id) -> StandardRead:
     return _read(service.deprecate(session=session, name=name, version=version))

@@ -5,10 +5,12 @@ Public: liveness and readiness, the token endpoint and its public keys, and publ
 reference data (administrative units, standards, shared code lists, purposes), and the DTI
 indicator sets with the scoring and climbing computations over a posted table (they read no
 platform data and change nothing), and the entry points of people's sign-in (login, the
-provider's callback, logout). Everything else needs the operator token, a system's access
-token or a person's session, and its own rule on top (a system
-sees its own grants and batches; personal data only under a grant). ``check_routes`` makes
-the application module fail to import while a route declares neither;
+provider's callback, logout). Everything
+else declares the one permission it needs (``Permit``, http/callers.py; the roles that hold it:
+http/permissions.py), or checks a system's token itself (the personal-data reads), or a
+person's signed-in session (``/signin/me``), and its own
+rule on top (a system sees its own grants and batches; personal data only under a grant).
+``check_routes`` makes the application module fail to import while a route declares neither;
 tests/contract/test_access.py calls every operation without a token to prove the refusal.
 """
 
@@ -22,8 +24,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from lienthong.errors import ConfigurationError
-from lienthong.http.callers import require_caller, system_scheme
-from lienthong.http.deps import require_operator
+from lienthong.http.callers import Permit, system_scheme
+from lienthong.http.permissions import Permission
 from lienthong.signin.views import require_signed_in
 
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
@@ -56,16 +58,20 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/signin/logout"),
     }
 )
-ACCESS_RULES: tuple[Callable[..., Any], ...] = (
-    require_operator,
-    require_caller,
-    system_scheme,
-    require_signed_in,
-)
+
+
+def _is_rule(call: Callable[..., Any] | None) -> bool:
+    return isinstance(call, Permit) or call in (system_scheme, require_signed_in)
+
+
+def permissions_of(dependant: Dependant) -> list[Permission]:
+    """The permissions a route declares (``Permit``), at any depth of its dependencies."""
+    found = [sub.call.permission for sub in dependant.dependencies if isinstance(sub.call, Permit)]
+    return found + [p for sub in dependant.dependencies for p in permissions_of(sub)]
 
 
 def _declares_access(dependant: Dependant) -> bool:
-    return any(sub.call in ACCESS_RULES or _declares_access(sub) for sub in dependant.dependencies)
+    return any(_is_rule(sub.call) or _declares_access(sub) for sub in dependant.dependencies)
 
 
 def _operations(routers: Iterable[tuple[APIRouter, str]]) -> list[tuple[str, str, APIRoute]]:

@@ -24,6 +24,8 @@ from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
 from lienthong.paging import cursor_seal
+from lienthong.people.service import Directory
+from lienthong.people.views import router as people_router
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
 from lienthong.registry.catalogue import CatalogueCache
@@ -33,6 +35,7 @@ from lienthong.security.views import router as security_router
 from lienthong.services.views import router as public_services_router
 from lienthong.signin.provider import ClientSettings, Provider
 from lienthong.signin.views import router as signin_router
+from lienthong.signin.views import session_identity
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -61,6 +64,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (dti_router, API),
     (public_services_router, API),
     (signin_router, ""),
+    (people_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = session_factory(engine)
     app.state.operator_digest = digest
     app.state.live_check = live_state  # for http.callers, per request
+    app.state.people = Directory()  # persons by personal access token or sign-in
+    app.state.signed_in = session_identity  # a person's browser session (signin, http.callers)
     app.state.cursors = cursor_seal(settings)  # refuses to build without its key in production
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.signin = Provider(ClientSettings.of(settings))  # contacted at the first sign-in

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_signin"
-down_revision = "0007_standard_versions"
+down_revision = "0008_people"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_client_certificates"
-down_revision = "0007_standard_versions"
+down_revision = "0009_signin"
 branch_labels = None
 depends_on = None
 
