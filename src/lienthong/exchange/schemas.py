@@ -82,8 +82,11 @@ class GrantRead(BaseModel):
     )
 
 
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
 class OwnerSet(Strict):
-    organisation: str = Field(min_length=1, max_length=35)
+    organisation: str = Field(min_length=1, max_length=35, pattern=CODE_PATTERN)
     four_eyes: bool | None = Field(
         None, description="A second steward must approve; None: only for sensitive fields"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from sqlalchemy.orm import Session
 
 from lienthong.bounds import Id
@@ -35,6 +35,11 @@ from lienthong.registry import owners
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
 from lienthong.standards.schemas import StandardRead
+
+DatasetName = Annotated[
+    str,
+    Path(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Dataset (standard)"),
+]
 
 router = APIRouter(tags=["grants"])
 
@@ -190,7 +195,7 @@ def revoke(
     tags=["datasets"],
     dependencies=[permit(P.grants_read)],
 )
-def show_owner(session: SessionDep, dataset: str) -> OwnerRead:
+def show_owner(session: SessionDep, dataset: DatasetName) -> OwnerRead:
     owner = owners.find_owner(session=session, dataset=dataset)
     if owner is None:
         raise NotFound(f"dataset {dataset!r} has no owner", code="dataset-has-no-owner")
@@ -205,9 +210,12 @@ def show_owner(session: SessionDep, dataset: str) -> OwnerRead:
     tags=["datasets"],
     dependencies=[permit(P.datasets_own)],
 )
-def set_owner(request: Request, session: SessionDep, dataset: str, body: OwnerSet) -> OwnerRead:
+def set_owner(
+    request: Request, session: SessionDep, dataset: DatasetName, body: OwnerSet
+) -> OwnerRead:
     """Name the organisation that owns a dataset (its stewards decide its grants) and whether
     its grants need four eyes."""
+    known_fields(session=session, dataset=dataset)  # 404 unknown-dataset before anything
     owner = owners.set_owner(
         session=session,
         settings=request.app.state.settings,

@@ -186,9 +186,10 @@ def _break_glass(request: Request, session: Session) -> Caller:
     every use is audited apart from the request's transaction (kept when it rolls back)."""
     directory: PeopleDirectory = request.app.state.people
     settings = request.app.state.settings
-    closed = settings.environment is Environment.production and directory.operator_exists(
-        session.connection()
-    )
+    # The database first: unreachable, the answer is database-unavailable, as for any caller,
+    # not a failure to audit.
+    conn = session.connection()
+    closed = settings.environment is Environment.production and directory.operator_exists(conn)
     entry = event(
         "operator.break-glass",
         actor={"kind": "operator", "break_glass": True},
