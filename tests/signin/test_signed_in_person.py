@@ -4,46 +4,17 @@ more, and a personal access token is made from that session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import Engine
-
-from lienthong.config import Settings
 from tests.conftest import OPERATOR_TOKEN
 from tests.signin.harness import (
     CITIZEN,
     Provider,
     Served,
     browser,
-    free_port,
     needs_provider,
-    provider,
-    serve,
-    signin_settings,
 )
 
 pytestmark = needs_provider
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-
-
-@pytest.fixture
-def app_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def idp(tmp_path: Path, app_port: int) -> Iterator[Provider]:
-    with provider(tmp_path, f"http://127.0.0.1:{app_port}") as running:
-        yield running
-
-
-@pytest.fixture
-def platform(settings: Settings, engine: Engine, idp: Provider, app_port: int) -> Iterator[Served]:
-    url = f"http://127.0.0.1:{app_port}"
-    with serve(signin_settings(settings, url, idp.issuer), engine, app_port) as served:
-        yield served
 
 
 def test_a_signed_in_citizen_holds_their_roles_and_makes_a_token(

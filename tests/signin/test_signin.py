@@ -8,13 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -51,24 +49,6 @@ def session_rows(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM signin_sessions ORDER BY id"))
         return [dict(row._mapping) for row in rows]
-
-
-@pytest.fixture
-def app_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def idp(tmp_path: Path, app_port: int) -> Iterator[Provider]:
-    with provider(tmp_path, f"http://127.0.0.1:{app_port}") as running:
-        yield running
-
-
-@pytest.fixture
-def platform(settings: Settings, engine: Engine, idp: Provider, app_port: int) -> Iterator[Served]:
-    url = f"http://127.0.0.1:{app_port}"
-    with serve(signin_settings(settings, url, idp.issuer), engine, app_port) as served:
-        yield served
 
 
 def test_a_citizen_signs_in_through_the_provider_and_the_session_says_who(

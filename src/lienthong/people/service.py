@@ -110,11 +110,24 @@ def assign_role(
     if (role, organisation) in roles_of(session=session, person_id=person.id):
         raise Conflict(f"person {person.id} already holds {role.value}", code="role-held")
     session.add(RoleAssignment(person_id=person.id, role=role.value, organisation_id=org_id))
+    return _role_changed(session, settings, "person.role-assign", person, role, organisation, actor)
+
+
+def _role_changed(
+    session: Session,
+    settings: Settings,
+    action: str,
+    person: Person,
+    role: Role,
+    organisation: str | None,
+    actor: dict[str, Any],
+) -> list[tuple[Role, str | None]]:
+    """A role given or taken: written, audited with who did it; the person's roles now."""
     session.flush()
     record_change(
         session=session,
         settings=settings,
-        action="person.role-assign",
+        action=action,
         target={"person": person.id, "role": role.value, "organisation": organisation},
         actor=actor,
     )
@@ -145,15 +158,7 @@ def remove_role(
         raise NotFound(f"person {person.id} does not hold {role.value}", code="role-not-held")
     for row in found:
         session.delete(row)
-    session.flush()
-    record_change(
-        session=session,
-        settings=settings,
-        action="person.role-remove",
-        target={"person": person.id, "role": role.value, "organisation": organisation},
-        actor=actor,
-    )
-    return roles_of(session=session, person_id=person.id)
+    return _role_changed(session, settings, "person.role-remove", person, role, organisation, actor)
 
 
 def _roles(conn: Connection, person_id: int) -> frozenset[tuple[Role, str | None]]:
