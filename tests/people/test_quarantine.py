@@ -1,4 +1,5 @@
-"""A data steward fixes the quarantine of its own organisation's datasets, not another's."""
+"""A data steward fixes its own organisation's quarantine (of its systems' batches or of
+the datasets it owns), not another's: another's batch is unknown to it."""
 
 from __future__ import annotations
 
@@ -37,10 +38,10 @@ def test_only_the_owners_steward_replays(
     fix = {"fixes": [{"id": entry["id"], "values": {"date_of_birth": "1990-02-28"}}]}
     url = f"/api/v1/ingest/batches/{batch['id']}/replay"
     unowned = client.post(url, json=fix, headers=steward(client, "H33.01"))
-    assert unowned.status_code == 403 and unowned.json()["error"]["code"] == "not-the-owner"
+    assert unowned.status_code == 404 and unowned.json()["error"]["code"] == "unknown-batch"
     set_owner(client, operator, "citizen", "H33.02")
     other = client.post(url, json=fix, headers=steward(client, "H33.01"))
-    assert other.status_code == 403 and other.json()["error"]["code"] == "not-the-owner"
+    assert other.status_code == 404 and other.json()["error"]["code"] == "unknown-batch"
     fixed = client.post(url, json=fix, headers=steward(client, "H33.02"))
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["rows_loaded"] == 1

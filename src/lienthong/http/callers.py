@@ -52,6 +52,7 @@ from lienthong.http.permissions import (
     Permission,
     Role,
     holds,
+    organisations_for,
 )
 from lienthong.http.scope import route_template
 
@@ -162,6 +163,14 @@ class Caller:
                 self.claims.organisation,
             )
         return permission in ROLE_PERMISSIONS[Role.platform_operator]
+
+    def organisations(self, permission: Permission) -> frozenset[str] | None:
+        """Whose items a person sees or changes under ``permission``: the organisations they
+        hold it for, or None for the province (a province-wide role, the break-glass operator).
+        None for a system too: the views keep a system to its own items."""
+        if self.person is None:
+            return None
+        return organisations_for(self.person.roles, permission)
 
     def actor(self) -> dict[str, Any]:
         if self.person is not None:

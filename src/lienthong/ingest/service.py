@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
@@ -23,6 +23,7 @@ from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import Progress
 from lienthong.ingest.sources import require_file
 from lienthong.paging import PageRequest, keyset_page
+from lienthong.registry.owners import find_owner, owned_by
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,13 +85,38 @@ def ingest_file(
     )
 
 
-def get_batch(*, session: Session, batch_id: str, source_system: str | None = None) -> Batch:
-    """The batch; with ``source_system``, only if that system submitted it (else the same 404
-    as a missing batch: a system learns nothing of others' batches)."""
+def get_batch(
+    *,
+    session: Session,
+    batch_id: str,
+    source_system: str | None = None,
+    organisations: frozenset[str] | None = None,
+) -> Batch:
+    """The batch; with ``source_system``, only if that system submitted it, with
+    ``organisations`` only if one of them sees it (:func:`seen_by`); else the same 404 as a
+    missing batch: nobody learns of others' batches."""
     batch = session.get(Batch, batch_id)
-    if batch is None or source_system not in (None, batch.source_system):
+    if (
+        batch is None
+        or source_system not in (None, batch.source_system)
+        or not seen_by(session, batch, organisations)
+    ):
         raise NotFound(f"no batch {batch_id!r}", code="unknown-batch")
     return batch
+
+
+def organisation_of(source_system: str) -> str:
+    """The organisation of an ``ORGANISATION/SYSTEM``."""
+    return source_system.split("/", 1)[0]
+
+
+def seen_by(session: Session, batch: Batch, organisations: frozenset[str] | None) -> bool:
+    """Whether a batch (and its quarantine) is one of these organisations': one of their
+    systems submitted it, or they own its dataset (None: the province sees every batch)."""
+    if organisations is None or organisation_of(batch.source_system) in organisations:
+        return True
+    owner = find_owner(session=session, dataset=batch.standard)
+    return owner is not None and owner.organisation.code in organisations
 
 
 def list_batches(
@@ -99,9 +125,11 @@ def list_batches(
     standard: str | None = None,
     status: str | None = None,
     source_system: str | None = None,
+    organisations: frozenset[str] | None = None,
     page: PageRequest,
 ) -> tuple[list[Batch], str | None]:
-    """Batches, oldest id first; ``source_system`` (``ORG/SYSTEM``) keeps that system's."""
+    """Batches, oldest id first; ``source_system`` (``ORG/SYSTEM``) keeps that system's,
+    ``organisations`` those of their systems and of the datasets they own."""
     stmt = select(Batch)
     if standard:
         stmt = stmt.where(Batch.standard == standard)
@@ -109,7 +137,14 @@ def list_batches(
         stmt = stmt.where(Batch.status == status)
     if source_system is not None:
         stmt = stmt.where(Batch.source_system == source_system)
-    scope = ("ingest.batches", standard, status, source_system)
+    if organisations is not None:
+        theirs = [
+            Batch.source_system.startswith(f"{code}/", autoescape=True)
+            for code in sorted(organisations)
+        ]
+        stmt = stmt.where(or_(Batch.standard.in_(owned_by(organisations)), *theirs))
+    seen = None if organisations is None else sorted(organisations)
+    scope = ("ingest.batches", standard, status, source_system, seen)
     return keyset_page(session, stmt, keys=[Batch.id], page=page, scope=scope)
 
 
@@ -119,9 +154,15 @@ def list_quarantine(
     batch_id: str,
     status: str | None = "open",
     source_system: str | None = None,
+    organisations: frozenset[str] | None = None,
     page: PageRequest,
 ) -> tuple[list[QuarantineRow], str | None]:
-    get_batch(session=session, batch_id=batch_id, source_system=source_system)
+    get_batch(
+        session=session,
+        batch_id=batch_id,
+        source_system=source_system,
+        organisations=organisations,
+    )
     stmt = select(QuarantineRow).where(QuarantineRow.batch_id == batch_id)
     if status:
         stmt = stmt.where(QuarantineRow.status == status)

@@ -1,10 +1,11 @@
 """Ingest routes: streamed upload (or check), batches and reports, quarantine and replay.
 
-Uploading and replaying need the operator token (until systems sign in with their own
-credentials); the upload body is the file itself, or multipart with the file and its mapping,
-streamed to a temporary file (:mod:`lienthong.ingest.upload`). Batches and their quarantine
-(people's rows as received) are shown to the operator and to the system that submitted the
-batch, to nobody else.
+The platform operator uploads for any system, a data steward for its organisation's systems;
+the upload body is the file itself, or multipart with the file and its mapping, streamed to a
+temporary file (:mod:`lienthong.ingest.upload`). Batches and their quarantine (people's rows
+as received) are shown to the system that submitted the batch, to the people of the
+organisation that submitted it or owns its dataset, and to province-wide roles: to nobody
+else. A data steward replays its organisation's quarantine.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from lienthong.http.callers import Caller, permit
 from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
 from lienthong.http.permissions import Permission as P
-from lienthong.http.permissions import organisations_for
 from lienthong.ingest import check, replay, service
 from lienthong.ingest.schemas import (
     BatchRead,
@@ -33,7 +33,6 @@ from lienthong.ingest.schemas import (
 )
 from lienthong.ingest.upload import receive
 from lienthong.paging import Page
-from lienthong.registry.owners import find_owner
 from lienthong.standards.service import get_standard
 
 router = APIRouter()
@@ -112,12 +111,12 @@ async def check_upload(
     response_model=BatchReport,
     tags=["ingest"],
     status_code=status.HTTP_201_CREATED,
-    dependencies=[permit(P.ingest_upload)],
     openapi_extra=UPLOAD_BODY,
 )
 async def upload(
     request: Request,
     response: Response,
+    who: Annotated[Caller, permit(P.ingest_upload)],
     standard: str,
     system: Annotated[str, Query(description="Source system as ORGANISATION/SYSTEM")],
     filename: FileName = "upload",
@@ -129,7 +128,12 @@ async def upload(
 
     201 whenever the batch completed, quarantined rows or not (clients rely on it): its
     ``outcome``, ``message`` and the ``X-Lienthong-Quarantined`` header say how many rows were
-    quarantined."""
+    quarantined.
+
+    A data steward uploads for its own organisation's systems only."""
+    stewards = who.organisations(P.ingest_upload)
+    if stewards is not None and service.organisation_of(system) not in stewards:
+        raise Forbidden(f"you do not steward the data of {system!r}", code="not-permitted")
     await run_in_threadpool(_check_standard, request, standard)
     with tempfile.TemporaryDirectory(prefix="lienthong-upload-") as tmp:
         got = await receive(request, Path(tmp), filename=filename, mapping=mapping)
@@ -162,12 +166,14 @@ def list_batches(
     standard: str | None = None,
     status: str | None = None,
 ) -> Page[BatchRead]:
-    """Every batch for the operator; a system's own batches for a system."""
+    """A system's own batches; a person of an organisation those of its systems and of the
+    datasets it owns; every batch for a province-wide role."""
     rows, nxt = service.list_batches(
         session=session,
         standard=standard,
         status=status,
         source_system=who.source_system,
+        organisations=who.organisations(P.ingest_read),
         page=paging.for_caller(*who.identity),
     )
     return Page(items=[BatchRead.model_validate(b) for b in rows], next_cursor=nxt)
@@ -178,7 +184,12 @@ def get_batch(
     session: SessionDep, who: Annotated[Caller, permit(P.ingest_read)], batch_id: str
 ) -> BatchReport:
     """Status, counts, timings and the findings summary of a batch."""
-    found = service.get_batch(session=session, batch_id=batch_id, source_system=who.source_system)
+    found = service.get_batch(
+        session=session,
+        batch_id=batch_id,
+        source_system=who.source_system,
+        organisations=who.organisations(P.ingest_read),
+    )
     return BatchReport.model_validate(found)
 
 
@@ -197,6 +208,7 @@ def list_quarantine(
         batch_id=batch_id,
         status=None if status == "all" else status,
         source_system=who.source_system,
+        organisations=who.organisations(P.ingest_read),
         page=paging.for_caller(*who.identity),
     )
     return Page(items=[QuarantineRead.model_validate(r) for r in rows], next_cursor=nxt)
@@ -216,16 +228,11 @@ def replay_batch(
 ) -> BatchReport:
     """Validate the open quarantined rows again, with corrections; load those that pass.
 
-    A data steward fixes the quarantine of its organisation's datasets only."""
-    stewards = None if who.person is None else organisations_for(who.person.roles, P.quarantine_fix)
-    if stewards is not None:
-        batch = service.get_batch(session=session, batch_id=batch_id)
-        owner = find_owner(session=session, dataset=batch.standard)
-        if owner is None or owner.organisation.code not in stewards:
-            raise Forbidden(
-                f"only a data steward of the owner of {batch.standard!r} fixes its quarantine",
-                code="not-the-owner",
-            )
+    A data steward fixes its organisation's quarantine: of batches its systems submitted or
+    of the datasets it owns (any other batch is unknown to it)."""
+    service.get_batch(
+        session=session, batch_id=batch_id, organisations=who.organisations(P.quarantine_fix)
+    )
     fixes = {fix.id: fix.values for fix in body.fixes}
     batch = replay.replay(
         session=session, settings=request.app.state.settings, batch_id=batch_id, fixes=fixes

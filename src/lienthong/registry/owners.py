@@ -3,13 +3,15 @@ approver (four eyes). Set by the platform operator; every change audited."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lienthong.audit.service import record_change
 from lienthong.config import Settings
-from lienthong.registry.models import DatasetOwner
+from lienthong.registry.models import DatasetOwner, Organisation
 from lienthong.registry.organisations import get_organisation
 
 # Fields whose disclosure needs four eyes unless the owner says otherwise: personal and
@@ -30,6 +32,15 @@ HEALTH_DATASETS = frozenset({"health_insurance"})
 
 def find_owner(*, session: Session, dataset: str) -> DatasetOwner | None:
     return session.get(DatasetOwner, dataset)
+
+
+def owned_by(organisations: Collection[str]) -> Select[str]:
+    """The datasets these organisations own, as a subquery."""
+    return (
+        select(DatasetOwner.dataset)
+        .join(Organisation, Organisation.id == DatasetOwner.organisation_id)
+        .where(Organisation.code.in_(sorted(organisations)))
+    )
 
 
 def set_owner(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
@@ -79,6 +79,15 @@ def find_system(
         InformationSystem.organisation_id == organisation.id, InformationSystem.code == code
     )
     return session.scalars(stmt).first()
+
+
+def run_by(organisations: Collection[str]) -> Select[int]:
+    """The ids of the systems these organisations run, as a subquery."""
+    return (
+        select(InformationSystem.id)
+        .join(Organisation, Organisation.id == InformationSystem.organisation_id)
+        .where(Organisation.code.in_(sorted(organisations)))
+    )
 
 
 def get_system(*, session: Session, organisation: str, code: str) -> InformationSystem:
