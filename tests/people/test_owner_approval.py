@@ -81,10 +81,14 @@ def test_only_a_steward_of_the_owner_decides(
     client: TestClient, operator: dict[str, str], grant: dict[str, Any]
 ) -> None:
     path = f"/api/v1/grants/{grant['id']}/approve"
+    # A steward of an organisation that neither asked nor owns does not even see the grant.
     other = _post(client, path, steward(client, "H33.03"))
-    assert other.status_code == 403 and other.json()["error"]["code"] == "not-the-owner"
+    assert other.status_code == 404 and other.json()["error"]["code"] == "unknown-grant"
     named = _post(client, path, steward(client, "H33.03"), organisation="H33.01")
-    assert named.json()["error"]["code"] == "not-the-owner"  # naming the owner changes nothing
+    assert named.json()["error"]["code"] == "unknown-grant"  # naming the owner changes nothing
+    # The consumer's own steward sees its system's request but does not own the dataset.
+    consumer = _post(client, path, steward(client, "H33.02"))
+    assert consumer.status_code == 403 and consumer.json()["error"]["code"] == "not-the-owner"
     for headers in (
         operator,
         person_headers(client, "op", Role.platform_operator),
@@ -97,18 +101,51 @@ def test_only_a_steward_of_the_owner_decides(
     assert after["status"] == "requested" and after["approvals"] == []
 
 
+def test_a_steward_decides_a_request_of_its_own_organisations_system(
+    client: TestClient, operator: dict[str, str], engine: Engine
+) -> None:
+    """The owner's own system asking is not self-approval: the deciding person did not ask.
+    Four eyes still holds: two different stewards."""
+    make_org(client, operator, "H33.01")
+    set_owner(client, operator, "citizen", "H33.01")
+    make_system(client, operator, "H33.01", "x")
+    own = request_grant(
+        client, get_token(client, issue_credential(client, operator, "H33.01", "x"))
+    )
+    assert own["approvals_needed"] == 2  # personal IDs: four eyes
+    path = f"/api/v1/grants/{own['id']}/approve"
+    first = _post(client, path, steward(client, "H33.01", 1))
+    assert first.status_code == 200 and first.json()["status"] == "requested"
+    again = _post(client, path, steward(client, "H33.01", 1))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already-approved"
+    second = _post(client, path, steward(client, "H33.01", 2))
+    assert second.status_code == 200 and second.json()["status"] == "approved"
+    assert len({a["person"] for a in second.json()["approvals"]}) == 2
+    assert [e["action"] for e in _entries(engine, "grant.approv")] == [
+        "grant.approval",
+        "grant.approve",
+    ]
+
+
 def test_the_requester_never_approves_its_own_request(
     client: TestClient, operator: dict[str, str]
 ) -> None:
     make_org(client, operator, "H33.01")
     set_owner(client, operator, "citizen", "H33.01", four_eyes=False)
-    # The owner's own system asks: its stewards are the requester's people.
+    # A person who administers the owner and stewards it asks for the owner's own system.
     make_system(client, operator, "H33.01", "x")
-    own = request_grant(
-        client, get_token(client, issue_credential(client, operator, "H33.01", "x"))
+    asker = make_person(
+        client, "asker", [(Role.organisation_admin, "H33.01"), (Role.data_steward, "H33.01")]
     )
-    refused = _post(client, f"/api/v1/grants/{own['id']}/approve", steward(client, "H33.01"))
+    headers = pat(client, asker)
+    own = request_grant(client, headers, consumer_organisation="H33.01", consumer_system="x")
+    refused = _post(client, f"/api/v1/grants/{own['id']}/approve", headers)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "self-approval"
+    # Another token of the same person is the same person.
+    another = _post(client, f"/api/v1/grants/{own['id']}/approve", pat(client, asker))
+    assert another.json()["error"]["code"] == "self-approval"
+    done = _post(client, f"/api/v1/grants/{own['id']}/approve", steward(client, "H33.01"))
+    assert done.json()["status"] == "approved"
     # A person who administers the consumer and stewards the owner asks, then tries to approve.
     make_consumer(client, operator, "H33.02", "portal")
     both = make_person(
@@ -150,8 +187,13 @@ def test_a_dataset_without_owner_cannot_be_decided(
     make_org(client, operator, "H33.01")
     grant = request_grant(client, get_token(client, make_consumer(client, operator)))
     assert grant["approvals_needed"] is None
-    refused = _post(client, f"/api/v1/grants/{grant['id']}/approve", steward(client, "H33.01"))
+    path = f"/api/v1/grants/{grant['id']}/approve"
+    # Its consumer's steward sees the grant: nobody can decide it yet.
+    refused = _post(client, path, steward(client, "H33.02"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "dataset-has-no-owner"
+    # To a steward of an organisation that owns nothing of it, it is unknown.
+    unknown = _post(client, path, steward(client, "H33.01"))
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown-grant"
 
 
 def test_the_operator_and_the_owner_revoke_others_do_not(
@@ -163,7 +205,9 @@ def test_the_operator_and_the_owner_revoke_others_do_not(
         _post(client, path + "/approve", steward(client, "H33.01")).json()["status"] == "approved"
     )
     other = _post(client, path + "/revoke", steward(client, "H33.03"))
-    assert other.status_code == 403 and other.json()["error"]["code"] == "not-the-owner"
+    assert other.status_code == 404 and other.json()["error"]["code"] == "unknown-grant"
+    consumer = _post(client, path + "/revoke", steward(client, "H33.02"))
+    assert consumer.status_code == 403 and consumer.json()["error"]["code"] == "not-the-owner"
     owner = _post(client, path + "/revoke", steward(client, "H33.01"), reason="ended")
     assert owner.json()["status"] == "revoked"
     assert _post(client, path + "/revoke", operator).json()["status"] == "revoked"

@@ -1,5 +1,6 @@
 """What a system may read right now: approved, unexpired grants of one standard version
-merged per purpose.
+merged per purpose. Suspended grants are loaded too, to refuse with ``grant-suspended`` a
+read that only a suspended grant would allow.
 
 Grants are cached in process per (system, dataset) with their version's retirement day, and
 tagged with the ``grants`` counter; the counter is read on every request (security.state), so
@@ -21,6 +22,7 @@ from lienthong.standards.models import Standard
 
 grants = Grant.__table__
 standards = Standard.__table__
+LOADED = (GrantStatus.approved.value, GrantStatus.suspended.value)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class CachedGrant:
     version: int = 1
     retire_on: date | None = None  # the version's announced retirement day
     deprecated_at: datetime | None = None
+    suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,13 @@ class GrantCache:
                     grants.c.version,
                     standards.c.retire_on,
                     standards.c.deprecated_at,
+                    grants.c.status,
                 )
                 .select_from(grants.outerjoin(standards, of_version))
                 .where(
                     grants.c.system_id == system_id,
                     grants.c.dataset == dataset,
-                    grants.c.status == GrantStatus.approved.value,
+                    grants.c.status.in_(LOADED),
                 )
             )
             found = [
@@ -92,6 +96,7 @@ class GrantCache:
                     r.version,
                     r.retire_on,
                     r.deprecated_at,
+                    r.status == GrantStatus.suspended.value,
                 )
                 for r in conn.execute(stmt)
             ]
@@ -102,9 +107,23 @@ class GrantCache:
 def resolve_access(
     found: list[CachedGrant], purpose: str, today: date, version: int | None = None
 ) -> Access:
-    """The access the grants give for ``purpose``: to ``version`` if the caller asked for
-    one (403 ``version-not-granted`` if none of them is for it), else to the highest version
-    they are for."""
+    """The access the approved grants give for ``purpose``: to ``version`` if the caller
+    asked for one (403 ``version-not-granted`` if none of them is for it), else to the highest
+    version they are for. Refused with 403 ``grant-suspended`` instead when a suspended grant
+    would have allowed it."""
+    try:
+        return _access([g for g in found if not g.suspended], purpose, today, version)
+    except Forbidden as refused:
+        try:
+            _access([g for g in found if g.suspended], purpose, today, version)
+        except Forbidden:
+            raise refused from None
+        raise Forbidden(
+            "the grant that allows this read is suspended", code="grant-suspended"
+        ) from None
+
+
+def _access(found: list[CachedGrant], purpose: str, today: date, version: int | None) -> Access:
     live = [g for g in found if g.expires_on >= today]
     if not live:
         raise Forbidden("no grant allows this system to read this dataset", code="no-grant")

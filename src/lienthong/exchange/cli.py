@@ -131,6 +131,42 @@ def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None
         )
 
 
+@grants_app.command("suspend")
+def suspend(
+    grant_id: int,
+    reason: Annotated[str, typer.Option(help="Why reads stop for now")],
+    json: Json = False,
+) -> None:
+    """Suspend an approved grant; its reads are refused (grant-suspended) until resumed."""
+    with cli_session() as session:
+        grant = grants.suspend(
+            session=session,
+            settings=get_settings(),
+            grant_id=grant_id,
+            actor=cli_actor(),
+            reason=reason,
+        )
+        _show(
+            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
+        )
+
+
+@grants_app.command("resume")
+def resume(grant_id: int, reason: str | None = None, json: Json = False) -> None:
+    """Resume a suspended grant; its reads work again on the consumer's next request."""
+    with cli_session() as session:
+        grant = grants.resume(
+            session=session,
+            settings=get_settings(),
+            grant_id=grant_id,
+            actor=cli_actor(),
+            reason=reason,
+        )
+        _show(
+            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
+        )
+
+
 def retire_command(
     name: str,
     version: int,

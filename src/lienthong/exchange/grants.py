@@ -1,5 +1,5 @@
 """Grants: a consumer asks, a data steward of the dataset's owner decides (two of them for
-four eyes), the owner's stewards or the platform operator revoke.
+four eyes), the owner's stewards or the platform operator suspend, resume or revoke.
 
 A grant reads one version of its standard (the current published one unless asked), so
 publishing a new version changes nothing for its consumers until they ask for it.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lienthong.audit.service import record
@@ -28,7 +28,8 @@ from lienthong.exchange.schemas import ApprovalRead, GrantRead, GrantRequest, Gr
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.registry import units
 from lienthong.registry.models import InformationSystem, Unit
-from lienthong.registry.owners import approvals_needed, find_owner
+from lienthong.registry.owners import approvals_needed, find_owner, owned_by
+from lienthong.registry.systems import run_by
 from lienthong.security.models import Counter
 from lienthong.standards.service import DRAFT, get_standard, retired, today, unknown
 
@@ -107,11 +108,19 @@ def to_read(
             for a in grant.approvals
         ],
         approvals_needed=approvals_needed,
+        suspended_by=grant.suspended_by,
+        suspended_at=grant.suspended_at,
+        suspension_reason=grant.suspension_reason,
     )
 
 
 def _audit(
-    session: Session, settings: Settings, action: str, grant: Grant, actor: dict[str, Any]
+    session: Session,
+    settings: Settings,
+    action: str,
+    grant: Grant,
+    actor: dict[str, Any],
+    **more: Any,
 ) -> None:
     record(
         session=session,
@@ -130,6 +139,7 @@ def _audit(
                 "expires_on": grant.expires_on.isoformat(),
                 "status": grant.status,
                 "decided_by": grant.decided_by,
+                **more,
             },
         ),
     )
@@ -184,31 +194,59 @@ def request_grant(
     return grant
 
 
-def get_grant(*, session: Session, grant_id: int) -> tuple[Grant, InformationSystem]:
+def get_grant(
+    *, session: Session, grant_id: int, organisations: frozenset[str] | None = None
+) -> tuple[Grant, InformationSystem]:
+    """The grant and its consumer system; with ``organisations``, only a grant one of them
+    sees (else the same 404 as a missing grant: nothing leaks that it exists)."""
     grant = session.get(Grant, grant_id)
-    if grant is None:
+    system = None if grant is None else session.get(InformationSystem, grant.system_id)
+    if grant is None or system is None or not _seen_by(session, grant, system, organisations):
         raise NotFound(f"no grant {grant_id}", code="unknown-grant")
-    system = session.get(InformationSystem, grant.system_id)
-    assert system is not None
     return grant, system
+
+
+def _seen_by(
+    session: Session,
+    grant: Grant,
+    system: InformationSystem,
+    organisations: frozenset[str] | None,
+) -> bool:
+    """Whether the grant is one of these organisations': its consumer system is theirs, or
+    they own its dataset (None: the province sees every grant)."""
+    if organisations is None or system.organisation.code in organisations:
+        return True
+    owner = find_owner(session=session, dataset=grant.dataset)
+    return owner is not None and owner.organisation.code in organisations
 
 
 def list_grants(
     *,
     session: Session,
     system_id: int | None = None,
+    organisations: frozenset[str] | None = None,
     status: str | None = None,
     dataset: str | None = None,
     page: PageRequest,
 ) -> tuple[list[Grant], str | None]:
+    """Grants, oldest first; ``system_id`` keeps a system's own, ``organisations`` the grants
+    requested by their systems or on the datasets they own."""
     stmt = select(Grant)
     if system_id is not None:
         stmt = stmt.where(Grant.system_id == system_id)
+    if organisations is not None:
+        stmt = stmt.where(
+            or_(
+                Grant.system_id.in_(run_by(organisations)),
+                Grant.dataset.in_(owned_by(organisations)),
+            )
+        )
     if status is not None:
         stmt = stmt.where(Grant.status == status)
     if dataset is not None:
         stmt = stmt.where(Grant.dataset == dataset)
-    scope = ("grants", system_id, status, dataset)
+    seen = None if organisations is None else sorted(organisations)
+    scope = ("grants", system_id, seen, status, dataset)
     return keyset_page(session, stmt, keys=[Grant.id], page=page, scope=scope)
 
 
@@ -248,11 +286,13 @@ def decide(
 ) -> Grant:
     """Approve or reject a requested grant as a data steward of the dataset's owner.
 
-    Refused to anyone else, to the person who requested it, and to the stewards of the
-    consumer's own organisation. With four eyes the grant is approved by the second approval
-    of a different steward; a rejection by either is final.
+    Refused to anyone else and to the person who requested it (themselves, or with a token
+    of theirs); a grant none of the steward's organisations sees is unknown to them. A
+    steward who did not make the request decides a request of its own organisation's system
+    like any other. With four eyes the grant is approved by the second approval of a
+    different steward; a rejection by either is final.
     """
-    grant, system = get_grant(session=session, grant_id=grant_id)
+    grant, _ = get_grant(session=session, grant_id=grant_id, organisations=decider.organisations)
     owner = _owner_of(session, grant)
     if organisation is not None and organisation != owner:
         raise Forbidden(f"{grant.dataset!r} is owned by {owner}", code="not-the-owner")
@@ -261,7 +301,7 @@ def decide(
             f"only a data steward of {owner} decides grants on {grant.dataset!r}",
             code="not-the-owner",
         )
-    if grant.requested_by_person == decider.person or system.organisation.code == owner:
+    if grant.requested_by_person == decider.person:
         raise Forbidden("the requester cannot decide its own request", code="self-approval")
     if grant.status != GrantStatus.requested.value:
         raise Conflict(f"grant {grant_id} is {grant.status}", code="grant-not-pending")
@@ -294,6 +334,19 @@ def decide(
     return grant
 
 
+def _held(
+    session: Session, grant_id: int, organisations: frozenset[str] | None, verb: str
+) -> Grant:
+    """The grant, for the platform operator (``organisations`` None) or a data steward of
+    the dataset's owner; a grant the steward's organisations do not see is unknown."""
+    grant, _ = get_grant(session=session, grant_id=grant_id, organisations=organisations)
+    if organisations is not None and _owner_of(session, grant) not in organisations:
+        raise Forbidden(
+            f"only the owner of {grant.dataset!r} or the operator {verb}", code="not-the-owner"
+        )
+    return grant
+
+
 def revoke(
     *,
     session: Session,
@@ -303,17 +356,67 @@ def revoke(
     organisations: frozenset[str] | None = None,
     reason: str | None = None,
 ) -> Grant:
-    """Revoke a grant: the platform operator (``organisations`` None), or a data steward of
-    the dataset's owner."""
-    grant, _ = get_grant(session=session, grant_id=grant_id)
-    if organisations is not None and _owner_of(session, grant) not in organisations:
-        raise Forbidden(
-            f"only the owner of {grant.dataset!r} or the operator revokes", code="not-the-owner"
-        )
+    """Revoke a grant (for good): the platform operator (``organisations`` None), or a data
+    steward of the dataset's owner."""
+    grant = _held(session, grant_id, organisations, "revokes")
     if grant.status == GrantStatus.revoked.value:
         return grant
     grant.status, grant.reason, grant.decided_at = GrantStatus.revoked.value, reason, utcnow()
     session.flush()
     bump(session)
     _audit(session, settings, "grant.revoke", grant, actor)
+    return grant
+
+
+def _by(actor: dict[str, Any]) -> str:
+    return f"person:{actor['person']}" if actor.get("kind") == "person" else str(actor["kind"])
+
+
+def suspend(
+    *,
+    session: Session,
+    settings: Settings,
+    grant_id: int,
+    actor: dict[str, Any],
+    reason: str,
+    organisations: frozenset[str] | None = None,
+) -> Grant:
+    """Suspend an approved grant: its reads are refused (``grant-suspended``) until it is
+    resumed. The platform operator (``organisations`` None) or a data steward of the
+    dataset's owner; suspending a suspended grant changes nothing."""
+    grant = _held(session, grant_id, organisations, "suspends")
+    if grant.status == GrantStatus.suspended.value:
+        return grant
+    if grant.status != GrantStatus.approved.value:
+        raise Conflict(f"grant {grant_id} is {grant.status}", code="grant-not-approved")
+    grant.status = GrantStatus.suspended.value
+    grant.suspended_by, grant.suspended_at, grant.suspension_reason = _by(actor), utcnow(), reason
+    session.flush()
+    bump(session)
+    _audit(session, settings, "grant.suspend", grant, actor, reason=reason)
+    return grant
+
+
+def resume(
+    *,
+    session: Session,
+    settings: Settings,
+    grant_id: int,
+    actor: dict[str, Any],
+    reason: str | None = None,
+    organisations: frozenset[str] | None = None,
+) -> Grant:
+    """Resume a suspended grant: it reads again as approved (until it expires). Who may is
+    who may suspend; resuming an approved grant changes nothing."""
+    grant = _held(session, grant_id, organisations, "resumes")
+    if grant.status == GrantStatus.approved.value:
+        return grant
+    if grant.status != GrantStatus.suspended.value:
+        raise Conflict(f"grant {grant_id} is {grant.status}", code="grant-not-approved")
+    suspended = {"suspended_by": grant.suspended_by, "suspension_reason": grant.suspension_reason}
+    grant.status = GrantStatus.approved.value
+    grant.suspended_by = grant.suspended_at = grant.suspension_reason = None
+    session.flush()
+    bump(session)
+    _audit(session, settings, "grant.resume", grant, actor, reason=reason, **suspended)
     return grant

@@ -43,6 +43,10 @@ class Grant(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_by_person: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # While suspended: who suspended it ("person:ID" or "operator"), when and why.
+    suspended_by: Mapped[str | None] = mapped_column(String(35))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     approvals: Mapped[list[GrantApproval]] = relationship(
         lazy="selectin", order_by="GrantApproval.id"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class GrantStatus(StrEnum):
     requested = "requested"
     approved = "approved"
+    suspended = "suspended"
     rejected = "rejected"
     revoked = "revoked"
 
@@ -48,6 +49,10 @@ class GrantRevoke(Strict):
     reason: str | None = Field(None, max_length=500)
 
 
+class GrantSuspend(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why reads stop for now")
+
+
 class ApprovalRead(BaseModel):
     person: int
     name: str
@@ -80,6 +85,11 @@ class GrantRead(BaseModel):
         description="Approvals the grant needs: 2 with four eyes; None while the dataset "
         "has no owner",
     )
+    suspended_by: str | None = Field(
+        None, description="While suspended: ``person:ID`` who suspended it, or ``operator``"
+    )
+    suspended_at: datetime | None = None
+    suspension_reason: str | None = None
 
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

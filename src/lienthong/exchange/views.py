@@ -1,5 +1,6 @@
 """Grant, owner and purpose routes. Systems (or their organisation's administrators) request;
-a data steward of the dataset's owner decides; the owner's stewards or the operator revoke."""
+a data steward of the dataset's owner decides; the owner's stewards or the operator suspend,
+resume or revoke."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from lienthong.exchange.schemas import (
     GrantRequest,
     GrantRevoke,
     GrantStatus,
+    GrantSuspend,
     OwnerRead,
     OwnerSet,
     PurposeRead,
@@ -29,7 +31,6 @@ from lienthong.http.callers import Caller, actor_of, permit
 from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
 from lienthong.http.permissions import Permission as P
-from lienthong.http.permissions import organisations_for
 from lienthong.paging import Page
 from lienthong.registry import owners
 from lienthong.registry.models import InformationSystem
@@ -100,10 +101,12 @@ def list_grants(
     status: GrantStatus | None = None,
     dataset: str | None = None,
 ) -> Page[GrantRead]:
-    """People see every grant; a system only its own."""
+    """A system sees its own grants; a person of an organisation those its systems requested
+    and those on the datasets it owns; a province-wide role every grant."""
     rows, nxt = grants.list_grants(
         session=session,
         system_id=None if who.claims is None else who.claims.system_id,
+        organisations=who.organisations(P.grants_read),
         status=status.value if status else None,
         dataset=dataset,
         page=paging.for_caller(*who.identity),
@@ -115,7 +118,9 @@ def list_grants(
 def show_grant(
     session: SessionDep, who: Annotated[Caller, permit(P.grants_read)], grant_id: Id
 ) -> GrantRead:
-    grant, system = grants.get_grant(session=session, grant_id=grant_id)
+    grant, system = grants.get_grant(
+        session=session, grant_id=grant_id, organisations=who.organisations(P.grants_read)
+    )
     if who.claims is not None and who.claims.system_id != grant.system_id:
         raise Forbidden("this grant belongs to another system", code="not-your-grant")
     return _read(session, grant, system)
@@ -132,7 +137,7 @@ def _decide(
 ) -> GrantRead:
     if who.person is None:  # the break-glass operator never decides for an owner
         raise Forbidden("only a data steward decides", code="not-the-owner")
-    stewards = organisations_for(who.person.roles, P.grants_decide) or frozenset()
+    stewards = who.organisations(P.grants_decide) or frozenset()
     grant = grants.decide(
         session=session,
         settings=request.app.state.settings,
@@ -177,14 +182,55 @@ def revoke(
     body: GrantRevoke | None = None,
 ) -> GrantRead:
     """The platform operator revokes any grant; a data steward those on its datasets."""
-    scoped = None if who.person is None else organisations_for(who.person.roles, P.grants_revoke)
     grant = grants.revoke(
         session=session,
         settings=request.app.state.settings,
         grant_id=grant_id,
         actor=who.actor(),
-        organisations=scoped,
+        organisations=who.organisations(P.grants_revoke),
         reason=body.reason if body else None,
+    )
+    return _read(session, grant)
+
+
+@router.post("/grants/{grant_id}/suspend", response_model=GrantRead)
+def suspend(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_revoke)],
+    grant_id: Id,
+    body: GrantSuspend,
+) -> GrantRead:
+    """Suspend an approved grant, with the reason: its reads are refused (403
+    ``grant-suspended``) until it is resumed. The platform operator, or a data steward of the
+    dataset's owner."""
+    grant = grants.suspend(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        actor=who.actor(),
+        reason=body.reason,
+        organisations=who.organisations(P.grants_revoke),
+    )
+    return _read(session, grant)
+
+
+@router.post("/grants/{grant_id}/resume", response_model=GrantRead)
+def resume(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.grants_revoke)],
+    grant_id: Id,
+    body: GrantRevoke | None = None,
+) -> GrantRead:
+    """Resume a suspended grant: it reads again. Who may suspend may resume."""
+    grant = grants.resume(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        actor=who.actor(),
+        reason=body.reason if body else None,
+        organisations=who.organisations(P.grants_revoke),
     )
     return _read(session, grant)
 

@@ -55,7 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Runs the platform; decides no grant on an owner's behalf (it suspends or revokes).
     Role.platform_operator: frozenset(P) - {P.grants_decide, P.own_reads},
     Role.organisation_admin: _READS | {P.systems_manage, P.credentials_manage, P.grants_request},
-    Role.data_steward: _READS | {P.grants_decide, P.grants_revoke, P.quarantine_fix},
+    Role.data_steward: _READS
+    | {P.grants_decide, P.grants_revoke, P.quarantine_fix, P.ingest_upload},
     Role.auditor: _READS | {P.audit_search, P.audit_subjects, P.linkage_read},
     Role.leader: frozenset({P.reports_read, P.registry_read, P.people_self}),
     Role.citizen: frozenset({P.own_reads, P.people_self}),
@@ -73,6 +74,7 @@ ORGANISATION_SCOPED: frozenset[Permission] = _READS | {
     P.grants_decide,
     P.grants_revoke,
     P.quarantine_fix,
+    P.ingest_upload,
 }
 
 # Roles that only make sense province-wide, and the one that only makes sense for oneself.
