@@ -10,7 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from lienthong.config import Settings
 from lienthong.http.permissions import Role
+from tests.cli import run_cli
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
 from tests.people.factories import make_person, pat, person_headers, steward
 from tests.registry.factories import make_org
@@ -116,3 +118,26 @@ def test_who_may_suspend_and_what_can_be_suspended(
     late = _post(client, path + "/resume", operator)
     assert late.status_code == 409 and late.json()["error"]["code"] == "grant-not-approved"
     assert [e["action"] for e in _grant_entries(engine)] == ["grant.suspend"]
+
+
+def test_the_console_suspends_and_resumes(
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
+) -> None:
+    make_org(client, operator, "H33.01")
+    token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
+    grant = request_grant(client, token, fields=["full_name"])
+    approve(client, operator, grant["id"])
+    unexplained = run_cli(settings, "grants", "suspend", str(grant["id"]))
+    assert unexplained.returncode != 0  # --reason is required
+    done = run_cli(settings, "grants", "suspend", str(grant["id"]), "--reason", "audit", "--json")
+    assert done.returncode == 0, done.stderr
+    [shown] = json.loads(done.stdout)
+    assert shown["status"] == "suspended" and shown["suspended_by"] == "operator"
+    assert client.get(f"/api/v1/grants/{grant['id']}", headers=token).json()["status"] == (
+        "suspended"
+    )
+    back = run_cli(settings, "grants", "resume", str(grant["id"]), "--json")
+    assert back.returncode == 0, back.stderr
+    assert json.loads(back.stdout)[0]["status"] == "approved"
+    actors = [e["actor"] for e in _grant_entries(engine)]
+    assert [a["via"] for a in actors] == ["cli", "cli"]
