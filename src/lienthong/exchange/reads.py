@@ -91,9 +91,10 @@ class Gate:
 
     def context(self, dataset: str) -> ReadContext:
         """The caller's access to ``dataset`` in the version its grant (or the request) names:
-        403 ``no-grant`` / ``purpose-not-granted`` / ``version-not-granted``, 410
-        ``standard-version-retired`` past the version's retirement day; before that day the
-        answer carries ``Sunset`` and ``Deprecation`` headers (``notices``)."""
+        403 ``no-grant`` / ``grant-suspended`` / ``purpose-not-granted`` /
+        ``version-not-granted``, 410 ``standard-version-retired`` past the version's
+        retirement day; before that day the answer carries ``Sunset`` and ``Deprecation``
+        headers (``notices``)."""
         rt = self.rt
         counter, system_id = self.state.grants_version, self.claims.system_id
         found = rt.grants.cached(counter, system_id, dataset)
