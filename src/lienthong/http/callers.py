@@ -56,6 +56,9 @@ from lienthong.http.permissions import (
 from lienthong.http.scope import route_template
 
 PAT_PREFIX = "lt_pat_"
+# The methods that change nothing: all a read-only token may call, and all a browser session
+# may call without its anti-forgery token (signin.views).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 system_scheme = HTTPBearer(
     auto_error=False,
