@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from lienthong.audit.service import cli_actor
-from lienthong.http.permissions import Permission, Role
+from lienthong.http.permissions import Role
 from lienthong.people import service, tokens
 
 ISSUER = "https://idp.test.example"
@@ -50,7 +50,7 @@ def pat(
     client: TestClient,
     person_id: int,
     *,
-    scopes: list[Permission] | None = None,
+    scopes: list[str] | None = None,
     days: int = 30,
 ) -> dict[str, str]:
     """Headers with a new personal access token of this person."""

@@ -41,3 +41,16 @@ def test_first_operator_and_a_token_from_the_console(
     revoked = run_cli(settings, "people", "token", "revoke", person[1], token_id[1])
     assert revoked.returncode == 0, revoked.stderr
     assert client.get("/api/v1/people/me", headers=headers).status_code == 401
+    # A read-only token: it reads as the operator and changes nothing.
+    reader = run_cli(
+        settings, "people", "token", "create", person[1], "--name", "r", "--scope", "read"
+    )
+    assert reader.returncode == 0, reader.stderr
+    read = {"Authorization": f"Bearer {reader.stdout.strip().rsplit(' ', 1)[-1]}"}
+    assert client.get("/api/v1/organisations", headers=read).status_code == 200
+    refused = client.post("/api/v1/organisations", json={}, headers=read)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not-permitted"
+    unknown = run_cli(
+        settings, "people", "token", "create", person[1], "--name", "w", "--scope", "write"
+    )
+    assert unknown.returncode != 0 and "unknown-scope" in unknown.stdout + unknown.stderr

@@ -1,21 +1,25 @@
 """Personal access tokens through real HTTP: made from a signed-in session (the sign-in hook),
-shown once, hashed at rest, listed without the secret, scoped, expiring and revocable; every
-use authenticates as the person."""
+shown once, hashed at rest, listed without the secret, scoped (``api``, ``read``, permissions),
+expiring and revocable; every use authenticates as the person, never beyond their roles now."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text, update
 
+from lienthong.config import Settings
 from lienthong.db import transaction, utcnow
-from lienthong.http.callers import SignedIn
-from lienthong.http.permissions import Role
+from lienthong.http.callers import SAFE_METHODS, SignedIn
+from lienthong.http.permissions import ROLE_PERMISSIONS, Role
 from lienthong.people.models import PersonalToken
+from lienthong.web.app import create_app
 from tests.people.factories import ISSUER, make_person, pat
+from tests.people.route_matrix import OTHER, OWN, Answer, disagreements
 from tests.registry.factories import make_org
 
 SESSION = "x-test-session"  # what the test's sign-in reads in place of a session cookie
@@ -120,3 +124,59 @@ def test_a_token_loses_what_its_person_loses(client: TestClient, operator: dict[
     assert removed.status_code == 200 and removed.json()["roles"] == []
     refused = client.get("/api/v1/audit/subjects/033090000001", headers=headers)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not-permitted"
+
+
+def test_scopes_are_api_read_or_permissions_and_nothing_else(
+    signed_in: TestClient, operator: dict[str, str]
+) -> None:
+    make_org(signed_in, operator, "H33.01")
+    make_person(signed_in, "st", [(Role.data_steward, "H33.01")])
+    session = {SESSION: "st"}
+    held = sorted(p.value for p in ROLE_PERMISSIONS[Role.data_steward])
+
+    def made(scopes: list[str] | None) -> Any:
+        body = {"name": "x", "days": 1} | ({"scopes": scopes} if scopes is not None else {})
+        return signed_in.post("/api/v1/people/me/tokens", json=body, headers=session)
+
+    assert made(None).json()["scopes"] == held
+    assert made(["api"]).json()["scopes"] == held
+    assert made(["read"]).json()["scopes"] == [*held, "read"]
+    assert made(["read", "grants.read"]).json()["scopes"] == ["grants.read", "people.self", "read"]
+    unknown = made(["registry.read", "write", "admin"])
+    assert unknown.status_code == 422
+    details = unknown.json()["error"]["details"]
+    assert [(d["field"], d["code"]) for d in details] == [("scopes", "unknown-scope")] * 2
+    assert "'write' is not a scope" in details[0]["message"]
+
+
+def test_a_read_token_reads_what_its_person_holds_and_changes_nothing(
+    settings: Settings, engine: Engine, operator: dict[str, str]
+) -> None:
+    """Generated from the routes: a read-only token of a platform operator is allowed exactly
+    the operator's permissions on the safe methods."""
+    unlimited = settings.model_copy(update={"source_refusal_limit": 0})
+    with TestClient(create_app(unlimited, engine=engine)) as client:
+        make_org(client, operator, OWN)
+        make_org(client, operator, OTHER)
+        person = make_person(client, "op-read", [(Role.platform_operator, None)])
+        headers = pat(client, person, scopes=["read"])
+
+        def call(method: str, path: str) -> Answer:
+            return client.request(method, path, json={}, headers=headers)
+
+        assert not disagreements(
+            call,
+            lambda method, permission, _org: (
+                method in SAFE_METHODS and permission in ROLE_PERMISSIONS[Role.platform_operator]
+            ),
+        )
+        refused = client.post("/api/v1/organisations", json={}, headers=headers)
+        assert "only reads" in refused.json()["error"]["message"]
+        # Still never more than the person holds now.
+        client.post(
+            f"/api/v1/people/{person}/roles/remove",
+            json={"role": "platform-operator"},
+            headers=operator,
+        )
+        gone = client.get("/api/v1/organisations", headers=headers)
+        assert gone.status_code == 403 and gone.json()["error"]["code"] == "not-permitted"

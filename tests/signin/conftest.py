@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from lienthong.config import Settings
 from tests.signin.harness import Provider, Served, free_port, provider, serve, signin_settings
+from tests.signin.people import World, world
 
 
 @pytest.fixture
@@ -29,3 +30,12 @@ def platform(settings: Settings, engine: Engine, idp: Provider, app_port: int) -
     url = f"http://127.0.0.1:{app_port}"
     with serve(signin_settings(settings, url, idp.issuer), engine, app_port) as served:
         yield served
+
+
+@pytest.fixture(scope="module")
+def people(
+    settings: Settings, prepared_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One provider, platform and database for a whole module of signed-in persons."""
+    with world(settings, prepared_engine, tmp_path_factory.mktemp("idp")) as made:
+        yield made

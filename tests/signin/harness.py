@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from lienthong.config import Settings
+from lienthong.signin.views import CSRF_COOKIE, CSRF_HEADER
 from lienthong.web.app import create_app
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "provider"
@@ -203,9 +204,14 @@ class Browser:
     def close(self) -> None:
         self.http.close()
 
-    def app(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def app(self, method: str, url: str, *, csrf: bool = True, **kwargs: Any) -> httpx.Response:
+        """A request to the platform with its cookies; a change carries the session's
+        anti-forgery token from its cookie, as the platform's pages send it (unless ``csrf``
+        is False: a page of another site, which cannot read that cookie)."""
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         headers = kwargs.pop("headers", {}) | ({"cookie": cookie} if cookie else {})
+        if csrf and method not in ("GET", "HEAD", "OPTIONS") and CSRF_COOKIE in self.cookies:
+            headers[CSRF_HEADER] = self.cookies[CSRF_COOKIE]
         response = self.http.request(method, urljoin(self.app_url, url), headers=headers, **kwargs)
         for header in response.headers.get_list("set-cookie"):
             self.set_cookies.append(header)

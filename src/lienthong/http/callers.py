@@ -11,7 +11,8 @@ A caller is, in this order:
   operator's permissions; every use is audited (``operator.break-glass``) and, in production,
   refused once a person holds the platform-operator role;
 - a personal access token (``lt_pat_…``): the person who created it, with the permissions of
-  their roles that the token's scopes keep;
+  their roles (as they are at this request) that the token's scopes keep, and only the safe
+  methods for a read-only token (scope ``read``);
 - a system's access token (a JWT from ``POST /oauth/token``);
 - with no bearer token, the person signed in to this browser session, as told by the
   ``signed_in`` hook (below).
@@ -57,6 +58,9 @@ from lienthong.http.permissions import (
 from lienthong.http.scope import route_template
 
 PAT_PREFIX = "lt_pat_"
+# The methods that change nothing: all a read-only token may call, and all a browser session
+# may call without its anti-forgery token (signin.views).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 system_scheme = HTTPBearer(
     auto_error=False,
@@ -87,13 +91,15 @@ def nobody_signed_in(_request: Request) -> SignedIn | None:
 @dataclass(frozen=True)
 class Person:
     """A person calling: their roles (role, organisation or None for the province) and, for a
-    personal access token, the permissions it keeps (None: all of their roles')."""
+    personal access token, the permissions it keeps (None: all of their roles') and whether
+    it only reads."""
 
     id: int
     name: str
     roles: frozenset[tuple[Role, str | None]]
     scopes: frozenset[Permission] | None = None
     token_id: int | None = None
+    read_only: bool = False
 
     def holds(self, permission: Permission, organisation: str | None = None) -> bool:
         if self.scopes is not None and permission not in self.scopes:
@@ -271,10 +277,15 @@ class Permit:
 
     def __call__(self, request: Request, who: Annotated[Caller, Depends(require_caller)]) -> Caller:
         organisation = request.path_params.get("org")
-        if not who.holds(self.permission, organisation):
-            error: LienthongError = Forbidden(
-                f"this needs the permission {self.permission.value}", code="not-permitted"
-            )
+        reads_only = who.person is not None and who.person.read_only
+        if reads_only and request.method not in SAFE_METHODS:
+            refused: str | None = "this personal access token only reads (scope read)"
+        elif not who.holds(self.permission, organisation):
+            refused = f"this needs the permission {self.permission.value}"
+        else:
+            refused = None
+        if refused is not None:
+            error: LienthongError = Forbidden(refused, code="not-permitted")
             entry = event(
                 "permission.denied",
                 actor=who.actor(),

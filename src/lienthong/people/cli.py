@@ -10,7 +10,7 @@ import typer
 
 from lienthong.audit.service import cli_actor
 from lienthong.config import get_settings
-from lienthong.http.permissions import Permission, Role
+from lienthong.http.permissions import Role
 from lienthong.people import service, tokens
 from lienthong.people.schemas import TokenRead
 from lienthong.registry.owners import set_owner
@@ -132,7 +132,8 @@ def create_token(
     person: int,
     name: Annotated[str, typer.Option(help="What the token is for")],
     scope: Annotated[
-        list[Permission] | None, typer.Option(help="A permission to keep (repeatable)")
+        list[str] | None,
+        typer.Option(help="api, read (read-only) or a permission to keep (repeatable)"),
     ] = None,
     days: Annotated[int, typer.Option(help="Lifetime, 1 to 365 days")] = 30,
 ) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lienthong.http.permissions import Permission, Role
+from lienthong.http.permissions import Role
 
 
 class Strict(BaseModel):
@@ -40,8 +41,12 @@ class RoleChange(Strict):
 
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100, description="What the token is for")
-    scopes: list[Permission] | None = Field(
-        None, description="Permissions the token keeps (default: all of your roles')"
+    scopes: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None,
+        max_length=50,
+        description="api (all of your roles' permissions, the default), read (the token only "
+        "reads), and/or permission names the token keeps",
+        examples=[["read"], ["read", "audit.search"], ["api"]],
     )
     days: int = Field(30, description="Lifetime in days (1 to 365)")
 

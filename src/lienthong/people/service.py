@@ -179,8 +179,14 @@ class Directory:
         found = tokens.live_token(conn, token)
         if found is None:
             return None
-        token_id, person_id, name, scopes = found
-        return Principal(person_id, name, _roles(conn, person_id), scopes, token_id)
+        return Principal(
+            found.person_id,
+            found.name,
+            _roles(conn, found.person_id),
+            found.permissions,
+            found.id,
+            read_only=found.read_only,
+        )
 
     def by_sign_in(self, conn: Connection, who: SignedIn, /) -> Principal | None:
         row = conn.execute(

@@ -1,6 +1,12 @@
 """Personal access tokens: made by a person for themselves, scoped to permissions they hold,
 expiring, shown once, kept only as a SHA-256 digest, listed without the secret, revocable.
 
+Scopes, asked at creation: ``api`` (every permission the person's roles give), ``read`` (the
+token only reads: any method but GET, HEAD and OPTIONS is refused, whatever the permissions),
+or permission names (the token keeps only those). They combine: ``["read", "audit.search"]``
+only searches the audit log. A token never holds more than its person's roles give at the
+moment of each request (``http.callers.Person.holds``).
+
 A token is 32 random bytes (``lt_pat_`` + URL-safe base64): a plain digest is enough at rest,
 since nothing smaller than the whole token can be guessed.
 """
@@ -9,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +31,29 @@ from lienthong.http.permissions import ROLE_PERMISSIONS, Permission, Role
 from lienthong.people.models import Person, PersonalToken
 
 MAX_DAYS = 365
+API = "api"
+READ = "read"
+NAMED_SCOPES = (API, READ)
+
+
+def _asked(scopes: list[str] | None) -> tuple[set[Permission] | None, bool, list[ErrorDetail]]:
+    """The permissions asked (None: all held), whether the token only reads, and the scopes
+    that are not scopes."""
+    if scopes is None:
+        return None, False, []
+    known = {p.value: p for p in Permission}
+    details = [
+        ErrorDetail(
+            "scopes",
+            "unknown-scope",
+            f"{s!r} is not a scope: {API}, {READ} or a permission name (docs/people.md)",
+        )
+        for s in scopes
+        if s not in known and s not in NAMED_SCOPES
+    ]
+    named = {known[s] for s in scopes if s in known}
+    everything = API in scopes or (READ in scopes and not named)
+    return (None if everything else named), READ in scopes, details
 
 
 def digest(token: str) -> str:
@@ -37,16 +67,18 @@ def create_token(
     person_id: int,
     roles: frozenset[tuple[Role, str | None]],
     name: str,
-    scopes: list[Permission] | None,
+    scopes: list[str] | None,
     days: int,
     actor: dict[str, Any],
 ) -> tuple[PersonalToken, str]:
-    """A new token and its secret (shown once). ``scopes`` must be permissions the person's
-    roles give (None: all of them, as they are now); ``people.self`` is always kept."""
+    """A new token and its secret (shown once). ``scopes`` (module docstring) name permissions
+    the person's roles give (None or ``api``: all of them, as they are now), ``read`` makes
+    the token read-only; ``people.self`` is always kept."""
     held = {p for role, _ in roles for p in ROLE_PERMISSIONS[role]}
-    wanted = set(scopes) if scopes is not None else held
+    asked, read_only, details = _asked(scopes)
+    wanted = held if asked is None else asked
     wanted |= {Permission.people_self} & held  # a token may always say whose it is
-    details = [
+    details += [
         ErrorDetail("scopes", "scope-not-held", f"your roles do not give {p.value}")
         for p in sorted(wanted - held)
     ]
@@ -61,7 +93,7 @@ def create_token(
         person_id=person_id,
         name=name,
         digest=digest(secret),
-        scopes=sorted(p.value for p in wanted),
+        scopes=sorted(p.value for p in wanted) + ([READ] if read_only else []),
         expires_at=utcnow() + timedelta(days=days),
     )
     session.add(row)
@@ -100,10 +132,19 @@ def revoke_token(
     return row
 
 
-def live_token(
-    conn: Connection, token: str, now: datetime | None = None
-) -> tuple[int, int, str, frozenset[Permission]] | None:
-    """(token id, person id, person's name, scopes) of an unexpired, unrevoked token."""
+@dataclass(frozen=True)
+class LiveToken:
+    """An unexpired, unrevoked token: whose, and what its scopes keep."""
+
+    id: int
+    person_id: int
+    name: str  # the person's
+    permissions: frozenset[Permission]
+    read_only: bool
+
+
+def live_token(conn: Connection, token: str, now: datetime | None = None) -> LiveToken | None:
+    """The token of this secret, unless unknown, expired or revoked."""
     row = conn.execute(
         select(
             PersonalToken.id,
@@ -119,5 +160,5 @@ def live_token(
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         return None
     known = {p.value for p in Permission}
-    scopes = frozenset(Permission(s) for s in row.scopes if s in known)
-    return row.id, row.person_id, row.name, scopes
+    permissions = frozenset(Permission(s) for s in row.scopes if s in known)
+    return LiveToken(row.id, row.person_id, row.name, permissions, READ in row.scopes)

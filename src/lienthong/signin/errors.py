@@ -6,8 +6,6 @@ Each carries a ``reason``, a short stable word for the audit entry (``expired``,
 
 from __future__ import annotations
 
-import copy
-
 from lienthong.errors import LienthongError
 
 
@@ -21,7 +19,9 @@ class SignInError(LienthongError):
 
     def in_english(self) -> SignInError:
         """The same error with its English message in front."""
-        english = copy.copy(self)
+        # Not copy.copy: it rebuilds the error from ``args``, which not every __init__ takes.
+        english = type(self).__new__(type(self))
+        english.__dict__.update(self.__dict__)
         english.message = self.message_en
         english.args = (self.message_en,)
         return english
@@ -86,4 +86,21 @@ class NotSignedIn(SignInError):
             "Vui lòng đăng nhập tại /signin/login.",
             "Not signed in, or the session expired or was signed out. Sign in at /signin/login.",
             reason="no-session",
+        )
+
+
+class CrossSiteRefused(SignInError):
+    """A change asked with the session cookie but without the session's anti-forgery token
+    (``X-CSRF-Token``): possibly a page of another site, riding the browser's cookie."""
+
+    code = "csrf-token-invalid"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Yêu cầu thay đổi dữ liệu bằng phiên đăng nhập phải kèm mã chống giả mạo của phiên "
+            "(tiêu đề X-CSRF-Token, lấy từ cookie __Host-lienthong-csrf); yêu cầu bị từ chối.",
+            "A change made with the session cookie must carry the session's anti-forgery token "
+            "(header X-CSRF-Token, from the cookie __Host-lienthong-csrf); refused.",
+            reason="csrf",
         )

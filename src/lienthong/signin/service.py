@@ -60,6 +60,18 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def csrf_token(session_cookie_value: str) -> str:
+    """The session's anti-forgery token: derived from the session id, so nothing more is kept
+    and it dies with the session; one-way, so the page may read it without learning the id.
+    A page of another site can neither read it nor send it in a header."""
+    return hashlib.sha256(b"lienthong-csrf\x1f" + session_cookie_value.encode()).hexdigest()
+
+
+def csrf_matches(session_cookie_value: str, sent: str | None) -> bool:
+    """Whether ``sent`` (the request's anti-forgery header) is this session's token."""
+    return hmac.compare_digest((sent or "").encode(), csrf_token(session_cookie_value).encode())
+
+
 def start_login(*, sessions: sessionmaker[Session], provider: Provider) -> Started:
     """A new sign-in: state, nonce and PKCE verifier, the redirect to the provider."""
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -3,6 +3,13 @@ with PKCE) and get a session cookie; ``/signin/me`` says who is signed in.
 
 Cookies: ``__Host-`` names (Secure, Path=/, no Domain), HttpOnly, SameSite=Lax, so they reach
 the callback (a top-level navigation back from the provider) and never a cross-site POST.
+
+Cross-site request forgery: SameSite is a browser's promise, not the platform's check. Every
+request that may change something (any method but GET, HEAD, OPTIONS) and is authenticated
+by the session cookie must also carry the session's anti-forgery token in ``X-CSRF-Token``
+(``signin.service.csrf_token``); the page reads it from ``__Host-lienthong-csrf``, the one
+cookie that is not HttpOnly. Without it the request is refused (403 ``csrf-token-invalid``,
+audited) before any permission is looked at. Sign-out is exempt: it can only end the session.
 """
 
 from __future__ import annotations
@@ -15,16 +22,19 @@ from fastapi.security import APIKeyCookie
 
 from lienthong.config import Settings
 from lienthong.events import event
+from lienthong.http.callers import SAFE_METHODS
 from lienthong.http.callers import SignedIn as CallerSignedIn
 from lienthong.http.deps import SessionDep, client_host
 from lienthong.http.scope import mark_refused, route_template
-from lienthong.signin.errors import NotSignedIn, SignInError
+from lienthong.signin.errors import CrossSiteRefused, NotSignedIn, SignInError
 from lienthong.signin.provider import Provider
 from lienthong.signin.schemas import SignedInRead
 from lienthong.signin.service import (
     ATTEMPT_SECONDS,
     Callback,
     SignedIn,
+    csrf_matches,
+    csrf_token,
     finish_login,
     sign_out,
     signed_in,
@@ -33,6 +43,8 @@ from lienthong.signin.service import (
 
 SESSION_COOKIE = "__Host-lienthong-session"
 STATE_COOKIE = "__Host-lienthong-signin"
+CSRF_COOKIE = "__Host-lienthong-csrf"
+CSRF_HEADER = "X-CSRF-Token"
 
 router = APIRouter(prefix="/signin", tags=["sign-in"])
 session_cookie = APIKeyCookie(
@@ -64,9 +76,11 @@ def _spoken(request: Request, error: SignInError) -> SignInError:
     return error.in_english() if first.startswith("en") else error
 
 
-def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+def _set_cookie(
+    response: Response, name: str, value: str, max_age: int, *, httponly: bool = True
+) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
+        name, value, max_age=max_age, path="/", secure=True, httponly=httponly, samesite="lax"
     )
 
 
@@ -169,6 +183,10 @@ def callback(
         raise _spoken(request, refused) from refused
     response = RedirectResponse(settings.signin_after_url, status_code=303)
     _set_cookie(response, SESSION_COOKIE, secret, settings.signin_session_seconds)
+    # Readable by the platform's own pages, which send it back in X-CSRF-Token.
+    _set_cookie(
+        response, CSRF_COOKIE, csrf_token(secret), settings.signin_session_seconds, httponly=False
+    )
     response.delete_cookie(STATE_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
 
@@ -198,6 +216,7 @@ def logout(
         RedirectResponse(at_provider, status_code=303) if at_provider else Response(status_code=204)
     )
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=True, httponly=False, samesite="lax")
     return response
 
 
@@ -215,7 +234,8 @@ def me(person: Person) -> SignedInRead:
 
 def session_identity(request: Request) -> CallerSignedIn | None:
     """The ``signed_in`` hook of http.callers: the account of this request's session cookie,
-    or None; routes that permit a person then find their roles by it."""
+    or None; routes that permit a person then find their roles by it. A request that may
+    change something needs the session's anti-forgery token too (module docstring)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -223,4 +243,19 @@ def session_identity(request: Request) -> CallerSignedIn | None:
         identity = signed_in(session, cookie)
     if identity is None:
         return None
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        cookie, request.headers.get(CSRF_HEADER)
+    ):
+        _audit_apart(
+            request,
+            event(
+                "signin.denied",
+                actor={"kind": "person", "issuer": identity.issuer, "subject": identity.subject},
+                outcome=CrossSiteRefused.code,
+                route=route_template(request.scope),
+                method=request.method,
+                ip=client_host(request),
+            ),
+        )
+        raise _spoken(request, CrossSiteRefused())
     return CallerSignedIn(issuer=identity.issuer, subject=identity.subject)
