@@ -44,11 +44,8 @@ def quality_by_sector(*, session: Session) -> list[SectorQuality]:
     ).all()
     sources = {source for source, *_ in rows} | {source for source, _ in open_rows}
     orgs = {source.split("/", 1)[0] for source in sources if "/" in source}
-    sectors = dict(
-        session.execute(
-            select(Organisation.code, Organisation.sector).where(Organisation.code.in_(orgs))
-        ).tuples()
-    )
+    found = select(Organisation.code, Organisation.sector).where(Organisation.code.in_(orgs))
+    sectors = {code: sector for code, sector in session.execute(found)}
 
     def sector_of(source: str) -> str:
         return sectors.get(source.split("/", 1)[0]) or UNASSIGNED

@@ -39,14 +39,13 @@ def coverage(*, session: Session) -> Coverage:
         .group_by(Link.kind, Link.dataset)
         .order_by(Link.kind, Link.dataset)
     ).all()
-    masters = dict(
-        session.execute(select(Master.kind, func.count()).group_by(Master.kind)).tuples()
-    )
+    per_kind = select(Master.kind, func.count()).group_by(Master.kind)
+    masters = {kind: int(n) for kind, n in session.execute(per_kind)}
     pending = session.scalar(
         select(func.count()).select_from(Review).where(Review.status == "pending")
     )
     return Coverage(
         datasets=[DatasetCoverage(k, d, int(n), int(s or 0)) for k, d, n, s in rows],
-        masters={k: int(n) for k, n in masters.items()},
+        masters=masters,
         pending_reviews=int(pending or 0),
     )
