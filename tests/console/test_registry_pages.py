@@ -19,8 +19,13 @@ def _register(web: TestClient) -> None:
     ):
         made = web.post(
             "/api/v1/organisations",
-            json={"code": code, "name": name, "level": "province", "unit_code": "33",
-                  "sector": sector},
+            json={
+                "code": code,
+                "name": name,
+                "level": "province",
+                "unit_code": "33",
+                "sector": sector,
+            },
             headers=OPERATOR_TOKEN,
         )
         assert made.status_code == 201, made.text
