@@ -60,7 +60,7 @@ def test_the_figures_are_the_domains_numbers(web: TestClient, province: Engine) 
     assert rows and all(int(r[2]) <= int(r[1]) for r in rows)
     assert any(int(r[4]) > 0 for r in rows)  # the sample's messy rows wait in quarantine
     linked = _csv(web, "linkage-coverage")[1:]
-    assert linked and all(row[0] == "Công dân" for row in linked)
+    assert linked and all(row[1] == "Công dân" for row in linked)
     assert sum(int(r[3]) for r in linked) > 0  # persons found in more than one dataset
 
 

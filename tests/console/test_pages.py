@@ -78,6 +78,9 @@ def test_an_unknown_page_is_a_page_not_json(web: TestClient) -> None:
     _signed(web, "operator-1", OPERATOR)
     unit = web.get("/console/registry/units/99999")
     assert unit.status_code == 404 and "<h1>" in unit.text
+    too_long = web.get("/console/registry/units", params={"q": "x" * 500})
+    assert too_long.status_code == 422 and too_long.headers["content-type"].startswith("text/html")
+    assert "validation-failed" in too_long.text
 
 
 def test_sign_out_needs_the_form_token_and_ends_the_session(web: TestClient) -> None:

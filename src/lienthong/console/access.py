@@ -94,6 +94,7 @@ class Page:
         viewer = viewer_of(request)
         if viewer is None:
             raise SignInNeeded
+        request.state.viewer = viewer  # the refusal page shows who is signed in
         if self.permission is not None and not viewer.may(self.permission):
             entry = event(
                 "permission.denied",
@@ -106,7 +107,6 @@ class Page:
             )
             request.app.state.exchange.writer.submit(entry).result(30)
             raise PageRefused(self.permission)
-        request.state.viewer = viewer
         return viewer
 
 

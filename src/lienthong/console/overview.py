@@ -115,14 +115,14 @@ def tables(*, session: Session, today: date, _: Callable[[str], str]) -> list[Ta
             "linkage-coverage",
             _("Linkage coverage"),
             [
-                _("Kind"),
                 _("Dataset"),
+                _("Kind"),
                 _("Records linked"),
                 _("Shared with another dataset"),
                 _("% shared"),
             ],
             [
-                [_name(c.kind, _), c.dataset, c.linked, c.shared, c.shared_percent]
+                [c.dataset, _name(c.kind, _), c.linked, c.shared, c.shared_percent]
                 for c in linked.datasets
             ],
             series=[2, 3],

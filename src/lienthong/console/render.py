@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -19,7 +20,7 @@ from lienthong.codes import error_codes
 from lienthong.console.access import FormRefused, PageRefused, SignInNeeded, Viewer
 from lienthong.console.i18n import COOKIE, LANGUAGES, chosen, language
 from lienthong.console.navigation import sections_for
-from lienthong.errors import LienthongError
+from lienthong.errors import LienthongError, ValidationFailed
 
 # No inline script or style anywhere: scripts and styles come from our own static files, the
 # charts' data from the pages' own tables.
@@ -131,5 +132,7 @@ class ConsoleRoute(APIRoute):
                 return await handler(request)
             except (SignInNeeded, PageRefused, FormRefused, LienthongError) as error:
                 return error_page(request, error)
+            except RequestValidationError as error:  # a parameter out of bounds
+                return error_page(request, ValidationFailed.of_parser(error.errors()))
 
         return pages

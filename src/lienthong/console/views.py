@@ -1,9 +1,10 @@
 """The console's pages, under ``/console`` (``/`` leads there). Each page declares who may see
 it (``Page``); the pages of later slices (uploads, grant inbox, audit, linkage review) join
-``SECTIONS`` and this router the same way."""
+``navigation.SECTIONS`` and this router the same way."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.staticfiles import PathLike
+from starlette.types import Scope
 
 from lienthong.console import overview
 from lienthong.console.access import Page, Viewer, check_pages, form_checked, viewer_of
@@ -242,8 +245,10 @@ class Assets(StaticFiles):
     """The console's own files, cached by browsers for a day (the pages name them with the
     version, so a new release is fetched anew)."""
 
-    def file_response(self, *args: object, **kwargs: object) -> Response:  # type: ignore[override]
-        response = super().file_response(*args, **kwargs)  # type: ignore[arg-type]
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["cache-control"] = "public, max-age=86400"
         return response
 

@@ -16,7 +16,7 @@
     var labels = rows.map(function (r) { return r.cells[0].textContent; });
     var series = columns.map(function (col) {
       return {
-        name: names[col], type: kind, smooth: kind === "line",
+        name: names[col], type: kind,
         data: rows.map(function (r) { return number(r.cells[col].textContent); })
       };
     });
