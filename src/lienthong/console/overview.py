@@ -55,11 +55,11 @@ def _name(key: str, _: Callable[[str], str]) -> str:
     return known.get(key, key)
 
 
-def tables(*, session: Session, today: date, _: Callable[[str], str]) -> list[Table]:
+Say = Callable[[str], str]
+
+
+def _connections(session: Session, _today: date, _: Say) -> list[Table]:
     report = connection_report(session=session)
-    volume = exchange_volume(session=session, until=today, days=VOLUME_DAYS)
-    quality = quality_by_sector(session=session)
-    linked = coverage(session=session)
     connected = [_("Organisations"), _("Connected"), _("% connected")]
     return [
         Table(
@@ -84,6 +84,12 @@ def tables(*, session: Session, today: date, _: Callable[[str], str]) -> list[Ta
             ],
             series=[1, 2],
         ),
+    ]
+
+
+def _exchange(session: Session, today: date, _: Say) -> list[Table]:
+    volume = exchange_volume(session=session, until=today, days=VOLUME_DAYS)
+    return [
         Table(
             "exchange-per-day",
             _("Data requests answered per day (last 30 days)"),
@@ -101,16 +107,26 @@ def tables(*, session: Session, today: date, _: Callable[[str], str]) -> list[Ta
             ],
             series=[1, 2],
         ),
+    ]
+
+
+def _quality(session: Session, _today: date, _: Say) -> list[Table]:
+    return [
         Table(
             "quality-by-sector",
             _("Data quality by sector"),
             [_("Sector"), _("Rows received"), _("Rows valid"), _("% valid"), _("Open quarantine")],
             [
                 [_name(q.sector, _), q.rows_read, q.rows_valid, q.valid_percent, q.open_quarantine]
-                for q in quality
+                for q in quality_by_sector(session=session)
             ],
             series=[3, 4],
-        ),
+        )
+    ]
+
+
+def _linkage(session: Session, _today: date, _: Say) -> list[Table]:
+    return [
         Table(
             "linkage-coverage",
             _("Linkage coverage"),
@@ -123,11 +139,32 @@ def tables(*, session: Session, today: date, _: Callable[[str], str]) -> list[Ta
             ],
             [
                 [c.dataset, _name(c.kind, _), c.linked, c.shared, c.shared_percent]
-                for c in linked.datasets
+                for c in coverage(session=session).datasets
             ],
             series=[2, 3],
-        ),
+        )
     ]
+
+
+# Each source of figures, with the figures it gives (a CSV download reads only its own source).
+SOURCES: tuple[tuple[Callable[[Session, date, Say], list[Table]], tuple[str, ...]], ...] = (
+    (_connections, ("connected-by-level", "connected-by-unit")),
+    (_exchange, ("exchange-per-day", "exchange-per-dataset")),
+    (_quality, ("quality-by-sector",)),
+    (_linkage, ("linkage-coverage",)),
+)
+FIGURES = tuple(name for _source, names in SOURCES for name in names)
+
+
+def tables(*, session: Session, today: date, _: Say, only: str | None = None) -> list[Table]:
+    """Every figure, or only the one named ``only`` (none when it names no figure)."""
+    found = [
+        table
+        for source, names in SOURCES
+        if only is None or only in names
+        for table in source(session, today, _)
+    ]
+    return [t for t in found if only is None or t.name == only]
 
 
 def as_csv(table: Table) -> bytes:

@@ -104,10 +104,9 @@ def overview_page(request: Request, viewer: Leader) -> HTMLResponse:
 @router.get("/overview/{name}.csv")
 def overview_csv(request: Request, name: str, viewer: Leader) -> Response:
     with request.app.state.sessions() as session:
-        tables = overview.tables(
-            session=session, today=datetime.now(UTC).date(), _=gettext(request)
+        found = overview.tables(
+            session=session, today=datetime.now(UTC).date(), _=gettext(request), only=name
         )
-    found = [t for t in tables if t.name == name]
     if not found:
         raise NotFound(f"no figure {name!r}", code="not-found")
     response = Response(
