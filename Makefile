@@ -63,6 +63,7 @@ console-vendor:
 	cp $(CONSOLE_VENDOR)/node_modules/echarts/NOTICE $(CONSOLE_STATIC)/echarts.NOTICE
 	cp $(CONSOLE_VENDOR)/node_modules/zrender/LICENSE $(CONSOLE_STATIC)/zrender.LICENSE
 	cp $(CONSOLE_VENDOR)/node_modules/tslib/LICENSE.txt $(CONSOLE_STATIC)/tslib.LICENSE
+	gzip -9 -k -n -f $(CONSOLE_STATIC)/htmx.min.js $(CONSOLE_STATIC)/echarts.min.js
 
 test: $(STAMP) oidc-provider axe-core
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -108,3 +108,10 @@ def test_static_files_are_the_vendored_ones_with_their_licences(web: TestClient)
         assert answer.status_code == 200 and len(answer.content) > 100
         assert answer.headers["cache-control"] == "public, max-age=86400"
     assert web.get("/console/static/console.css").status_code == 200
+    plain = web.get("/console/static/vendor/echarts.min.js", headers={"accept-encoding": "br"})
+    packed = web.get("/console/static/vendor/echarts.min.js", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    assert packed.content == plain.content  # the client undid the compression
+    assert int(packed.headers["content-length"]) < len(plain.content) // 2

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.staticfiles import PathLike
 from starlette.types import Scope
 
@@ -242,7 +243,18 @@ def _catalogue(request: Request) -> Catalogue:
 
 class Assets(StaticFiles):
     """The console's own files, cached by browsers for a day (the pages name them with the
-    version, so a new release is fetched anew)."""
+    version, so a new release is fetched anew); the vendored scripts compressed ahead of time
+    (``.gz`` beside them) for browsers that accept gzip: ECharts is 700 kB, 230 kB so."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        accepts = Headers(scope=scope).get("accept-encoding", "")
+        if path.endswith(".js") and "gzip" in accepts and (STATIC / f"{path}.gz").is_file():
+            response = await super().get_response(f"{path}.gz", scope)
+            response.headers["content-type"] = "text/javascript; charset=utf-8"
+            response.headers["content-encoding"] = "gzip"
+            response.headers["vary"] = "Accept-Encoding"
+            return response
+        return await super().get_response(path, scope)
 
     def file_response(
         self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
