@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The suite spreads over the machine's cores (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test fuzz lint bench venv clean oidc-provider
+.PHONY: run test fuzz lint bench venv clean oidc-provider axe-core console-vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,37 @@ oidc-provider:
 		$(MAKE) --no-print-directory $(PROVIDER_STAMP); \
 	else echo "node/npm not found: the sign-in tests against a real OpenID provider will skip"; fi
 
-test: $(STAMP) oidc-provider
+# The console's accessibility check runs axe-core (npm, pinned by its lock file) in the browser
+# tests; installed here like the provider. Without npm, that check skips and says why.
+AXE       := tests/console/axe
+AXE_STAMP := $(AXE)/node_modules/.installed-stamp
+
+$(AXE_STAMP): $(AXE)/package.json $(AXE)/package-lock.json
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axe-core:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXE_STAMP); \
+	else echo "npm not found: the console's accessibility check will skip"; fi
+
+# Maintainers only: refresh the console's vendored browser files (htmx, ECharts) from the
+# pinned npm packages. They are committed, so `make run` needs neither npm nor the network.
+CONSOLE_VENDOR := src/lienthong/console/vendor
+CONSOLE_STATIC := src/lienthong/console/static/vendor
+
+console-vendor:
+	cd $(CONSOLE_VENDOR) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(CONSOLE_STATIC)
+	cp $(CONSOLE_VENDOR)/node_modules/htmx.org/dist/htmx.min.js $(CONSOLE_STATIC)/htmx.min.js
+	cp $(CONSOLE_VENDOR)/node_modules/htmx.org/LICENSE $(CONSOLE_STATIC)/htmx.LICENSE
+	cp $(CONSOLE_VENDOR)/node_modules/echarts/dist/echarts.common.min.js $(CONSOLE_STATIC)/echarts.min.js
+	cp $(CONSOLE_VENDOR)/node_modules/echarts/LICENSE $(CONSOLE_STATIC)/echarts.LICENSE
+	cp $(CONSOLE_VENDOR)/node_modules/echarts/NOTICE $(CONSOLE_STATIC)/echarts.NOTICE
+	cp $(CONSOLE_VENDOR)/node_modules/zrender/LICENSE $(CONSOLE_STATIC)/zrender.LICENSE
+	cp $(CONSOLE_VENDOR)/node_modules/tslib/LICENSE.txt $(CONSOLE_STATIC)/tslib.LICENSE
+	gzip -9 -k -n -f $(CONSOLE_STATIC)/htmx.min.js $(CONSOLE_STATIC)/echarts.min.js
+
+test: $(STAMP) oidc-provider axe-core
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The API fuzzing alone, longer than in `make test`: FUZZ_EXAMPLES, FUZZ_STEPS, FUZZ_SEED.
@@ -52,4 +82,5 @@ bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache $(PROVIDER)/node_modules
+	rm -rf $(VENV) data .pytest_cache .ruff_cache $(PROVIDER)/node_modules $(AXE)/node_modules \
+		$(CONSOLE_VENDOR)/node_modules build

@@ -174,7 +174,7 @@ class Settings(BaseSettings):
         28800, description="Lifetime of a person's session in seconds (default 8 hours)."
     )
     signin_after_url: str = Field(
-        "/signin/me", description="Where the browser goes once signed in (a path of ours)."
+        "/console/", description="Where the browser goes once signed in (a path of ours)."
     )
     signin_post_logout_url: str | None = Field(
         None,

@@ -69,7 +69,7 @@ def test_a_citizen_signs_in_through_the_provider_and_the_session_says_who(
             "GET", person.at_provider(started.headers["location"], CITIZEN, platform.url)
         )
         assert callback.status_code == 303, callback.text
-        assert callback.headers["location"] == "/signin/me"
+        assert callback.headers["location"] == "/console/"
         assert person.prompts == ["login", "consent"]
         [cookie] = [c for c in person.set_cookies if c.startswith(f"{SESSION_COOKIE}=")]
         attributes = {part.strip().lower() for part in cookie.split(";")[1:]}

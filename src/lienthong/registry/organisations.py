@@ -232,9 +232,13 @@ def list_organisations(
     unit_code: str | None = None,
     sector: str | None = None,
     active: bool | None = None,
+    codes: frozenset[str] | None = None,
     page: PageRequest,
 ) -> tuple[list[Organisation], str | None]:
+    """A page of organisations by code; ``codes`` keeps only those (None: every one)."""
     stmt = select(Organisation)
+    if codes is not None:
+        stmt = stmt.where(Organisation.code.in_(sorted(codes)))
     if level is not None:
         stmt = stmt.where(Organisation.level == level.value)
     if unit_code is not None:
@@ -243,7 +247,8 @@ def list_organisations(
         stmt = stmt.where(Organisation.sector == sector)
     if active is not None:
         stmt = stmt.where(Organisation.active == active)
-    scope = ("organisations", level, unit_code, sector, active)
+    kept = None if codes is None else sorted(codes)
+    scope = ("organisations", level, unit_code, sector, active, kept)
     return keyset_page(session, stmt, keys=[Organisation.code], page=page, scope=scope)
 
 

@@ -107,6 +107,26 @@ def list_systems(
     return keyset_page(session, stmt, keys=[InformationSystem.code], page=page, scope=scope)
 
 
+def list_all_systems(
+    *,
+    session: Session,
+    organisations: frozenset[str] | None,
+    status: SystemStatus | None = None,
+    page: PageRequest,
+) -> tuple[list[InformationSystem], str | None]:
+    """Systems of every organisation (or of ``organisations``), in registration order."""
+    stmt = select(InformationSystem).join(
+        Organisation, Organisation.id == InformationSystem.organisation_id
+    )
+    if organisations is not None:
+        stmt = stmt.where(Organisation.code.in_(sorted(organisations)))
+    if status is not None:
+        stmt = stmt.where(InformationSystem.status == status.value)
+    kept = None if organisations is None else sorted(organisations)
+    scope = ("systems.all", kept, status)
+    return keyset_page(session, stmt, keys=[InformationSystem.id], page=page, scope=scope)
+
+
 def update_system(
     *,
     session: Session,

@@ -116,7 +116,7 @@ def finish_login(
     subject: list[str] = []  # known once the ID token is verified
     try:
         identity = _identity(sessions, provider, settings, callback, subject)
-        secret = _open_session(sessions, settings, identity, callback.ip)
+        secret = open_session(sessions, settings, identity, callback.ip)
     except LienthongError as error:  # a refusal, or the person registry's (admit) refusal
         audit_apart(
             event(
@@ -133,7 +133,7 @@ def finish_login(
     return secret, identity
 
 
-def _open_session(
+def open_session(
     sessions: sessionmaker[Session], settings: Settings, identity: SignedIn, ip: str
 ) -> str:
     """The session row, the person behind it (:func:`admit`) and the audit entry, in one

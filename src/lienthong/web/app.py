@@ -14,6 +14,10 @@ from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
+from lienthong.console.views import PREFIX as CONSOLE
+from lienthong.console.views import assets as console_assets
+from lienthong.console.views import root as console_root
+from lienthong.console.views import router as console_router
 from lienthong.db import make_engine, session_factory, should_auto_upgrade
 from lienthong.dti.views import router as dti_router
 from lienthong.exchange.data_views import router as data_router
@@ -117,6 +121,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_openapi(app)
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
+    # The console: pages with their own access rules (console/access.py), not API operations.
+    app.mount(f"{CONSOLE}/static", console_assets(), name="console-static")
+    app.include_router(console_root)
+    app.include_router(console_router)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATHS):

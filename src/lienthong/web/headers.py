@@ -4,7 +4,8 @@ Every answer: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referre
 ``Cache-Control: no-store`` (answers carry personal data or credentials; none is to be kept by
 a browser or proxy) unless the route set its own, and a Content-Security-Policy that forbids
 framing: ``default-src 'none'`` for data, a policy allowing the API docs' assets for HTML,
-with ``X-Frame-Options: DENY``. The ``server`` header is uvicorn's, switched off in
+with ``X-Frame-Options: DENY``. An answer that sets its own policy keeps it (the console's,
+stricter: no inline script or style). The ``server`` header is uvicorn's, switched off in
 ``lienthong serve``.
 """
 
@@ -23,7 +24,8 @@ ALWAYS: list[tuple[bytes, bytes]] = [
     (b"referrer-policy", b"no-referrer"),
 ]
 DATA = [*ALWAYS, (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")]
-HTML = [*ALWAYS, (b"content-security-policy", HTML_POLICY), (b"x-frame-options", b"DENY")]
+FRAMES = (b"x-frame-options", b"DENY")
+HTML = [*ALWAYS, (b"content-security-policy", HTML_POLICY), FRAMES]
 NO_STORE = (b"cache-control", b"no-store")
 
 
@@ -39,13 +41,18 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                html = cached = False
+                html = cached = own_policy = False
                 for name, value in headers:
                     if name == b"content-type" and value.startswith(b"text/html"):
                         html = True
                     elif name == b"cache-control":
                         cached = True
-                headers += HTML if html else DATA
+                    elif name == b"content-security-policy":
+                        own_policy = True
+                if own_policy:
+                    headers += [*ALWAYS, FRAMES]
+                else:
+                    headers += HTML if html else DATA
                 if not cached:
                     headers.append(NO_STORE)
                 message["headers"] = headers

@@ -1,0 +1,49 @@
+"""The console's navigation: each section is shown to whoever holds its permission. The
+sections of later slices (uploads, grant inbox, audit, linkage review) are added here with
+their pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lienthong.console.access import Viewer
+from lienthong.http.permissions import Permission as P
+
+PREFIX = "/console"
+
+
+def N_(message: str) -> str:
+    return message
+
+
+@dataclass(frozen=True)
+class Section:
+    path: str
+    label: str  # a msgid, translated by the template
+    permission: P
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(f"{PREFIX}/overview", N_("Overview"), P.reports_read),
+    Section(f"{PREFIX}/registry/units", N_("Administrative units"), P.registry_read),
+    Section(f"{PREFIX}/registry/organisations", N_("Organisations"), P.registry_read),
+    Section(f"{PREFIX}/registry/systems", N_("Systems"), P.registry_read),
+)
+
+
+def sections_for(viewer: Viewer | None) -> list[Section]:
+    if viewer is None:
+        return []
+    return [s for s in SECTIONS if viewer.may(s.permission)]
+
+
+# Labels the templates take from data (levels, statuses), marked here for the catalogue.
+DATA_LABELS = (
+    N_("Central"),
+    N_("Province"),
+    N_("District"),
+    N_("Commune"),
+    N_("Registered"),
+    N_("Connected"),
+    N_("Suspended"),
+)
