@@ -14,9 +14,7 @@ second line.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +24,12 @@ from fastapi.routing import APIRoute
 
 from lienthong.errors import ConfigurationError
 from lienthong.events import event
-from lienthong.http.callers import PeopleDirectory, Person, SignedIn
+from lienthong.http.callers import PeopleDirectory, Person
 from lienthong.http.deps import client_host
 from lienthong.http.permissions import Permission, organisations_for
 from lienthong.http.scope import route_template
-from lienthong.signin.views import SESSION_COOKIE
+from lienthong.signin.service import csrf_matches, csrf_token
+from lienthong.signin.views import SESSION_COOKIE, session_account
 
 
 class SignInNeeded(Exception):
@@ -64,18 +63,13 @@ class Viewer:
         return organisations_for(self.person.roles, permission)
 
 
-def csrf_token(session_cookie: str) -> str:
-    return hmac.new(session_cookie.encode(), b"lienthong-console-csrf", hashlib.sha256).hexdigest()
-
-
 def viewer_of(request: Request) -> Viewer | None:
-    """The person of this request's session cookie (the application's ``signed_in`` hook and
-    people directory), or None."""
+    """The person of this request's session cookie (its sign-in account, found in the people
+    directory), or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    signed_in: Callable[[Request], SignedIn | None] = request.app.state.signed_in
-    who = signed_in(request)
+    who = session_account(request)  # a form's token is checked by ``form_checked``
     if who is None:
         return None
     directory: PeopleDirectory = request.app.state.people
@@ -121,7 +115,7 @@ async def form_checked(request: Request) -> dict[str, str]:
     token = form.get("csrf")
     if not cookie or not isinstance(token, str):
         raise FormRefused
-    if not hmac.compare_digest(token.encode(), csrf_token(cookie).encode()):
+    if not csrf_matches(cookie, token):
         raise FormRefused
     return {k: v for k, v in form.items() if isinstance(v, str)}
 

@@ -232,16 +232,26 @@ def me(person: Person) -> SignedInRead:
     )
 
 
-def session_identity(request: Request) -> CallerSignedIn | None:
-    """The ``signed_in`` hook of http.callers: the account of this request's session cookie,
-    or None; routes that permit a person then find their roles by it. A request that may
-    change something needs the session's anti-forgery token too (module docstring)."""
+def session_account(request: Request) -> CallerSignedIn | None:
+    """The account of this request's session cookie, or None, without the anti-forgery check:
+    for a caller that checks the token itself (the console's forms carry it in the body)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
     with request.app.state.sessions() as session:
         identity = signed_in(session, cookie)
     if identity is None:
+        return None
+    return CallerSignedIn(issuer=identity.issuer, subject=identity.subject)
+
+
+def session_identity(request: Request) -> CallerSignedIn | None:
+    """The ``signed_in`` hook of http.callers: the account of this request's session cookie,
+    or None; routes that permit a person then find their roles by it. A request that may
+    change something needs the session's anti-forgery token too (module docstring)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    identity = session_account(request)
+    if cookie is None or identity is None:
         return None
     if request.method not in SAFE_METHODS and not csrf_matches(
         cookie, request.headers.get(CSRF_HEADER)
@@ -258,4 +268,4 @@ def session_identity(request: Request) -> CallerSignedIn | None:
             ),
         )
         raise _spoken(request, CrossSiteRefused())
-    return CallerSignedIn(issuer=identity.issuer, subject=identity.subject)
+    return identity
