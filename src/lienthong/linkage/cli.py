@@ -16,6 +16,7 @@ from lienthong.linkage import review, runs
 from lienthong.linkage.evaluate import febrl4
 from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
+from lienthong.linkage.schemas import ModelRead
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
 from lienthong.terminal import cli_page, cli_session, print_json, print_table
@@ -46,10 +47,10 @@ def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
         return
     print_table(
         "Linkage runs",
-        ["kind", "mode", "records", "new", "comparisons", "pairs", "masters", "review"],
+        ["kind", "mode", "records", "new", "comparisons", "pairs", "masters", "review", "model"],
         [
             [s["kind"], s["mode"], s["records"], s["new_records"], s["comparisons"], s["pairs"],
-             s["masters"], s["review_pending"]]
+             s["masters"], s["review_pending"], s["model"] or "declared"]
             for s in summaries
         ],
     )  # fmt: skip
@@ -65,6 +66,34 @@ def run_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
 def relink_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
     """Rescore and relink every store record; master ids and review decisions are kept."""
     _run(kind, True, as_json)
+
+
+@linkage_app.command("train")
+def train_command(
+    kind: Annotated[str, typer.Option("--kind", help="person or business")] = "person",
+    activate: Annotated[
+        bool | None,
+        typer.Option(
+            "--activate/--no-activate",
+            help="Runs use the new model from the next one on (default: see docs/linkage.md)",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate m and u and name-part frequencies from the store's records; store a model."""
+    with cli_session() as session:
+        done = runs.train(
+            session=session, kind=kind, activate=activate, settings=get_settings()
+        )
+        out = ModelRead.of(done.model).model_dump(mode="json")
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(
+        f"{kind} model {out['id']} ({'active' if out['active'] else 'inactive'}): "
+        f"{out['records']} records, {len(out['summary']['levels_trained'])} levels trained, "
+        f"largest weight shift {out['summary']['largest_weight_shift']}"
+    )
 
 
 def _review_dict(item: review.Review) -> dict:
