@@ -37,10 +37,11 @@ from lienthong.linkage.spec import LinkSpec, load_spec, name_frequencies
 
 # Training blocks: each leaves every comparison that reads none of its columns free to be
 # trained (Splink deactivates the others for that session). Together they free every
-# comparison: the personal ID trains names, birth, commune and documents; the full name trains
-# birth, sex, commune and the identifiers.
+# comparison: the date of birth trains names, sex, commune and identifiers; the full name
+# trains birth, sex, commune and identifiers. (Blocking on the personal ID gives pairs that are
+# nearly all one person, on which expectation maximisation degenerates.)
 TRAINING_RULES = {
-    "person": ["l.pid = r.pid", "l.family = r.family AND l.given = r.given AND l.middle = r.middle"],
+    "person": ["l.dob = r.dob", "l.family = r.family AND l.given = r.given AND l.middle = r.middle"],
     "business": ["l.tid = r.tid", "l.name_key = r.name_key"],
 }
 # Whether a model is stored active unless told: set from the hold-out figures (docs/linkage.md).
@@ -52,6 +53,7 @@ PRIOR_RECORDS = 1_000  # weight of the reference frequencies, in records
 NAME_PARTS = ("family", "given", "middle")
 _COLUMN = re.compile(r"\b([a-z_]+)_[lr]\b")
 _SIDE = re.compile(r"\b[lr]\.([a-z_]+)\b")
+_COLUMN_SIDE = re.compile(r"\b([a-z_]+)_([lr])\b")
 
 
 @dataclass
@@ -81,13 +83,15 @@ def _settings(spec: LinkSpec, rules: list[str]) -> dict[str, Any]:
     settings = spec.settings(guard=None)
     settings["blocking_rules_to_generate_predictions"] = rules
     settings["max_iterations"] = 25
-    settings["retain_matching_columns"] = True  # the levels are read back (_level_pairs)
     return settings
 
 
 def _level_case(comparison: dict[str, Any]) -> str:
     """The level a pair reached, as Splink numbers them: null -1, then down to 0 (else)."""
-    levels = comparison["comparison_levels"]
+    levels = [
+        {**lv, "sql_condition": _COLUMN_SIDE.sub(r"\2.\1", lv["sql_condition"])}
+        for lv in comparison["comparison_levels"]
+    ]
     ranked = [lv for lv in levels if not lv.get("is_null_level")]
     arms = [
         f"WHEN {lv['sql_condition']} THEN -1" for lv in levels if lv.get("is_null_level")
@@ -100,7 +104,10 @@ def _level_case(comparison: dict[str, Any]) -> str:
 
 
 def _level_pairs(
-    connection: duckdb.DuckDBPyConnection, table: str, spec: LinkSpec, free: dict[str, list[int]]
+    connection: duckdb.DuckDBPyConnection,
+    tables: tuple[str, str],
+    spec: LinkSpec,
+    free: dict[str, list[int]],
 ) -> dict[str, dict[int, float]]:
     """Per comparison, the expected number of matching pairs at each level (by gamma) among
     the training pairs of the rules that leave it free: the evidence behind its m."""
@@ -112,9 +119,12 @@ def _level_pairs(
             out[name] = {}
             continue
         marks = ", ".join(f"'{k}'" for k in keys)
+        pairs, records = tables
         rows = connection.execute(
-            f"SELECT {_level_case(comparison)} AS level, sum(match_probability) "  # noqa: S608
-            f"FROM {table} WHERE CAST(match_key AS VARCHAR) IN ({marks}) GROUP BY 1"
+            f"SELECT {_level_case(comparison)} AS level, sum(p.match_probability) "  # noqa: S608
+            f"FROM {pairs} p JOIN {records} l ON l.uid = p.uid_l "
+            f"JOIN {records} r ON r.uid = p.uid_r "
+            f"WHERE CAST(p.match_key AS VARCHAR) IN ({marks}) GROUP BY 1"
         ).fetchall()
         out[name] = {int(g): float(s or 0.0) for g, s in rows}
     return out
@@ -132,9 +142,10 @@ def same_identifier_share(features: pl.DataFrame) -> float:
 
 def _estimate(
     spec: LinkSpec, features: pl.DataFrame
-) -> tuple[Parameters, dict[str, dict[int, float]], int]:
-    """Splink's estimates of every level, the evidence behind each m, and the random pairs
-    behind each u."""
+) -> tuple[Parameters, dict[str, dict[int, float]], int, list[str]]:
+    """Splink's estimates of every level, the evidence behind each m, the random pairs behind
+    each u, and the training rules whose expectation maximisation failed (a level's m driven
+    to nothing): the comparisons they would have trained keep their other estimates."""
     rules = TRAINING_RULES[spec.kind]
     table = features.drop("dataset", "key", "updated_at", strict=False).to_arrow()
     connection = duckdb.connect()
@@ -146,15 +157,22 @@ def _estimate(
         linker.training.estimate_u_using_random_sampling(
             max_pairs=U_PAIRS, seed=SEED, min_count_per_level=None
         )
+        failed: list[str] = []
         for rule in rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True
+                )
+            except ValueError:
+                failed.append(rule)
         model = linker.misc.save_model_to_json()
         predictions = linker.inference.predict(warning_mode="never")
-        evidence = _level_pairs(
-            connection, predictions.physical_name, spec, _free_rules(spec, rules)
-        )
+        free = {
+            name: [i for i in keys if rules[i] not in failed]
+            for name, keys in _free_rules(spec, rules).items()
+        }
+        tables = (predictions.physical_name, frame.physical_name)
+        evidence = _level_pairs(connection, tables, spec, free)
     finally:
         connection.close()
     estimated: Parameters = {
@@ -166,7 +184,7 @@ def _estimate(
         for c in model["comparisons"]
     }
     n = len(features)
-    return estimated, evidence, min(U_PAIRS, n * (n - 1) // 2)
+    return estimated, evidence, min(U_PAIRS, n * (n - 1) // 2), failed
 
 
 def _valid(p: Any) -> bool:
@@ -291,13 +309,13 @@ def train(
     audited in the same transaction."""
     spec = load_spec(kind)
     features = features_of(session=session, kind=kind, frames=frames)
-    parameters, summary = declared_parameters(spec), {}
+    parameters, summary, failed = declared_parameters(spec), {}, []
     if len(features) >= 2:
-        estimated, evidence, sampled = _estimate(spec, features)
+        estimated, evidence, sampled, failed = _estimate(spec, features)
         share = same_identifier_share(features)
         parameters, summary = _guarded(spec, estimated, evidence, sampled, share)
     tf = term_frequencies(features) if kind == "person" else None
-    overview = _moved(summary) | {"levels": summary}
+    overview = _moved(summary) | {"levels": summary, "rules_failed": failed}
     model = Model(
         kind=kind,
         active=activate,
