@@ -16,6 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lienthong.audit.service import record
+from lienthong.config import Settings
+from lienthong.errors import NotFound
+from lienthong.events import event
 from lienthong.linkage.models import Model
 from lienthong.paging import PageRequest, keyset_page
 from lienthong.linkage.spec import LinkSpec, load_spec
@@ -107,3 +111,29 @@ def list_models(
     if kind is not None:
         stmt = stmt.where(Model.kind == kind)
     return keyset_page(session, stmt, keys=[Model.id], page=page, scope=("linkage.models", kind))
+
+
+def set_active(
+    *,
+    session: Session,
+    model_id: int,
+    active: bool,
+    settings: Settings,
+    actor: dict[str, Any] | None = None,
+) -> Model:
+    """Let runs use a stored model (the newest active one of its kind) or stop them; audited
+    in the same transaction. Takes effect at the next run, which rescores every pair."""
+    model = session.get(Model, model_id)
+    if model is None:
+        raise NotFound(f"no trained linkage model {model_id}", code="unknown-linkage-model")
+    model.active = active
+    session.flush()
+    entry = event(
+        "linkage.model",
+        actor=actor or {"kind": "operator"},
+        kind=model.kind,
+        model=model.id,
+        active=active,
+    )
+    record(session=session, settings=settings, entry=entry)
+    return model

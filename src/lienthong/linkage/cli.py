@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lienthong.config import get_settings
 from lienthong.errors import NotFound
-from lienthong.linkage import review, runs
+from lienthong.linkage import calibration, review, runs
 from lienthong.linkage.evaluate import febrl4
 from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
@@ -26,6 +26,8 @@ review_app = typer.Typer(help="Pairs waiting for a decision.", no_args_is_help=T
 masters_app = typer.Typer(help="Master records.", no_args_is_help=True)
 linkage_app.add_typer(review_app, name="review")
 linkage_app.add_typer(masters_app, name="masters")
+models_app = typer.Typer(help="Trained models of the comparisons.", no_args_is_help=True)
+linkage_app.add_typer(models_app, name="models")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 KindOpt = Annotated[
@@ -94,6 +96,57 @@ def train_command(
         f"{out['records']} records, {len(out['summary']['levels_trained'])} levels trained, "
         f"largest weight shift {out['summary']['largest_weight_shift']}"
     )
+
+
+@models_app.command("list")
+def models_list(
+    kind: Annotated[str | None, typer.Option(help="person or business")] = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Trained model versions, oldest first (which one runs use: the newest active one)."""
+    with cli_session() as session:
+        items, next_cursor = calibration.list_models(
+            session=session, kind=kind, page=cli_page(limit, cursor)
+        )
+        rows = [ModelRead.of(i).model_dump(mode="json") for i in items]
+    if as_json:
+        print_json({"items": rows, "next_cursor": next_cursor})
+        return
+    print_table(
+        "Linkage models",
+        ["id", "kind", "active", "in use", "records", "levels trained", "trained at", "by"],
+        [
+            [r["id"], r["kind"], r["active"], r["in_use"], r["records"],
+             len(r["summary"].get("levels_trained", [])), r["trained_at"], r["trained_by"]]
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+def _set_active(model_id: int, active: bool, as_json: bool) -> None:
+    with cli_session() as session:
+        model = calibration.set_active(
+            session=session, model_id=model_id, active=active, settings=get_settings()
+        )
+        out = ModelRead.of(model).model_dump(mode="json")
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"model {model_id} {'active' if active else 'inactive'}")
+
+
+@models_app.command("activate")
+def models_activate(model_id: int, as_json: JsonOpt = False) -> None:
+    """Let runs of the model's kind use it (the newest active one wins); audited."""
+    _set_active(model_id, True, as_json)
+
+
+@models_app.command("deactivate")
+def models_deactivate(model_id: int, as_json: JsonOpt = False) -> None:
+    """Stop runs using the model (back to an older active one, or the declared values)."""
+    _set_active(model_id, False, as_json)
 
 
 def _review_dict(item: review.Review) -> dict:

@@ -5,8 +5,10 @@ two records of one person do) by Splink's expectation maximisation over pairs bl
 that leave the trained comparison free; the term frequencies of name parts are counted in the
 records, with the reference file as a prior. The declared values are the prior and the
 fallback: a level keeps its declared m (or u) when too few pairs reached it to estimate it, when
-its comparison was blocked on in every training rule, or when its new weight would coincide with
-another level's (a pair's weight names the level it reached: engine.level_labels).
+its comparison was blocked on in every training rule, when random pairs of one person would make
+up half its u, when its weight would change sign (evidence for a match turned against, or the
+reverse), or when its new weight would coincide with another level's (a pair's weight names the
+level it reached: engine.level_labels).
 
 Training stores a new model version; it takes effect at the next run (which rescores every pair
 under it, linkage.service) when stored active.
@@ -45,7 +47,7 @@ TRAINING_RULES = {
     "business": ["l.tid = r.tid", "l.name_key = r.name_key"],
 }
 # Whether a model is stored active unless told: set from the hold-out figures (docs/linkage.md).
-ACTIVATE = True
+ACTIVATE = False
 MIN_PAIRS = 20.0  # expected pairs at a level before its estimate replaces the declared value
 U_PAIRS = 1_000_000  # random pairs sampled for u
 SEED = 1
@@ -224,6 +226,10 @@ def _guarded(
             u_ok = u_pairs >= MIN_PAIRS and matched < seen / 2 and _valid(corrected)
             u = corrected if u_ok else prior["u"]
             value = {"m": m, "u": u}
+            # A level declared as evidence for (against) a match stays so: a sign flipped by
+            # the data is taken for a violated assumption (namesakes read as one person).
+            if weight(**value) * weight(**prior) < 0:
+                value, m_ok, u_ok = dict(prior), False, False
             chosen[key] = value
             report[key] = {
                 "m_trained": m_ok,

@@ -105,6 +105,37 @@ def train(
     return ModelRead.of(done.model)
 
 
+def _set_active(request: Request, session: Any, model_id: Id, active: bool) -> ModelRead:
+    model = calibration.set_active(
+        session=session,
+        model_id=model_id,
+        active=active,
+        settings=request.app.state.settings,
+        actor=actor_of(request),
+    )
+    return ModelRead.of(model)
+
+
+@router.post(
+    "/linkage/models/{model_id}/activate",
+    response_model=ModelRead,
+    dependencies=[permit(P.linkage_decide)],
+)
+def activate(request: Request, session: SessionDep, model_id: Id) -> ModelRead:
+    """Runs of the model's kind use it from the next one on (the newest active wins; audited)."""
+    return _set_active(request, session, model_id, True)
+
+
+@router.post(
+    "/linkage/models/{model_id}/deactivate",
+    response_model=ModelRead,
+    dependencies=[permit(P.linkage_decide)],
+)
+def deactivate(request: Request, session: SessionDep, model_id: Id) -> ModelRead:
+    """Runs stop using the model from the next one on (audited)."""
+    return _set_active(request, session, model_id, False)
+
+
 @router.get(
     "/masters/{kind}/{master_id}",
     summary="A master record with its linked records",
