@@ -101,8 +101,6 @@ def test_incremental_equals_full_relink_under_a_trained_model(
     assert 0 < run.new_records < run.records and run.model is not None
     incremental = _links(engine)
     with transaction(engine) as session:
-        full = service.link(
-            session=session, kind="person", frames=frames, id_key=ID_KEY, full=True
-        )
+        full = service.link(session=session, kind="person", frames=frames, id_key=ID_KEY, full=True)
     assert full.model == run.model
     assert _links(engine) == incremental

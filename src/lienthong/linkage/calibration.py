@@ -21,8 +21,8 @@ from lienthong.config import Settings
 from lienthong.errors import NotFound
 from lienthong.events import event
 from lienthong.linkage.models import Model
-from lienthong.paging import PageRequest, keyset_page
 from lienthong.linkage.spec import LinkSpec, load_spec
+from lienthong.paging import PageRequest, keyset_page
 
 Parameters = dict[str, dict[str, dict[str, float]]]  # comparison → level label → {"m", "u"}
 

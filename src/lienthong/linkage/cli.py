@@ -84,9 +84,7 @@ def train_command(
 ) -> None:
     """Estimate m and u and name-part frequencies from the store's records; store a model."""
     with cli_session() as session:
-        done = runs.train(
-            session=session, kind=kind, activate=activate, settings=get_settings()
-        )
+        done = runs.train(session=session, kind=kind, activate=activate, settings=get_settings())
         out = ModelRead.of(done.model).model_dump(mode="json")
     if as_json:
         print_json(out)

@@ -76,9 +76,7 @@ def _features(kind: str, records: pl.DataFrame, succ: Mapping[str, Sequence[str]
     )
 
 
-def features_of(
-    *, session: Session, kind: str, frames: Mapping[str, pl.DataFrame]
-) -> pl.DataFrame:
+def features_of(*, session: Session, kind: str, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """The comparison features of every record of ``kind`` in ``frames``, by ``uid``."""
     return _features(kind, records_of(kind, frames), successions(session=session))
 

@@ -43,7 +43,10 @@ from lienthong.linkage.spec import LinkSpec, load_spec, name_frequencies
 # trains birth, sex, commune and identifiers. (Blocking on the personal ID gives pairs that are
 # nearly all one person, on which expectation maximisation degenerates.)
 TRAINING_RULES = {
-    "person": ["l.dob = r.dob", "l.family = r.family AND l.given = r.given AND l.middle = r.middle"],
+    "person": [
+        "l.dob = r.dob",
+        "l.family = r.family AND l.given = r.given AND l.middle = r.middle",
+    ],
     "business": ["l.tid = r.tid", "l.name_key = r.name_key"],
 }
 # Whether a model is stored active unless told: set from the hold-out figures (docs/linkage.md).
@@ -95,9 +98,7 @@ def _level_case(comparison: dict[str, Any]) -> str:
         for lv in comparison["comparison_levels"]
     ]
     ranked = [lv for lv in levels if not lv.get("is_null_level")]
-    arms = [
-        f"WHEN {lv['sql_condition']} THEN -1" for lv in levels if lv.get("is_null_level")
-    ] + [
+    arms = [f"WHEN {lv['sql_condition']} THEN -1" for lv in levels if lv.get("is_null_level")] + [
         f"WHEN {lv['sql_condition']} THEN {len(ranked) - 1 - i}"
         for i, lv in enumerate(ranked)
         if lv["sql_condition"] != "ELSE"
@@ -219,7 +220,7 @@ def _guarded(
             m_pairs = evidence.get(name, {}).get(gamma, 0.0)
             m_ok = _valid(guess.get("m")) and m_pairs >= MIN_PAIRS
             m = guess["m"] if m_ok else prior["m"]
-            seen = guess.get("u") if _valid(guess.get("u")) else 0.0
+            seen = guess["u"] if _valid(guess.get("u")) else 0.0
             u_pairs = seen * sampled
             matched = matched_share * m
             corrected = (seen - matched) / (1 - matched_share)
@@ -315,7 +316,9 @@ def train(
     audited in the same transaction."""
     spec = load_spec(kind)
     features = features_of(session=session, kind=kind, frames=frames)
-    parameters, summary, failed = declared_parameters(spec), {}, []
+    parameters = declared_parameters(spec)
+    summary: dict[str, Any] = {}
+    failed: list[str] = []
     if len(features) >= 2:
         estimated, evidence, sampled, failed = _estimate(spec, features)
         share = same_identifier_share(features)

@@ -79,7 +79,9 @@ def reject(
     return _decide(request, session, review_id, "rejected", body.note if body else None)
 
 
-@router.get("/linkage/models", response_model=Page[ModelRead], dependencies=[permit(P.linkage_read)])
+@router.get(
+    "/linkage/models", response_model=Page[ModelRead], dependencies=[permit(P.linkage_read)]
+)
 def list_models(session: SessionDep, paging: Paging, kind: str | None = None) -> Page[ModelRead]:
     items, nxt = calibration.list_models(session=session, kind=kind, page=paging)
     return Page(items=[ModelRead.of(i) for i in items], next_cursor=nxt)
