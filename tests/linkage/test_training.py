@@ -57,7 +57,10 @@ def test_training_moves_parameters_the_way_the_store_says(
     assert not levels["personal_id"]["exact"]["u_trained"]
     assert parameters["personal_id"]["exact"]["u"] == 1e-7
     assert not levels["personal_id"]["one digit wrong or two swapped"]["m_trained"]
-    assert "personal_id/exact" not in json.loads(model.summary)["levels_trained"]
+    assert levels["personal_id"]["exact"]["u"] == [1e-7, 1e-7]
+    trained = json.loads(model.summary)["levels_trained"]
+    assert "family/exact with diacritics" in trained
+    assert "personal_id/one digit wrong or two swapped" not in trained
     frequencies = json.loads(model.term_frequencies)
     assert frequencies["family"]["nguyen"] > name_frequencies()["family"]["nguyen"]
     assert model.records == sum(len(f) for f in frames.values())
