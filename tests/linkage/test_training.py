@@ -107,3 +107,18 @@ def test_incremental_equals_full_relink_under_a_trained_model(
         full = service.link(session=session, kind="person", frames=frames, id_key=ID_KEY, full=True)
     assert full.model == run.model
     assert _links(engine) == incremental
+
+
+def test_without_em_only_u_and_frequencies_are_trained(
+    engine: Engine, population: tuple[dict, dict]
+) -> None:
+    frames, _ = population
+    with transaction(engine) as session:
+        done = training.train(
+            session=session, kind="person", frames=frames, activate=False, em=False
+        )
+    levels = done.summary["levels"]
+    assert done.summary["em"] is False and done.summary["rules_failed"] == []
+    assert not any(r["m_trained"] for lv in levels.values() for r in lv.values())
+    assert levels["family"]["exact with diacritics"]["u_trained"]
+    assert levels["middle"]["exact without diacritics"]["m"] == [0.945, 0.945]

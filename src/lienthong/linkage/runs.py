@@ -59,6 +59,7 @@ def train(
     session: Session,
     kind: str,
     activate: bool | None = None,
+    em: bool = True,
     settings: Settings,
     actor: dict[str, Any] | None = None,
 ) -> training.Trained:
@@ -69,6 +70,7 @@ def train(
         kind=kind,
         frames=store_frames(session=session, kind=kind),
         activate=training.ACTIVATE if activate is None else activate,
+        em=em,
         trained_by=str((actor or {}).get("name") or (actor or {}).get("kind") or "operator"),
         settings=settings,
         actor=actor,

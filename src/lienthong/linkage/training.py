@@ -144,12 +144,13 @@ def same_identifier_share(features: pl.DataFrame) -> float:
 
 
 def _estimate(
-    spec: LinkSpec, features: pl.DataFrame
+    spec: LinkSpec, features: pl.DataFrame, em: bool
 ) -> tuple[Parameters, dict[str, dict[int, float]], int, list[str]]:
     """Splink's estimates of every level, the evidence behind each m, the random pairs behind
     each u, and the training rules whose expectation maximisation failed (a level's m driven
-    to nothing): the comparisons they would have trained keep their other estimates."""
-    rules = TRAINING_RULES[spec.kind]
+    to nothing): the comparisons they would have trained keep their other estimates. Without
+    ``em`` no m is estimated (every m stays declared)."""
+    rules = TRAINING_RULES[spec.kind] if em else []
     table = features.drop("dataset", "key", "updated_at", strict=False).to_arrow()
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")
@@ -169,13 +170,15 @@ def _estimate(
             except ValueError:
                 failed.append(rule)
         model = linker.misc.save_model_to_json()
-        predictions = linker.inference.predict(warning_mode="never")
-        free = {
-            name: [i for i in keys if rules[i] not in failed]
-            for name, keys in _free_rules(spec, rules).items()
-        }
-        tables = (predictions.physical_name, frame.physical_name)
-        evidence = _level_pairs(connection, tables, spec, free)
+        evidence: dict[str, dict[int, float]] = {}
+        if rules:
+            predictions = linker.inference.predict(warning_mode="never")
+            free = {
+                name: [i for i in keys if rules[i] not in failed]
+                for name, keys in _free_rules(spec, rules).items()
+            }
+            tables = (predictions.physical_name, frame.physical_name)
+            evidence = _level_pairs(connection, tables, spec, free)
     finally:
         connection.close()
     estimated: Parameters = {
@@ -307,24 +310,26 @@ def train(
     kind: str,
     frames: Mapping[str, pl.DataFrame],
     activate: bool,
+    em: bool = True,
     trained_by: str = "operator",
     settings: Settings | None = None,
     actor: dict[str, Any] | None = None,
 ) -> Trained:
     """Train ``kind``'s comparisons on the records of ``frames`` and store a model version
-    (used by runs from the next one on when ``activate``). With ``settings`` the training is
-    audited in the same transaction."""
+    (used by runs from the next one on when ``activate``). Without ``em`` only u and the
+    name-part frequencies are estimated. With ``settings`` the training is audited in the same
+    transaction."""
     spec = load_spec(kind)
     features = features_of(session=session, kind=kind, frames=frames)
     parameters = declared_parameters(spec)
     summary: dict[str, Any] = {}
     failed: list[str] = []
     if len(features) >= 2:
-        estimated, evidence, sampled, failed = _estimate(spec, features)
+        estimated, evidence, sampled, failed = _estimate(spec, features, em)
         share = same_identifier_share(features)
         parameters, summary = _guarded(spec, estimated, evidence, sampled, share)
     tf = term_frequencies(features) if kind == "person" else None
-    overview = _moved(summary) | {"levels": summary, "rules_failed": failed}
+    overview = _moved(summary) | {"levels": summary, "rules_failed": failed, "em": em}
     model = Model(
         kind=kind,
         active=activate,
@@ -345,6 +350,7 @@ def train(
             model=model.id,
             records=model.records,
             active=activate,
+            em=em,
             levels_trained=len(overview["levels_trained"]),
         )
         record(session=session, settings=settings, entry=entry)

@@ -94,13 +94,18 @@ def list_models(session: SessionDep, paging: Paging, kind: str | None = None) ->
     dependencies=[permit(P.linkage_decide)],
 )
 def train(
-    request: Request, session: SessionDep, kind: str, activate: bool | None = None
+    request: Request,
+    session: SessionDep,
+    kind: str,
+    activate: bool | None = None,
+    em: bool = True,
 ) -> ModelRead:
     """Train the kind's comparisons on the store's records; a new model version (audited)."""
     done = runs.train(
         session=session,
         kind=kind,
         activate=activate,
+        em=em,
         settings=request.app.state.settings,
         actor=actor_of(request),
     )
