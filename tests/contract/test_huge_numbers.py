@@ -32,6 +32,7 @@ PAST_BIGINT = str(2**63)  # one past the largest signed 64-bit value (a store ke
         ("POST", "/api/v1/grants/{n}/revoke", None, "grant_id"),
         ("GET", "/api/v1/linkage/reviews/{n}", None, "review_id"),
         ("POST", "/api/v1/linkage/reviews/{n}/accept", None, "review_id"),
+        ("POST", "/api/v1/linkage/models/{n}/activate", None, "model_id"),
         ("POST", "/api/v1/standards/citizen/{n}/publish", None, "version"),
         ("POST", "/api/v1/standards/citizen/{n}/deprecate", None, "version"),
     ],

@@ -16,6 +16,7 @@ from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import runs
 from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master, Pair, Review
+from tests.cli import run_cli
 from tests.exchange.factories import approve, get_token, make_consumer, request_grant
 from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
 from tests.registry.factories import make_org
@@ -242,3 +243,61 @@ def test_master_reads_are_in_the_subject_report(
     assert [(i["request_id"], i["dataset"]) for i in report["items"]] == [("m-2", "masters/person")]
     other = client.get(f"/api/v1/audit/subjects/{personal_id(2)}", headers=operator).json()
     assert other["items"] == []
+
+
+def test_training_over_http_and_cli_stores_audited_models_runs_then_use(
+    client: TestClient,
+    operator: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    _linked_store(engine, settings, tmp_path)
+    url = "/api/v1/linkage/models/person/train"
+    assert client.post(url).status_code == 401
+    bad = client.post("/api/v1/linkage/models/people/train", headers=operator)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation-failed"
+    assert bad.json()["error"]["details"][0]["code"] == "invalid-linkage-kind"
+    done = client.post(url, headers=operator)  # stored inactive unless asked (docs/linkage.md)
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert (body["kind"], body["records"], body["active"], body["in_use"]) == (
+        "person",
+        4,
+        False,
+        False,
+    )
+    # Four records give six random pairs: no level is estimated from so little.
+    assert body["summary"]["levels_trained"] == []
+    assert body["summary"]["levels"]["family"]["exact with diacritics"]["u"] == [0.1, 0.1]
+    result = run_cli(settings, "linkage", "train", "--kind", "person", "--activate", "--json")
+    assert result.returncode == 0, result.stderr
+    trained = json.loads(result.stdout)
+    assert trained["active"] is True and trained["id"] > body["id"]
+    page = client.get("/api/v1/linkage/models?kind=person", headers=operator).json()
+    assert [m["id"] for m in page["items"]] == [body["id"], trained["id"]]
+    entries = [e for e in _audit(engine) if e["action"] == "linkage.train"]
+    assert [(e["model"], e["active"], e["records"]) for e in entries] == [
+        (body["id"], False, 4),
+        (trained["id"], True, 4),
+    ]
+    with transaction(engine) as session:
+        (summary,) = runs.run(session=session, id_key=master_id_key(settings), kinds=["person"])
+    assert (summary.model, summary.mode) == (trained["id"], "full")
+    # The newest active model wins; deactivating it goes back to the declared values.
+    first = client.post(f"/api/v1/linkage/models/{body['id']}/activate", headers=operator)
+    assert first.status_code == 200 and first.json()["active"] is True
+    off = run_cli(settings, "linkage", "models", "deactivate", str(trained["id"]), "--json")
+    assert off.returncode == 0 and json.loads(off.stdout)["in_use"] is True
+    with transaction(engine) as session:
+        (summary,) = runs.run(session=session, id_key=master_id_key(settings), kinds=["person"])
+    assert (summary.model, summary.mode) == (body["id"], "full")
+    client.post(f"/api/v1/linkage/models/{body['id']}/deactivate", headers=operator)
+    with transaction(engine) as session:
+        (summary,) = runs.run(session=session, id_key=master_id_key(settings), kinds=["person"])
+    assert (summary.model, summary.mode) == (None, "full")
+    missing = client.post("/api/v1/linkage/models/999/activate", headers=operator)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "unknown-linkage-model"
+    switches = [(e["model"], e["active"]) for e in _audit(engine) if e["action"] == "linkage.model"]
+    assert switches == [(body["id"], True), (trained["id"], False), (body["id"], False)]

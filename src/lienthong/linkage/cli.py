@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from lienthong.config import get_settings
 from lienthong.errors import NotFound
-from lienthong.linkage import review, runs
+from lienthong.linkage import calibration, review, runs
 from lienthong.linkage.evaluate import febrl4
 from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
+from lienthong.linkage.schemas import ModelRead
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
 from lienthong.terminal import cli_page, cli_session, print_json, print_table
@@ -25,6 +26,8 @@ review_app = typer.Typer(help="Pairs waiting for a decision.", no_args_is_help=T
 masters_app = typer.Typer(help="Master records.", no_args_is_help=True)
 linkage_app.add_typer(review_app, name="review")
 linkage_app.add_typer(masters_app, name="masters")
+models_app = typer.Typer(help="Trained models of the comparisons.", no_args_is_help=True)
+linkage_app.add_typer(models_app, name="models")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 KindOpt = Annotated[
@@ -46,10 +49,10 @@ def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
         return
     print_table(
         "Linkage runs",
-        ["kind", "mode", "records", "new", "comparisons", "pairs", "masters", "review"],
+        ["kind", "mode", "records", "new", "comparisons", "pairs", "masters", "review", "model"],
         [
             [s["kind"], s["mode"], s["records"], s["new_records"], s["comparisons"], s["pairs"],
-             s["masters"], s["review_pending"]]
+             s["masters"], s["review_pending"], s["model"] or "declared"]
             for s in summaries
         ],
     )  # fmt: skip
@@ -65,6 +68,83 @@ def run_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
 def relink_command(kind: KindOpt = None, as_json: JsonOpt = False) -> None:
     """Rescore and relink every store record; master ids and review decisions are kept."""
     _run(kind, True, as_json)
+
+
+@linkage_app.command("train")
+def train_command(
+    kind: Annotated[str, typer.Option("--kind", help="person or business")] = "person",
+    activate: Annotated[
+        bool | None,
+        typer.Option(
+            "--activate/--no-activate",
+            help="Runs use the new model from the next one on (default: see docs/linkage.md)",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate m and u and name-part frequencies from the store's records; store a model."""
+    with cli_session() as session:
+        done = runs.train(session=session, kind=kind, activate=activate, settings=get_settings())
+        out = ModelRead.of(done.model).model_dump(mode="json")
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(
+        f"{kind} model {out['id']} ({'active' if out['active'] else 'inactive'}): "
+        f"{out['records']} records, {len(out['summary']['levels_trained'])} levels trained, "
+        f"largest weight shift {out['summary']['largest_weight_shift']}"
+    )
+
+
+@models_app.command("list")
+def models_list(
+    kind: Annotated[str | None, typer.Option(help="person or business")] = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Trained model versions, oldest first (which one runs use: the newest active one)."""
+    with cli_session() as session:
+        items, next_cursor = calibration.list_models(
+            session=session, kind=kind, page=cli_page(limit, cursor)
+        )
+        rows = [ModelRead.of(i).model_dump(mode="json") for i in items]
+    if as_json:
+        print_json({"items": rows, "next_cursor": next_cursor})
+        return
+    print_table(
+        "Linkage models",
+        ["id", "kind", "active", "in use", "records", "levels trained", "trained at", "by"],
+        [
+            [r["id"], r["kind"], r["active"], r["in_use"], r["records"],
+             len(r["summary"].get("levels_trained", [])), r["trained_at"], r["trained_by"]]
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+def _set_active(model_id: int, active: bool, as_json: bool) -> None:
+    with cli_session() as session:
+        model = calibration.set_active(
+            session=session, model_id=model_id, active=active, settings=get_settings()
+        )
+        out = ModelRead.of(model).model_dump(mode="json")
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"model {model_id} {'active' if active else 'inactive'}")
+
+
+@models_app.command("activate")
+def models_activate(model_id: int, as_json: JsonOpt = False) -> None:
+    """Let runs of the model's kind use it (the newest active one wins); audited."""
+    _set_active(model_id, True, as_json)
+
+
+@models_app.command("deactivate")
+def models_deactivate(model_id: int, as_json: JsonOpt = False) -> None:
+    """Stop runs using the model (back to an older active one, or the declared values)."""
+    _set_active(model_id, False, as_json)
 
 
 def _review_dict(item: review.Review) -> dict:

@@ -1,8 +1,9 @@
 """Pairwise scoring: a deterministic pass on trusted identifiers, then Fellegi–Sunter with Splink.
 
-Scores depend only on the pair, the declared m/u probabilities and the term frequencies of the
-records being linked, so scoring only the pairs that involve new records (incremental linking)
-gives the same scores as scoring everything (full relink).
+Scores depend only on the pair, the m/u probabilities and the term frequencies of the model in
+use (declared, or trained and stored: linkage.calibration), so scoring only the pairs that
+involve new records (incremental linking) gives the same scores as scoring everything (full
+relink) under one model.
 """
 
 from __future__ import annotations
@@ -108,9 +109,12 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
     ]
 
 
-def _register_frequencies(linker: Linker, db_api: DuckDBAPI, features: pl.DataFrame) -> None:
-    """Term frequencies from the fixed reference, for every value present."""
-    reference = name_frequencies()
+def _register_frequencies(
+    linker: Linker, db_api: DuckDBAPI, features: pl.DataFrame, spec: LinkSpec
+) -> None:
+    """Term frequencies from the trained model, else the fixed reference, for every value
+    present (never from the records being linked: a run must not move them)."""
+    reference = spec.term_frequencies or name_frequencies()
     for column in ("family", "given", "middle"):
         if column not in features.columns:
             continue
@@ -134,7 +138,7 @@ def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: 
         db_api = DuckDBAPI(connection)
         frame = db_api.register(table, dataset_display_name="records")
         linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
-        _register_frequencies(linker, db_api, features)
+        _register_frequencies(linker, db_api, features, spec)
         predictions = linker.inference.predict(warning_mode="never")
         name = predictions.physical_name
         counted = connection.execute(f"SELECT count(*) FROM {name}").fetchall()  # noqa: S608

@@ -1,10 +1,11 @@
-"""Linkage tables: master entities, their member records, scored pairs and review decisions."""
+"""Linkage tables: master entities, their member records, scored pairs, review decisions and
+trained models."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienthong.db import Base, UTCDateTime, utcnow
@@ -77,3 +78,30 @@ class Review(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Model(Base):
+    """A trained version of a kind's comparisons: m and u probabilities estimated from the
+    store's records and the term frequencies of name parts counted in them (linkage.training).
+
+    Parameters are never changed once stored: a run reads the newest active version of its kind
+    and names it in its report, so runs under one version score every pair alike. ``in_use``
+    marks the version the kind's stored pairs were scored with: a run under another version
+    (or under the declared comparisons) rescores every pair rather than mixing the two."""
+
+    __tablename__ = "linkage_models"
+    __table_args__ = (Index("ix_linkage_models_kind", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    trained_by: Mapped[str] = mapped_column(String(200))
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    records: Mapped[int] = mapped_column(Integer)
+    # JSON: comparison → level label → {"m", "u"} (trained or declared, with their source).
+    parameters: Mapped[str] = mapped_column(Text)
+    # JSON: comparison → name part → value → frequency.
+    term_frequencies: Mapped[str] = mapped_column(Text)
+    # JSON: how far each m and u moved from the declared prior, and which levels were trained.
+    summary: Mapped[str] = mapped_column(Text)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
+from lienthong.config import Settings
 from lienthong.errors import NotFound, ValidationFailed
+from lienthong.linkage import training
 from lienthong.linkage.service import RunSummary, link
 from lienthong.linkage.spec import KINDS, load_sources
 from lienthong.store.service import iter_frames
@@ -49,3 +52,26 @@ def run(
         )
         for kind in check_kinds(kinds)
     ]
+
+
+def train(
+    *,
+    session: Session,
+    kind: str,
+    activate: bool | None = None,
+    em: bool = True,
+    settings: Settings,
+    actor: dict[str, Any] | None = None,
+) -> training.Trained:
+    """Train ``kind``'s comparisons on the store's current records (audited)."""
+    check_kinds([kind])
+    return training.train(
+        session=session,
+        kind=kind,
+        frames=store_frames(session=session, kind=kind),
+        activate=training.ACTIVATE if activate is None else activate,
+        em=em,
+        trained_by=str((actor or {}).get("name") or (actor or {}).get("kind") or "operator"),
+        settings=settings,
+        actor=actor,
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lienthong.linkage.models import Review
+from lienthong.linkage.models import Model, Review
 
 
 class RecordRef(BaseModel):
@@ -43,3 +44,30 @@ class ReviewRead(BaseModel):
 
 class ReviewDecision(BaseModel):
     note: str | None = Field(default=None, max_length=500)
+
+
+class ModelRead(BaseModel):
+    """A trained model version; ``summary`` says how far each m and u moved from the declared
+    prior and which levels were trained."""
+
+    id: int
+    kind: str
+    active: bool
+    in_use: bool
+    trained_by: str
+    trained_at: datetime
+    records: int
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, item: Model) -> ModelRead:
+        return cls(
+            id=item.id,
+            kind=item.kind,
+            active=item.active,
+            in_use=item.in_use,
+            trained_by=item.trained_by,
+            trained_at=item.trained_at,
+            records=item.records,
+            summary=json.loads(item.summary),
+        )

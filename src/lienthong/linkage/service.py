@@ -18,6 +18,7 @@ from sqlalchemy import Table, delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from lienthong.db import utcnow
+from lienthong.linkage.calibration import current_spec, in_use, mark_in_use
 from lienthong.linkage.cluster import cluster
 from lienthong.linkage.engine import (
     PAIR_SCHEMA,
@@ -48,6 +49,7 @@ class RunSummary:
     pairs: int
     masters: int
     review_pending: int
+    model: int | None = None  # the trained model scored with (linkage.calibration); None: declared
 
 
 def _table(model: type[Any]) -> Table:
@@ -72,6 +74,11 @@ def _features(kind: str, records: pl.DataFrame, succ: Mapping[str, Sequence[str]
         .with_row_index("uid")
         .with_columns(pl.col("uid").cast(pl.Int64))
     )
+
+
+def features_of(*, session: Session, kind: str, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """The comparison features of every record of ``kind`` in ``frames``, by ``uid``."""
+    return _features(kind, records_of(kind, frames), successions(session=session))
 
 
 def _pair_rows(session: Session, kind: str) -> pl.DataFrame:
@@ -258,8 +265,11 @@ def link(
     full: bool = False,
 ) -> RunSummary:
     """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters;
-    new masters are named with ``id_key`` (linkage.ids)."""
-    spec = load_spec(kind)
+    new masters are named with ``id_key`` (linkage.ids). Scored with the kind's newest active
+    trained model, else its declared comparisons; the report names the model."""
+    spec = current_spec(session=session, kind=kind)
+    # Pairs stored under another model are not reused: every pair is rescored under this one.
+    full = full or in_use(session=session, kind=kind) != spec.model
     found = _load_candidates(session, kind, frames, full)
     reused = _reuse_pairs(session, kind, found, full)
     scored = _compare_new(session, kind, found, spec)
@@ -268,6 +278,7 @@ def link(
     ids = _assign_ids(id_key, kind, found.keys, labels, found.old_links)
     _write_links(session, kind, found, ids, pairs)
     masters = _write_masters(session, kind, found.features, ids)
+    mark_in_use(session=session, kind=kind, model=spec.model)
     return RunSummary(
         kind=kind,
         mode="full" if full else "incremental",
@@ -277,6 +288,7 @@ def link(
         pairs=len(pairs),
         masters=masters,
         review_pending=pending,
+        model=spec.model,
     )
 
 

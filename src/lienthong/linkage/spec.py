@@ -42,6 +42,9 @@ class LinkSpec:
     # A weak link is refused when another candidate of the lone record scores this close.
     ambiguity_margin: float = 0.0
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
+    # A trained model's term frequencies of name parts (else the reference file's) and its id.
+    term_frequencies: dict[str, Any] | None = None
+    model: int | None = None
 
     def settings(self, *, link_type: str = "dedupe_only", guard: str | None = None) -> dict:
         """A Splink settings dictionary; ``guard`` is ANDed to every blocking rule."""

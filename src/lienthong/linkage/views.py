@@ -16,8 +16,8 @@ from lienthong.http.certificates import presented_thumbprint
 from lienthong.http.deps import SessionDep, client_host
 from lienthong.http.paging import Paging
 from lienthong.http.permissions import Permission as P
-from lienthong.linkage import review
-from lienthong.linkage.schemas import ReviewDecision, ReviewRead
+from lienthong.linkage import calibration, review, runs
+from lienthong.linkage.schemas import ModelRead, ReviewDecision, ReviewRead
 from lienthong.linkage.sharing import granted_master
 from lienthong.paging import Page
 
@@ -77,6 +77,70 @@ def reject(
 ) -> ReviewRead:
     """Reject a pair: never linked, not even through other records (audited)."""
     return _decide(request, session, review_id, "rejected", body.note if body else None)
+
+
+@router.get(
+    "/linkage/models", response_model=Page[ModelRead], dependencies=[permit(P.linkage_read)]
+)
+def list_models(session: SessionDep, paging: Paging, kind: str | None = None) -> Page[ModelRead]:
+    items, nxt = calibration.list_models(session=session, kind=kind, page=paging)
+    return Page(items=[ModelRead.of(i) for i in items], next_cursor=nxt)
+
+
+@router.post(
+    "/linkage/models/{kind}/train",
+    response_model=ModelRead,
+    status_code=201,
+    dependencies=[permit(P.linkage_decide)],
+)
+def train(
+    request: Request,
+    session: SessionDep,
+    kind: str,
+    activate: bool | None = None,
+    em: bool = True,
+) -> ModelRead:
+    """Train the kind's comparisons on the store's records; a new model version (audited)."""
+    done = runs.train(
+        session=session,
+        kind=kind,
+        activate=activate,
+        em=em,
+        settings=request.app.state.settings,
+        actor=actor_of(request),
+    )
+    return ModelRead.of(done.model)
+
+
+def _set_active(request: Request, session: Any, model_id: Id, active: bool) -> ModelRead:
+    model = calibration.set_active(
+        session=session,
+        model_id=model_id,
+        active=active,
+        settings=request.app.state.settings,
+        actor=actor_of(request),
+    )
+    return ModelRead.of(model)
+
+
+@router.post(
+    "/linkage/models/{model_id}/activate",
+    response_model=ModelRead,
+    dependencies=[permit(P.linkage_decide)],
+)
+def activate(request: Request, session: SessionDep, model_id: Id) -> ModelRead:
+    """Runs of the model's kind use it from the next one on (the newest active wins; audited)."""
+    return _set_active(request, session, model_id, True)
+
+
+@router.post(
+    "/linkage/models/{model_id}/deactivate",
+    response_model=ModelRead,
+    dependencies=[permit(P.linkage_decide)],
+)
+def deactivate(request: Request, session: SessionDep, model_id: Id) -> ModelRead:
+    """Runs stop using the model from the next one on (audited)."""
+    return _set_active(request, session, model_id, False)
 
 
 @router.get(
