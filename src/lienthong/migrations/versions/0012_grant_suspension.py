@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_grant_suspension"
-down_revision = "0010_client_certificates"
+down_revision = "0011_linkage_models"
 branch_labels = None
 depends_on = None
 
