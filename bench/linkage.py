@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import secrets
 import subprocess
@@ -272,21 +273,26 @@ def scale_point(persons: int, seed: int) -> None:
         prepared = time.perf_counter() - started
         gc.collect()
         reset = _reset_peak()
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         with transaction(engine) as session:
             summary = service.link(session=session, kind="person", frames=frames, id_key=ID_KEY)
         seconds = time.perf_counter() - started
         peak = _peak_mib()
+        load_after = os.getloadavg()[0]
         engine.dispose()
     print(
         json.dumps(
             {
                 "persons": persons,
                 "records": summary.records,
+                "comparisons": summary.comparisons,
                 "seconds": round(seconds, 1),
                 "peak_rss_mib": round(peak),
                 "peak_since_reading": reset,
                 "generate_and_read_seconds": round(prepared, 1),
+                # Other work shares the machine: the 1-minute load average around the run.
+                "load_average": [round(load_before, 1), round(load_after, 1)],
             }
         )
     )
@@ -308,9 +314,11 @@ def scale_curve(seed: int) -> dict[str, Any]:
             continue
         point = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"scale {persons:,} persons ({point['records']:,} records): linked in "
-            f"{point['seconds']} s, peak {point['peak_rss_mib']} MiB (generated and read in "
-            f"{point['generate_and_read_seconds']} s, not timed)"
+            f"scale {persons:,} persons ({point['records']:,} records, "
+            f"{point['comparisons']:,} comparisons): linked in {point['seconds']} s, peak "
+            f"{point['peak_rss_mib']} MiB (generated and read in "
+            f"{point['generate_and_read_seconds']} s, not timed; load average "
+            f"{point['load_average'][0]} before, {point['load_average'][1]} after)"
         )
         out[f"{label}_seconds"] = point["seconds"]
         out[f"{label}_peak_rss_mib"] = point["peak_rss_mib"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ UNTRUSTED_GUARD = {
     "business": "(l.trusted IS NULL OR r.trusted IS NULL)",
 }
 NEW_GUARD = "(l.is_new OR r.is_new)"
+# DuckDB's memory for blocking and scoring; past it, DuckDB spills to a temporary folder
+# (its default, 80 % of the machine, would leave nothing to the rest of the process).
+DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 @dataclass
@@ -133,23 +137,31 @@ def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: 
     table = features.select(_splink_columns(spec)).to_arrow()
     untrusted = UNTRUSTED_GUARD[spec.kind]
     guard = f"{untrusted} AND {NEW_GUARD}" if incremental else untrusted
-    connection = duckdb.connect()
-    try:
-        db_api = DuckDBAPI(connection)
-        frame = db_api.register(table, dataset_display_name="records")
-        linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
-        _register_frequencies(linker, db_api, features, spec)
-        predictions = linker.inference.predict(warning_mode="never")
-        name = predictions.physical_name
-        counted = connection.execute(f"SELECT count(*) FROM {name}").fetchall()  # noqa: S608
-        comparisons = int(counted[0][0]) if counted else 0
-        kept = connection.sql(
-            f"SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') FROM {name} "  # noqa: S608
-            "WHERE match_weight >= ?",
-            params=[spec.review_weight],
-        ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
-    finally:
-        connection.close()
+    with tempfile.TemporaryDirectory(prefix="lienthong-duckdb-") as spill:
+        connection = duckdb.connect(
+            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": spill}
+        )
+        try:
+            db_api = DuckDBAPI(connection)
+            frame = db_api.register(table, dataset_display_name="records")
+            linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
+            _register_frequencies(linker, db_api, features, spec)
+            # Every blocked pair is compared (the count), but only those at or above the
+            # review weight are kept: the scored comparisons are never all held at once.
+            blocked = linker.inference.compute_blocked_pairs_for_predict()
+            counted = connection.execute(
+                f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608
+            ).fetchall()
+            comparisons = int(counted[0][0]) if counted else 0
+            predictions = linker.inference.predict(
+                threshold_match_weight=spec.review_weight, warning_mode="never"
+            )
+            kept = connection.sql(
+                "SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') "  # noqa: S608
+                f"FROM {predictions.physical_name}"
+            ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
+        finally:
+            connection.close()
     scored = pl.from_arrow(kept)
     assert isinstance(scored, pl.DataFrame)
     return Scored(pairs=_with_evidence(scored, spec), comparisons=comparisons)

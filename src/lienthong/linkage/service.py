@@ -31,6 +31,7 @@ from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.ids import derive_id, is_legacy
 from lienthong.linkage.models import Link, Master, Pair, Review
+from lienthong.linkage.rows import write_rows
 from lienthong.linkage.spec import LinkSpec, load_spec
 from lienthong.linkage.survive import survive
 from lienthong.registry.models import UnitSuccession
@@ -206,14 +207,14 @@ def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec)
     if scored.pairs.is_empty():
         return scored
     named = scored.pairs.select(
-        pl.lit(kind).alias("kind"),
         *_record_columns(found.features, "uid_l", "left"),
         *_record_columns(found.features, "uid_r", "right"),
         "match_weight",
         "match_kind",
         "evidence",
     )
-    session.execute(_table(Pair).insert(), named.to_dicts())
+    key = ("left_dataset", "left_key", "right_dataset", "right_key")
+    write_rows(session, _table(Pair), named, key=key, constants={"kind": kind})
     return scored
 
 
@@ -429,48 +430,64 @@ def _assign_ids(
     return [name[label] for label in labels]
 
 
-def _best_matches(pairs: pl.DataFrame, ids: Sequence[str]) -> dict[int, tuple[float, str]]:
-    """Each record's strongest pair inside its master: (weight, match kind)."""
-    best: dict[int, tuple[float, str]] = {}
-    for a, b, weight, match_kind, _ev in pairs.iter_rows():
-        if ids[a] == ids[b]:
-            for u in (a, b):
-                if u not in best or weight > best[u][0]:
-                    best[u] = (weight, match_kind)
-    return best
+def _best_matches(pairs: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
+    """Each record's strongest pair inside its master: ``uid``, ``match_weight``,
+    ``match_kind`` (of equal weights, the pair listed first)."""
+    master = pl.Series("master_id", ids, dtype=pl.Utf8)
+    inside = (
+        pairs.select("uid_l", "uid_r", "match_weight", "match_kind")
+        .with_row_index("_order")
+        .filter(pl.lit(master).gather(pl.col("uid_l")) == pl.lit(master).gather(pl.col("uid_r")))
+    )
+    sides = pl.concat(
+        [
+            inside.select(pl.col(f"uid_{s}").alias("uid"), "_order", "match_weight", "match_kind")
+            for s in ("l", "r")
+        ]
+    )
+    return (
+        sides.sort(["match_weight", "_order"], descending=[True, False])
+        .group_by("uid", maintain_order=True)
+        .first()
+        .select("uid", "match_weight", "match_kind")
+    )
 
 
 def _write_links(
     session: Session, kind: str, found: Candidates, ids: Sequence[str], pairs: pl.DataFrame
 ) -> None:
     """Each record's master (changed links updated, new ones added, vanished ones deleted)."""
-    best = _best_matches(pairs, ids)
     now = utcnow()
-    stamps = found.features["updated_at"].to_list()
-    fresh = []
-    for uid, key in enumerate(found.keys):
-        weight, match_kind = best.get(uid, (None, "single"))
-        old = found.old_links.get(key)
-        if old is None:
-            fresh.append(
-                {
-                    "kind": kind,
-                    "dataset": key[0],
-                    "record_key": key[1],
-                    "master_id": ids[uid],
-                    "match_weight": weight,
-                    "match_kind": match_kind,
-                    "record_updated_at": stamps[uid],
-                    "linked_at": now,
-                }
-            )
-        elif (old.master_id, old.record_updated_at) != (ids[uid], stamps[uid]):
-            old.master_id, old.match_weight, old.match_kind = ids[uid], weight, match_kind
-            old.record_updated_at, old.linked_at = stamps[uid], now
+    rows = (
+        found.features.select(
+            pl.col("uid"),
+            pl.col("dataset"),
+            pl.col("key").alias("record_key"),
+            pl.Series("master_id", ids, dtype=pl.Utf8),
+            pl.col("updated_at").alias("record_updated_at"),
+        )
+        .join(_best_matches(pairs, ids), on="uid", how="left", maintain_order="left")
+        .with_columns(pl.col("match_kind").fill_null("single"))
+    )
+    if found.old_links:
+        known = pl.Series([key in found.old_links for key in found.keys], dtype=pl.Boolean)
+        columns = ("dataset", "record_key", "master_id", "match_weight", "match_kind")
+        kept = rows.filter(known).select(*columns, "record_updated_at")
+        for dataset, record_key, master_id, weight, match_kind, stamp in kept.iter_rows():
+            old = found.old_links[(dataset, record_key)]
+            if (old.master_id, old.record_updated_at) != (master_id, stamp):
+                old.master_id, old.match_weight, old.match_kind = master_id, weight, match_kind
+                old.record_updated_at, old.linked_at = stamp, now
+        rows = rows.filter(~known)
     gone = sorted(set(found.old_links) - set(found.keys))
     _delete_where_in(session, Link, Link.kind == kind, (Link.dataset, Link.record_key), gone)
-    if fresh:
-        session.execute(_table(Link).insert(), fresh)
+    write_rows(
+        session,
+        _table(Link),
+        rows.drop("uid"),
+        key=("dataset", "record_key"),
+        constants={"kind": kind, "linked_at": now},
+    )
 
 
 def _write_masters(session: Session, kind: str, features: pl.DataFrame, ids: list[str]) -> int:
@@ -478,25 +495,24 @@ def _write_masters(session: Session, kind: str, features: pl.DataFrame, ids: lis
     attributes = survive(kind, features.with_columns(pl.Series("master_id", ids)))
     existing = {m.id: m for m in session.scalars(select(Master).where(Master.kind == kind))}
     now = utcnow()
-    fresh = []
+    fresh: dict[str, list[Any]] = {"id": [], "attributes": [], "member_count": []}
     for master_id, values, count in attributes:
         text = json.dumps(values, ensure_ascii=False, sort_keys=True)
         found = existing.pop(master_id, None)
         if found is None:
-            fresh.append(
-                {
-                    "id": master_id,
-                    "kind": kind,
-                    "attributes": text,
-                    "member_count": count,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            for column, value in zip(fresh, (master_id, text, count), strict=True):
+                fresh[column].append(value)
         elif (found.attributes, found.member_count) != (text, count):
             found.attributes, found.member_count, found.updated_at = text, count, now
-    if fresh:
-        session.execute(_table(Master).insert(), fresh)
+    write_rows(
+        session,
+        _table(Master),
+        pl.DataFrame(
+            fresh, schema={"id": pl.Utf8, "attributes": pl.Utf8, "member_count": pl.Int64}
+        ),
+        key=("id",),
+        constants={"kind": kind, "created_at": now, "updated_at": now},
+    )
     _delete_where_in(session, Master, Master.kind == kind, (Master.id,), sorted(existing))
     session.flush()
     return len(attributes)
