@@ -13,10 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import polars as pl
-from splink import DuckDBAPI, Linker
+from splink import Linker
+from splink.internals.database_api import DatabaseAPI
 
+from lienthong.linkage.scoring import DUCKDB, Backend
 from lienthong.linkage.spec import LinkSpec, name_frequencies
 
 DETERMINISTIC_WEIGHT = 50.0
@@ -108,7 +109,7 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
     ]
 
 
-def _register_frequencies(linker: Linker, db_api: DuckDBAPI, features: pl.DataFrame) -> None:
+def _register_frequencies(linker: Linker, db_api: DatabaseAPI[Any], features: pl.DataFrame) -> None:
     """Term frequencies from the fixed reference, for every value present."""
     reference = name_frequencies()
     for column in ("family", "given", "middle"):
@@ -124,30 +125,22 @@ def _register_frequencies(linker: Linker, db_api: DuckDBAPI, features: pl.DataFr
         linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
-def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: bool) -> Scored:
-    """Score blocked pairs with Splink on DuckDB; keep those at or above the review weight."""
+def probabilistic_pairs(
+    features: pl.DataFrame, spec: LinkSpec, *, incremental: bool, backend: Backend = DUCKDB
+) -> Scored:
+    """Score blocked pairs with Splink (on DuckDB unless ``backend`` says otherwise: see
+    linkage.scoring); keep those at or above the review weight."""
     table = features.select(_splink_columns(spec)).to_arrow()
     untrusted = UNTRUSTED_GUARD[spec.kind]
     guard = f"{untrusted} AND {NEW_GUARD}" if incremental else untrusted
-    connection = duckdb.connect()
-    try:
-        db_api = DuckDBAPI(connection)
-        frame = db_api.register(table, dataset_display_name="records")
-        linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
-        _register_frequencies(linker, db_api, features)
+    with backend.open() as run:
+        frame = run.api.register(table, dataset_display_name="records")
+        settings = spec.settings(guard=guard, dialect=run.dialect)
+        linker = Linker(frame, settings, log_level=logging.WARNING)
+        _register_frequencies(linker, run.api, features)
         predictions = linker.inference.predict(warning_mode="never")
-        name = predictions.physical_name
-        counted = connection.execute(f"SELECT count(*) FROM {name}").fetchall()  # noqa: S608
-        comparisons = int(counted[0][0]) if counted else 0
-        kept = connection.sql(
-            f"SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') FROM {name} "  # noqa: S608
-            "WHERE match_weight >= ?",
-            params=[spec.review_weight],
-        ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
-    finally:
-        connection.close()
-    scored = pl.from_arrow(kept)
-    assert isinstance(scored, pl.DataFrame)
+        comparisons = run.count(predictions.physical_name)
+        scored = run.kept(predictions.physical_name, spec.review_weight)
     return Scored(pairs=_with_evidence(scored, spec), comparisons=comparisons)
 
 
@@ -197,7 +190,9 @@ def _with_evidence(scored: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     )
 
 
-def score(features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True) -> Scored:
+def score(
+    features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True, backend: Backend = DUCKDB
+) -> Scored:
     """All pairs worth keeping among ``features`` (needs ``uid``; ``is_new`` marks a batch).
 
     Without ``is_new`` every record is new (a full run); with it, only pairs touching a new
@@ -208,7 +203,7 @@ def score(features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True)
     if "is_new" not in features.columns:
         features = features.with_columns(pl.lit(True).alias("is_new"))
     exact = deterministic_pairs(features) if deterministic else pl.DataFrame(schema=PAIR_SCHEMA)
-    fuzzy = probabilistic_pairs(features, spec, incremental=incremental)
+    fuzzy = probabilistic_pairs(features, spec, incremental=incremental, backend=backend)
     pairs = pl.concat([exact, fuzzy.pairs]).unique(["uid_l", "uid_r"], keep="first")
     return Scored(pairs=pairs.sort("uid_l", "uid_r"), comparisons=fuzzy.comparisons)
 

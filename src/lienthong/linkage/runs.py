@@ -8,6 +8,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from lienthong.errors import NotFound, ValidationFailed
+from lienthong.linkage.scoring import DUCKDB, Backend
 from lienthong.linkage.service import RunSummary, link
 from lienthong.linkage.spec import KINDS, load_sources
 from lienthong.store.service import iter_frames
@@ -36,9 +37,15 @@ def store_frames(*, session: Session, kind: str) -> dict[str, pl.DataFrame]:
 
 
 def run(
-    *, session: Session, id_key: bytes, kinds: Sequence[str] = KINDS, full: bool = False
+    *,
+    session: Session,
+    id_key: bytes,
+    kinds: Sequence[str] = KINDS,
+    full: bool = False,
+    backend: Backend = DUCKDB,
 ) -> list[RunSummary]:
-    """Link the store's records of each kind (incrementally unless ``full``)."""
+    """Link the store's records of each kind (incrementally unless ``full``), the pairs scored
+    on ``backend``."""
     return [
         link(
             session=session,
@@ -46,6 +53,7 @@ def run(
             frames=store_frames(session=session, kind=kind),
             id_key=id_key,
             full=full,
+            backend=backend,
         )
         for kind in check_kinds(kinds)
     ]

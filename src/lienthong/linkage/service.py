@@ -30,6 +30,7 @@ from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.ids import derive_id, is_legacy
 from lienthong.linkage.models import Link, Master, Pair, Review
+from lienthong.linkage.scoring import DUCKDB, Backend
 from lienthong.linkage.spec import LinkSpec, load_spec
 from lienthong.linkage.survive import survive
 from lienthong.registry.models import UnitSuccession
@@ -189,13 +190,15 @@ def _reuse_pairs(session: Session, kind: str, found: Candidates, full: bool) -> 
     return stored.filter(~stale).select(*PAIR_SCHEMA).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
 
 
-def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec) -> Scored | None:
+def _compare_new(
+    session: Session, kind: str, found: Candidates, spec: LinkSpec, backend: Backend
+) -> Scored | None:
     """Score the pairs touching a new record (blocking and comparison: linkage.engine); the
     pairs kept are stored for later runs."""
     if not any(found.is_new):
         return None
     features = found.features.with_columns(pl.Series("is_new", found.is_new))
-    scored = score(features, spec, deterministic=False)
+    scored = score(features, spec, deterministic=False, backend=backend)
     if scored.pairs.is_empty():
         return scored
     named = scored.pairs.select(
@@ -256,13 +259,15 @@ def link(
     frames: Mapping[str, pl.DataFrame],
     id_key: bytes,
     full: bool = False,
+    backend: Backend = DUCKDB,
 ) -> RunSummary:
     """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters;
-    new masters are named with ``id_key`` (linkage.ids)."""
+    new masters are named with ``id_key`` (linkage.ids). ``backend`` scores the pairs
+    (linkage.scoring): the same specification on DuckDB or Spark."""
     spec = load_spec(kind)
     found = _load_candidates(session, kind, frames, full)
     reused = _reuse_pairs(session, kind, found, full)
-    scored = _compare_new(session, kind, found, spec)
+    scored = _compare_new(session, kind, found, spec, backend)
     pairs = _all_pairs(found.features, reused, scored, spec)
     labels, pending = _decide(session, kind, found, pairs, spec)
     ids = _assign_ids(id_key, kind, found.keys, labels, found.old_links)

@@ -1,0 +1,207 @@
+"""Where blocked pairs are scored: Splink on DuckDB inside this process (the default), or on
+Spark.
+
+The linkage specification is the same on both (``LinkSpec.settings(dialect=...)`` writes its SQL
+for the engine); only the engine that runs Splink's SQL differs. Spark is an optional extra
+(``pip install 'lienthong[spark]'``) for registers that outgrow one machine: blocking and
+comparison run on Spark's executors, which need only a JVM (the string similarity functions come
+from the jar Splink ships, no Python runs there); the kept pairs come back to this process, which
+clusters them and writes the masters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import splink
+from splink import DuckDBAPI
+from splink.internals.database_api import DatabaseAPI
+
+from lienthong.config import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Of the predictions, what the engine keeps: the pair, its weight and each comparison's part.
+KEPT_COLUMNS = re.compile(r"^(uid_l|uid_r|match_weight|mw_.*)$")
+
+
+class Scoring(Protocol):
+    """One scoring run: a Splink database API, its SQL dialect, and the two reads the engine makes
+    of the predictions table."""
+
+    @property
+    def api(self) -> DatabaseAPI[Any]: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def count(self, table: str) -> int: ...
+
+    def kept(self, table: str, threshold: float) -> pl.DataFrame: ...
+
+
+class Backend(Protocol):
+    def open(self) -> AbstractContextManager[Scoring]: ...
+
+
+@dataclass
+class _DuckDBScoring:
+    connection: duckdb.DuckDBPyConnection
+    api: DuckDBAPI
+    dialect: str = "duckdb"
+
+    def count(self, table: str) -> int:
+        counted = self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608
+        return int(counted[0][0]) if counted else 0
+
+    def kept(self, table: str, threshold: float) -> pl.DataFrame:
+        arrow = self.connection.sql(
+            f"SELECT COLUMNS('{KEPT_COLUMNS.pattern}') FROM {table} "  # noqa: S608
+            "WHERE match_weight >= ?",
+            params=[threshold],
+        ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
+        return _frame(arrow)
+
+
+class DuckDBBackend:
+    """An in-memory DuckDB database per run, closed at its end."""
+
+    @contextmanager
+    def open(self) -> Iterator[Scoring]:
+        connection = duckdb.connect()
+        try:
+            yield _DuckDBScoring(connection, DuckDBAPI(connection))
+        finally:
+            connection.close()
+
+
+@dataclass
+class _SparkScoring:
+    spark: SparkSession
+    api: DatabaseAPI[Any]
+    dialect: str = "spark"
+
+    def count(self, table: str) -> int:
+        return int(self.spark.table(table).count())
+
+    def kept(self, table: str, threshold: float) -> pl.DataFrame:
+        predictions = self.spark.table(table)
+        columns = [c for c in predictions.columns if KEPT_COLUMNS.match(c)]
+        selected = predictions.where(predictions["match_weight"] >= threshold).select(*columns)
+        return _frame(selected.toArrow())
+
+
+@dataclass
+class SparkBackend:
+    """Splink's Spark backend. ``master`` is a Spark master URL (``local[2]``,
+    ``spark://host:7077``, ``yarn``…); ``scratch_dir`` holds Spark's local files on this machine;
+    ``checkpoint_dir``, when set (a path all executors reach: HDFS, S3, NFS), receives Splink's
+    intermediate tables as Parquet instead of Spark's memory; ``conf`` adds Spark properties
+    (memory, cores, …). The session starts on the first run and is kept for the next."""
+
+    master: str = "local[2]"
+    scratch_dir: Path = Path("data/spark")
+    checkpoint_dir: str | None = None
+    conf: Mapping[str, str] = field(default_factory=dict)
+    _session: SparkSession | None = field(default=None, init=False, repr=False)
+
+    def properties(self, jar: str) -> dict[str, str]:
+        """The Spark properties the session starts with: nothing downloaded (``jar``, the
+        similarity functions, is Splink's own), no web UI, temporary files under
+        ``scratch_dir``."""
+        scratch = self.scratch_dir.resolve()
+        local = self.master.startswith("local")
+        out = {
+            "spark.jars": jar,
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.local.dir": str(scratch / "local"),
+            "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+            "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={scratch / 'tmp'}",
+            "spark.sql.session.timeZone": "UTC",
+        }
+        if local:
+            # Spark's 200 shuffle partitions are for a cluster; a few cores want a few.
+            out["spark.sql.shuffle.partitions"] = "4"
+            out["spark.default.parallelism"] = "4"
+        return {**out, **self.conf}
+
+    def session(self) -> SparkSession:
+        if self._session is None:
+            # The optional extra: imported only when Spark is chosen.
+            from pyspark.sql import SparkSession
+            from splink.backends.spark import similarity_jar_location
+
+            for name in ("local", "warehouse", "tmp"):
+                (self.scratch_dir / name).mkdir(parents=True, exist_ok=True)
+            builder = SparkSession.builder.master(self.master).appName("lienthong-linkage")
+            for key, value in self.properties(similarity_jar_location()).items():
+                builder = builder.config(key, value)
+            self._session = builder.getOrCreate()
+            self._session.sparkContext.setLogLevel("ERROR")
+            if self.checkpoint_dir:
+                self._session.sparkContext.setCheckpointDir(self.checkpoint_dir)
+        return self._session
+
+    @contextmanager
+    def open(self) -> Iterator[Scoring]:
+        # A session of its own per run (same Spark context): its temporary views and UDF
+        # registrations go with it.
+        spark = self.session().newSession()
+        method = "parquet" if self.checkpoint_dir else "persist"
+        api = splink.SparkAPI(spark_session=spark, break_lineage_method=method)
+        try:
+            yield _SparkScoring(spark, api)
+        finally:
+            for table in spark.catalog.listTables():
+                if table.isTemporary:
+                    spark.catalog.dropTempView(table.name)
+            # Splink persists its intermediate tables; the cache is the context's, and a run
+            # is over: nothing in it is needed again.
+            spark.catalog.clearCache()
+
+    def stop(self) -> None:
+        if self._session is not None:
+            self._session.stop()
+            self._session = None
+
+
+def _frame(arrow: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+DUCKDB = DuckDBBackend()
+
+
+def backend_for(settings: Settings) -> Backend:
+    """The backend ``settings`` choose (``LIENTHONG_LINKAGE_BACKEND``); one Spark backend per
+    process and configuration, so its session is started once."""
+    if settings.linkage_backend == "duckdb":
+        return DUCKDB
+    return _spark(
+        settings.spark_master,
+        settings.data_dir / "spark",
+        settings.spark_checkpoint_dir,
+        tuple(sorted(settings.spark_conf.items())),
+    )
+
+
+@cache
+def _spark(
+    master: str, scratch: Path, checkpoint: str | None, conf: tuple[tuple[str, str], ...]
+) -> SparkBackend:
+    return SparkBackend(
+        master=master, scratch_dir=scratch, checkpoint_dir=checkpoint, conf=dict(conf)
+    )
