@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlglot
 from sqlalchemy import Engine, select
 
 from lienthong.config import Settings
@@ -20,9 +22,11 @@ from lienthong.db import session_factory
 from lienthong.holdout import generate
 from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import service
+from lienthong.linkage.engine import UNTRUSTED_GUARD
 from lienthong.linkage.models import Link, Pair, Review
 from lienthong.linkage.runs import store_frames
 from lienthong.linkage.scoring import DUCKDB, Backend, SparkBackend, backend_for
+from lienthong.linkage.spec import load_spec
 from tests.ingest.factories import register_system
 from tests.linkage.factories import ID_KEY
 from tests.linkage.test_holdout import FILES, MAPPINGS
@@ -36,7 +40,15 @@ needs_spark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBackend]:
-    backend = SparkBackend(master="local[2]", scratch_dir=tmp_path_factory.mktemp("spark"))
+    # A short run on a small table: the JVM's quick compiler and no adaptive re-planning start
+    # it sooner (about a third off the first run here).
+    quick = {
+        "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "spark.sql.adaptive.enabled": "false",
+    }
+    backend = SparkBackend(
+        master="local[2]", scratch_dir=tmp_path_factory.mktemp("spark"), conf=quick
+    )
     yield backend
     backend.stop()
 
@@ -125,3 +137,53 @@ def test_the_settings_choose_the_backend(tmp_path: Path) -> None:
     assert properties["spark.local.dir"] == str((tmp_path / "spark" / "local").resolve())
     # A cluster keeps Spark's own shuffle width; only local mode narrows it.
     assert "spark.sql.shuffle.partitions" not in properties
+
+
+def test_the_documented_cluster_command_configures_spark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings of linkage.md's cluster example, read as the command would read them."""
+    text = (Path(__file__).parents[2] / "docs" / "linkage.md").read_text("utf-8")
+    block = text.split("**On a cluster**", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    words = shlex.split(block.replace("\\\n", " "))
+    assignments = [w for w in words if w.startswith("LIENTHONG_")]
+    assert words[len(assignments) :] == [
+        ".venv/bin/lienthong",
+        "linkage",
+        "relink",
+        "--kind",
+        "person",
+    ]
+    for assignment in assignments:
+        name, value = assignment.split("=", 1)
+        monkeypatch.setenv(name, value)
+    chosen = backend_for(Settings(environment="test", data_dir=tmp_path))
+    assert isinstance(chosen, SparkBackend)
+    assert chosen.master == "spark://spark-head:7077"
+    assert chosen.checkpoint_dir == "hdfs:///lienthong/linkage-checkpoints"
+    properties = chosen.properties("splink.jar")
+    assert properties["spark.driver.memory"] == "32g"
+    assert properties["spark.sql.shuffle.partitions"] == "2000"
+
+
+@pytest.mark.parametrize("kind", ["person", "business"])
+def test_the_specification_is_written_in_spark_sql(kind: str) -> None:
+    """Every rule and level, in Spark's SQL: DuckDB's own function names are gone and each
+    reads back as Spark SQL. Only the functions are renamed: DuckDB's text is unchanged."""
+    spec = load_spec(kind)
+    on_duckdb = spec.settings(guard=UNTRUSTED_GUARD[kind])
+    on_spark = spec.settings(guard=UNTRUSTED_GUARD[kind], dialect="spark")
+    assert on_duckdb["comparisons"] == spec.comparisons
+    conditions = [
+        level["sql_condition"]
+        for comparison in on_spark["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level["sql_condition"] != "ELSE"
+    ] + on_spark["blocking_rules_to_generate_predictions"]
+    text = " ".join(conditions).lower()
+    for duckdb_only in ("jaro_winkler_similarity", "list_has_any", "array_length", "&&"):
+        assert duckdb_only not in text
+    assert "arrays_overlap(communes_l, communes_r)" in text
+    assert "jaro_winkler(" in text
+    for sql in conditions:
+        sqlglot.parse_one(sql, read="spark")

@@ -33,6 +33,17 @@ if TYPE_CHECKING:
 
 # Of the predictions, what the engine keeps: the pair, its weight and each comparison's part.
 KEPT_COLUMNS = re.compile(r"^(uid_l|uid_r|match_weight|mw_.*)$")
+# Spark's driver logs errors only (its default prints warnings about this host on every start).
+LOG4J = "log4j2.properties"
+LOG4J_ERRORS = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
 
 
 class Scoring(Protocol):
@@ -118,23 +129,24 @@ class SparkBackend:
     def properties(self, jar: str) -> dict[str, str]:
         """The Spark properties the session starts with: nothing downloaded (``jar``, the
         similarity functions, is Splink's own), no web UI, temporary files under
-        ``scratch_dir``."""
+        ``scratch_dir``, only errors logged. ``conf`` comes last and wins; JVM options in it
+        are added to these."""
         scratch = self.scratch_dir.resolve()
-        local = self.master.startswith("local")
+        java = f"-Djava.io.tmpdir={scratch / 'tmp'} -Dlog4j2.configurationFile={scratch / LOG4J}"
         out = {
             "spark.jars": jar,
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.local.dir": str(scratch / "local"),
             "spark.sql.warehouse.dir": str(scratch / "warehouse"),
-            "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={scratch / 'tmp'}",
             "spark.sql.session.timeZone": "UTC",
         }
-        if local:
+        if self.master.startswith("local"):
             # Spark's 200 shuffle partitions are for a cluster; a few cores want a few.
             out["spark.sql.shuffle.partitions"] = "4"
             out["spark.default.parallelism"] = "4"
-        return {**out, **self.conf}
+        more_java = self.conf.get("spark.driver.extraJavaOptions", "")
+        return {**out, **self.conf, "spark.driver.extraJavaOptions": f"{java} {more_java}".strip()}
 
     def session(self) -> SparkSession:
         if self._session is None:
@@ -144,11 +156,11 @@ class SparkBackend:
 
             for name in ("local", "warehouse", "tmp"):
                 (self.scratch_dir / name).mkdir(parents=True, exist_ok=True)
+            (self.scratch_dir / LOG4J).write_text(LOG4J_ERRORS, "utf-8")
             builder = SparkSession.builder.master(self.master).appName("lienthong-linkage")
             for key, value in self.properties(similarity_jar_location()).items():
                 builder = builder.config(key, value)
             self._session = builder.getOrCreate()
-            self._session.sparkContext.setLogLevel("ERROR")
             if self.checkpoint_dir:
                 self._session.sparkContext.setCheckpointDir(self.checkpoint_dir)
         return self._session
