@@ -15,9 +15,8 @@ from typing import Any
 
 import polars as pl
 from splink import Linker
-from splink.internals.database_api import DatabaseAPI
 
-from lienthong.linkage.scoring import DUCKDB, Backend
+from lienthong.linkage.scoring import DUCKDB, Backend, Scoring
 from lienthong.linkage.spec import LinkSpec, name_frequencies
 
 DETERMINISTIC_WEIGHT = 50.0
@@ -109,7 +108,7 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
     ]
 
 
-def _register_frequencies(linker: Linker, db_api: DatabaseAPI[Any], features: pl.DataFrame) -> None:
+def _register_frequencies(linker: Linker, run: Scoring, features: pl.DataFrame) -> None:
     """Term frequencies from the fixed reference, for every value present."""
     reference = name_frequencies()
     for column in ("family", "given", "middle"):
@@ -121,7 +120,7 @@ def _register_frequencies(linker: Linker, db_api: DatabaseAPI[Any], features: pl
             {column: values, f"tf_{column}": [known.get(v, default) for v in values]},
             schema={column: pl.Utf8, f"tf_{column}": pl.Float64},
         ).to_arrow()
-        lookup = db_api.register(table, dataset_display_name=f"tf_reference_{column}")
+        lookup = run.register(table, f"tf_reference_{column}")
         linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
@@ -134,10 +133,10 @@ def probabilistic_pairs(
     untrusted = UNTRUSTED_GUARD[spec.kind]
     guard = f"{untrusted} AND {NEW_GUARD}" if incremental else untrusted
     with backend.open() as run:
-        frame = run.api.register(table, dataset_display_name="records")
+        frame = run.register(table, "records")
         settings = spec.settings(guard=guard, dialect=run.dialect)
         linker = Linker(frame, settings, log_level=logging.WARNING)
-        _register_frequencies(linker, run.api, features)
+        _register_frequencies(linker, run, features)
         predictions = linker.inference.predict(warning_mode="never")
         comparisons = run.count(predictions.physical_name)
         scored = run.kept(predictions.physical_name, spec.review_weight)

@@ -25,6 +25,7 @@ import pyarrow as pa
 import splink
 from splink import DuckDBAPI
 from splink.internals.database_api import DatabaseAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from lienthong.config import Settings
 
@@ -47,14 +48,13 @@ appender.stderr.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
 
 
 class Scoring(Protocol):
-    """One scoring run: a Splink database API, its SQL dialect, and the two reads the engine makes
-    of the predictions table."""
-
-    @property
-    def api(self) -> DatabaseAPI[Any]: ...
+    """One scoring run: its SQL dialect, tables handed to Splink, and the two reads the engine
+    makes of the predictions table."""
 
     @property
     def dialect(self) -> str: ...
+
+    def register(self, table: pa.Table, name: str) -> SplinkDataFrame: ...
 
     def count(self, table: str) -> int: ...
 
@@ -70,6 +70,9 @@ class _DuckDBScoring:
     connection: duckdb.DuckDBPyConnection
     api: DuckDBAPI
     dialect: str = "duckdb"
+
+    def register(self, table: pa.Table, name: str) -> SplinkDataFrame:
+        return self.api.register(table, dataset_display_name=name)
 
     def count(self, table: str) -> int:
         counted = self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608
@@ -101,6 +104,13 @@ class _SparkScoring:
     spark: SparkSession
     api: DatabaseAPI[Any]
     dialect: str = "spark"
+
+    def register(self, table: pa.Table, name: str) -> SplinkDataFrame:
+        # Handed over as it is, the table would sit in every query plan as literal rows (each
+        # plan copying them: the driver ran out of memory at 40,000 records); checkpointed, it
+        # is a table held by the executors.
+        frame = self.spark.createDataFrame(table).localCheckpoint(eager=True)
+        return self.api.register(frame, dataset_display_name=name)
 
     def count(self, table: str) -> int:
         return int(self.spark.table(table).count())
