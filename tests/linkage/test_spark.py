@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import shlex
 import shutil
 from collections import defaultdict
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import sqlglot
 from sqlalchemy import Engine, select
@@ -25,7 +27,13 @@ from lienthong.linkage import service
 from lienthong.linkage.engine import UNTRUSTED_GUARD
 from lienthong.linkage.models import Link, Pair, Review
 from lienthong.linkage.runs import store_frames
-from lienthong.linkage.scoring import DUCKDB, Backend, SparkBackend, backend_for
+from lienthong.linkage.scoring import (
+    DUCKDB,
+    Backend,
+    SparkBackend,
+    backend_for,
+    jaro_winkler_similarity,
+)
 from lienthong.linkage.spec import load_spec
 from tests.ingest.factories import register_system
 from tests.linkage.factories import ID_KEY
@@ -181,9 +189,34 @@ def test_the_specification_is_written_in_spark_sql(kind: str) -> None:
         if level["sql_condition"] != "ELSE"
     ] + on_spark["blocking_rules_to_generate_predictions"]
     text = " ".join(conditions).lower()
-    for duckdb_only in ("jaro_winkler_similarity", "list_has_any", "array_length", "&&"):
+    for duckdb_only in ("jarowinkler", "list_has_any", "array_length", "&&"):
         assert duckdb_only not in text
     assert "arrays_overlap(communes_l, communes_r)" in text
-    assert "jaro_winkler(" in text
+    assert "jaro_winkler_similarity(" in text
     for sql in conditions:
         sqlglot.parse_one(sql, read="spark")
+
+
+def test_sparks_jaro_winkler_is_duckdbs() -> None:
+    """The function Spark is given for ``jaro_winkler_similarity`` against DuckDB's own, on
+    names and on random strings over a small alphabet (many transpositions)."""
+    rng = random.Random(3)
+    words = [
+        ("thi phuong", "thi ngoc"),
+        ("nguyen", "nguyễn"),
+        ("martha", "marhta"),
+        ("", "a"),
+        ("a", "a"),
+    ]
+    words += [
+        tuple("".join(rng.choice("abcdh ") for _ in range(rng.randint(0, 12))) for _ in "lr")
+        for _ in range(2000)
+    ]
+    with duckdb.connect() as connection:
+        for left, right in words:
+            expected = connection.execute(
+                "SELECT jaro_winkler_similarity(?, ?)", [left, right]
+            ).fetchone()
+            assert expected is not None
+            assert jaro_winkler_similarity(left, right) == pytest.approx(expected[0], abs=1e-12)
+    assert jaro_winkler_similarity(None, "a") is None

@@ -19,10 +19,13 @@ import sqlglot
 from sqlglot import exp
 
 KINDS = ("person", "business")
-# The SQL of a specification is DuckDB's. Spark (with the similarity functions of the jar Splink
-# ships) names these otherwise; sqlglot's own rendering of them is not valid Spark SQL.
+# The SQL of a specification is DuckDB's; sqlglot's own Spark rendering of these is not Spark
+# SQL. Spark's `jaro_winkler_similarity` is DuckDB's, registered by linkage.scoring.
 _RENAMES: dict[str, dict[type[exp.Expression], str]] = {
-    "spark": {exp.JarowinklerSimilarity: "jaro_winkler", exp.ArrayOverlaps: "arrays_overlap"}
+    "spark": {
+        exp.JarowinklerSimilarity: "jaro_winkler_similarity",
+        exp.ArrayOverlaps: "arrays_overlap",
+    }
 }
 _SIDE = re.compile(r"\b([lr])\.([a-z_]+)\b")
 
