@@ -4,9 +4,9 @@ Spark.
 The linkage specification is the same on both (``LinkSpec.settings(dialect=...)`` writes its SQL
 for the engine); only the engine that runs Splink's SQL differs. Spark is an optional extra
 (``pip install 'lienthong[spark]'``) for registers that outgrow one machine: blocking and
-comparison run on Spark's executors, which need only a JVM (the string similarity functions come
-from the jar Splink ships, no Python runs there); the kept pairs come back to this process, which
-clusters them and writes the masters.
+comparison run on Spark's executors (Spark SQL, the jar of similarity functions Splink ships, and
+DuckDB's Jaro–Winkler in Python); the kept pairs come back to this process, which clusters them
+and writes the masters.
 """
 
 from __future__ import annotations
