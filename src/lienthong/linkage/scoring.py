@@ -12,6 +12,7 @@ and writes the masters.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from lienthong.config import Settings
+from lienthong.linkage.spec import SPARK_JARO_WINKLER
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -192,14 +194,21 @@ class SparkBackend:
             # Spark's 200 shuffle partitions are for a cluster; a few cores want a few.
             out["spark.sql.shuffle.partitions"] = "4"
             out["spark.default.parallelism"] = "4"
+            # Python workers (the Jaro–Winkler function) run this interpreter.
+            out["spark.pyspark.python"] = sys.executable
         more_java = self.conf.get("spark.driver.extraJavaOptions", "")
         return {**out, **self.conf, "spark.driver.extraJavaOptions": f"{java} {more_java}".strip()}
 
     def session(self) -> SparkSession:
         if self._session is None:
             # The optional extra: imported only when Spark is chosen.
+            from pyspark import cloudpickle
             from pyspark.sql import SparkSession
             from splink.backends.spark import similarity_jar_location
+
+            # The Jaro–Winkler function travels to the workers as code (it needs only Python's
+            # builtins), so they need not have this package installed.
+            cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
             for name in ("local", "warehouse", "tmp"):
                 (self.scratch_dir / name).mkdir(parents=True, exist_ok=True)
@@ -217,7 +226,7 @@ class SparkBackend:
         # A session of its own per run (same Spark context): its temporary views and UDF
         # registrations go with it.
         spark = self.session().newSession()
-        spark.udf.register("jaro_winkler_similarity", jaro_winkler_similarity, "double")
+        spark.udf.register(SPARK_JARO_WINKLER, jaro_winkler_similarity, "double")
         method = "parquet" if self.checkpoint_dir else "persist"
         api = splink.SparkAPI(spark_session=spark, break_lineage_method=method)
         try:

@@ -20,10 +20,12 @@ from sqlglot import exp
 
 KINDS = ("person", "business")
 # The SQL of a specification is DuckDB's; sqlglot's own Spark rendering of these is not Spark
-# SQL. Spark's `jaro_winkler_similarity` is DuckDB's, registered by linkage.scoring.
+# SQL. On Spark, DuckDB's Jaro–Winkler is a function of linkage.scoring's, registered under a
+# name of its own (Spark would take `jaro_winkler_similarity` for another function).
+SPARK_JARO_WINKLER = "duckdb_jaro_winkler_similarity"
 _RENAMES: dict[str, dict[type[exp.Expression], str]] = {
     "spark": {
-        exp.JarowinklerSimilarity: "jaro_winkler_similarity",
+        exp.JarowinklerSimilarity: SPARK_JARO_WINKLER,
         exp.ArrayOverlaps: "arrays_overlap",
     }
 }
