@@ -183,7 +183,9 @@ def _with_evidence(scored: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     return scored.select(
         lo.cast(pl.Int64).alias("uid_l"),
         hi.cast(pl.Int64).alias("uid_r"),
-        pl.col("match_weight").cast(pl.Float64),
+        # Rounded: engines sum the same weights in their own order, and a pair's rank among
+        # equal candidates must not depend on the last bit.
+        pl.col("match_weight").cast(pl.Float64).round(9),
         pl.lit("probabilistic").alias("match_kind"),
         evidence.alias("evidence"),
     )

@@ -314,6 +314,9 @@ def open_reviews(pairs: pl.DataFrame, labels: Sequence[int], spec: LinkSpec) -> 
     ).with_columns(
         (pl.max_horizontal("n_l", "n_r") * (0.5 - (probability - 0.5).abs())).alias("impact")
     )
+    # Equal weights are ranked in pair order: the joins above keep no order, and without this
+    # two runs on the same records queued different namesakes.
+    open_pairs = open_pairs.sort("uid_l", "uid_r")
     # Each lone record's candidates ranked by weight; a pair is asked about when it is among
     # the best two of every lone record in it.
     ranked = pl.concat(
