@@ -185,6 +185,22 @@ class Settings(BaseSettings):
         10.0, description="Longest wait for one answer of the identity provider."
     )
 
+    linkage_backend: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Where linkage scores pairs: duckdb (in process) or spark (the spark extra).",
+    )
+    spark_master: str = Field(
+        "local[2]", description="Spark master URL when LINKAGE_BACKEND is spark."
+    )
+    spark_checkpoint_dir: str | None = Field(
+        None,
+        description="Where Spark writes Splink's intermediate tables (a path every executor "
+        "reaches); unset keeps them in Spark's memory.",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="More Spark properties, as a JSON object."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

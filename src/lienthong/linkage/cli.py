@@ -17,6 +17,7 @@ from lienthong.linkage.evaluate import febrl4
 from lienthong.linkage.ids import master_id_key
 from lienthong.linkage.models import Link, Master
 from lienthong.linkage.schemas import ModelRead
+from lienthong.linkage.scoring import backend_for
 from lienthong.linkage.spec import KINDS
 from lienthong.linkage.truth import evaluate_store
 from lienthong.terminal import cli_page, cli_session, print_json, print_table
@@ -37,11 +38,13 @@ KindOpt = Annotated[
 
 def _run(kinds: list[str] | None, full: bool, as_json: bool) -> None:
     with cli_session() as session:
+        settings = get_settings()
         found = runs.run(
             session=session,
-            id_key=master_id_key(get_settings()),
+            id_key=master_id_key(settings),
             kinds=kinds or KINDS,
             full=full,
+            backend=backend_for(settings),
         )
         summaries = [asdict(s) for s in found]
     if as_json:

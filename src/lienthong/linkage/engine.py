@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import polars as pl
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
+from lienthong.linkage.scoring import DUCKDB, Backend, Scoring
 from lienthong.linkage.spec import LinkSpec, name_frequencies
 
 DETERMINISTIC_WEIGHT = 50.0
@@ -40,9 +39,6 @@ UNTRUSTED_GUARD = {
     "business": "(l.trusted IS NULL OR r.trusted IS NULL)",
 }
 NEW_GUARD = "(l.is_new OR r.is_new)"
-# DuckDB's memory for blocking and scoring; past it, DuckDB spills to a temporary folder
-# (its default, 80 % of the machine, would leave nothing to the rest of the process).
-DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 @dataclass
@@ -114,7 +110,7 @@ def _splink_columns(spec: LinkSpec) -> list[str]:
 
 
 def _register_frequencies(
-    linker: Linker, db_api: DuckDBAPI, features: pl.DataFrame, spec: LinkSpec
+    linker: Linker, run: Scoring, features: pl.DataFrame, spec: LinkSpec
 ) -> None:
     """Term frequencies from the trained model, else the fixed reference, for every value
     present (never from the records being linked: a run must not move them)."""
@@ -128,42 +124,31 @@ def _register_frequencies(
             {column: values, f"tf_{column}": [known.get(v, default) for v in values]},
             schema={column: pl.Utf8, f"tf_{column}": pl.Float64},
         ).to_arrow()
-        lookup = db_api.register(table, dataset_display_name=f"tf_reference_{column}")
+        lookup = run.register(table, f"tf_reference_{column}")
         linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
-def probabilistic_pairs(features: pl.DataFrame, spec: LinkSpec, *, incremental: bool) -> Scored:
-    """Score blocked pairs with Splink on DuckDB; keep those at or above the review weight."""
+def probabilistic_pairs(
+    features: pl.DataFrame, spec: LinkSpec, *, incremental: bool, backend: Backend = DUCKDB
+) -> Scored:
+    """Score blocked pairs with Splink (on DuckDB unless ``backend`` says otherwise: see
+    linkage.scoring); keep those at or above the review weight."""
     table = features.select(_splink_columns(spec)).to_arrow()
     untrusted = UNTRUSTED_GUARD[spec.kind]
     guard = f"{untrusted} AND {NEW_GUARD}" if incremental else untrusted
-    with tempfile.TemporaryDirectory(prefix="lienthong-duckdb-") as spill:
-        connection = duckdb.connect(
-            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": spill}
+    with backend.open() as run:
+        frame = run.register(table, "records")
+        settings = spec.settings(guard=guard, dialect=run.dialect)
+        linker = Linker(frame, settings, log_level=logging.WARNING)
+        _register_frequencies(linker, run, features, spec)
+        # Every blocked pair is compared (the count), but only those at or above the review
+        # weight are kept: the scored comparisons are never all held at once.
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        comparisons = run.count(blocked.physical_name)
+        predictions = linker.inference.predict(
+            threshold_match_weight=spec.review_weight, warning_mode="never"
         )
-        try:
-            db_api = DuckDBAPI(connection)
-            frame = db_api.register(table, dataset_display_name="records")
-            linker = Linker(frame, spec.settings(guard=guard), log_level=logging.WARNING)
-            _register_frequencies(linker, db_api, features, spec)
-            # Every blocked pair is compared (the count), but only those at or above the
-            # review weight are kept: the scored comparisons are never all held at once.
-            blocked = linker.inference.compute_blocked_pairs_for_predict()
-            counted = connection.execute(
-                f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608
-            ).fetchall()
-            comparisons = int(counted[0][0]) if counted else 0
-            predictions = linker.inference.predict(
-                threshold_match_weight=spec.review_weight, warning_mode="never"
-            )
-            kept = connection.sql(
-                "SELECT COLUMNS('^(uid_l|uid_r|match_weight|mw_.*)$') "  # noqa: S608
-                f"FROM {predictions.physical_name}"
-            ).to_arrow_table()  # small: only the kept pairs (a relation: no extra copy)
-        finally:
-            connection.close()
-    scored = pl.from_arrow(kept)
-    assert isinstance(scored, pl.DataFrame)
+        scored = run.kept(predictions.physical_name, spec.review_weight)
     return Scored(pairs=_with_evidence(scored, spec), comparisons=comparisons)
 
 
@@ -207,13 +192,17 @@ def _with_evidence(scored: pl.DataFrame, spec: LinkSpec) -> pl.DataFrame:
     return scored.select(
         lo.cast(pl.Int64).alias("uid_l"),
         hi.cast(pl.Int64).alias("uid_r"),
-        pl.col("match_weight").cast(pl.Float64),
+        # Rounded: engines sum the same weights in their own order, and a pair's rank among
+        # equal candidates must not depend on the last bit.
+        pl.col("match_weight").cast(pl.Float64).round(9),
         pl.lit("probabilistic").alias("match_kind"),
         evidence.alias("evidence"),
     )
 
 
-def score(features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True) -> Scored:
+def score(
+    features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True, backend: Backend = DUCKDB
+) -> Scored:
     """All pairs worth keeping among ``features`` (needs ``uid``; ``is_new`` marks a batch).
 
     Without ``is_new`` every record is new (a full run); with it, only pairs touching a new
@@ -224,7 +213,7 @@ def score(features: pl.DataFrame, spec: LinkSpec, *, deterministic: bool = True)
     if "is_new" not in features.columns:
         features = features.with_columns(pl.lit(True).alias("is_new"))
     exact = deterministic_pairs(features) if deterministic else pl.DataFrame(schema=PAIR_SCHEMA)
-    fuzzy = probabilistic_pairs(features, spec, incremental=incremental)
+    fuzzy = probabilistic_pairs(features, spec, incremental=incremental, backend=backend)
     pairs = pl.concat([exact, fuzzy.pairs]).unique(["uid_l", "uid_r"], keep="first")
     return Scored(pairs=pairs.sort("uid_l", "uid_r"), comparisons=fuzzy.comparisons)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from lienthong.config import Settings
 from lienthong.errors import NotFound, ValidationFailed
 from lienthong.linkage import training
+from lienthong.linkage.scoring import DUCKDB, Backend
 from lienthong.linkage.service import RunSummary, link
 from lienthong.linkage.spec import KINDS, load_sources
 from lienthong.store.service import iter_frames
@@ -39,9 +40,15 @@ def store_frames(*, session: Session, kind: str) -> dict[str, pl.DataFrame]:
 
 
 def run(
-    *, session: Session, id_key: bytes, kinds: Sequence[str] = KINDS, full: bool = False
+    *,
+    session: Session,
+    id_key: bytes,
+    kinds: Sequence[str] = KINDS,
+    full: bool = False,
+    backend: Backend = DUCKDB,
 ) -> list[RunSummary]:
-    """Link the store's records of each kind (incrementally unless ``full``)."""
+    """Link the store's records of each kind (incrementally unless ``full``), the pairs scored
+    on ``backend``."""
     return [
         link(
             session=session,
@@ -49,6 +56,7 @@ def run(
             frames=store_frames(session=session, kind=kind),
             id_key=id_key,
             full=full,
+            backend=backend,
         )
         for kind in check_kinds(kinds)
     ]

@@ -32,6 +32,7 @@ from lienthong.linkage.features import business_features, person_features
 from lienthong.linkage.ids import derive_id, is_legacy
 from lienthong.linkage.models import Link, Master, Pair, Review
 from lienthong.linkage.rows import write_rows
+from lienthong.linkage.scoring import DUCKDB, Backend
 from lienthong.linkage.spec import LinkSpec, load_spec
 from lienthong.linkage.survive import survive
 from lienthong.registry.models import UnitSuccession
@@ -197,13 +198,15 @@ def _reuse_pairs(session: Session, kind: str, found: Candidates, full: bool) -> 
     return stored.filter(~stale).select(*PAIR_SCHEMA).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
 
 
-def _compare_new(session: Session, kind: str, found: Candidates, spec: LinkSpec) -> Scored | None:
+def _compare_new(
+    session: Session, kind: str, found: Candidates, spec: LinkSpec, backend: Backend
+) -> Scored | None:
     """Score the pairs touching a new record (blocking and comparison: linkage.engine); the
     pairs kept are stored for later runs."""
     if not any(found.is_new):
         return None
     features = found.features.with_columns(pl.Series("is_new", found.is_new))
-    scored = score(features, spec, deterministic=False)
+    scored = score(features, spec, deterministic=False, backend=backend)
     if scored.pairs.is_empty():
         return scored
     named = scored.pairs.select(
@@ -264,16 +267,18 @@ def link(
     frames: Mapping[str, pl.DataFrame],
     id_key: bytes,
     full: bool = False,
+    backend: Backend = DUCKDB,
 ) -> RunSummary:
     """Link every record of ``kind`` in ``frames`` (dataset → store records) into masters;
     new masters are named with ``id_key`` (linkage.ids). Scored with the kind's newest active
-    trained model, else its declared comparisons; the report names the model."""
+    trained model, else its declared comparisons (the report names the model), on ``backend``
+    (linkage.scoring: the same specification on DuckDB or Spark)."""
     spec = current_spec(session=session, kind=kind)
     # Pairs stored under another model are not reused: every pair is rescored under this one.
     full = full or in_use(session=session, kind=kind) != spec.model
     found = _load_candidates(session, kind, frames, full)
     reused = _reuse_pairs(session, kind, found, full)
-    scored = _compare_new(session, kind, found, spec)
+    scored = _compare_new(session, kind, found, spec, backend)
     pairs = _all_pairs(found.features, reused, scored, spec)
     labels, pending = _decide(session, kind, found, pairs, spec)
     ids = _assign_ids(id_key, kind, found.keys, labels, found.old_links)
@@ -322,6 +327,9 @@ def open_reviews(pairs: pl.DataFrame, labels: Sequence[int], spec: LinkSpec) -> 
     ).with_columns(
         (pl.max_horizontal("n_l", "n_r") * (0.5 - (probability - 0.5).abs())).alias("impact")
     )
+    # Equal weights are ranked in pair order: the joins above keep no order, and without this
+    # two runs on the same records queued different namesakes.
+    open_pairs = open_pairs.sort("uid_l", "uid_r")
     # Each lone record's candidates ranked by weight; a pair is asked about when it is among
     # the best two of every lone record in it.
     ranked = pl.concat(

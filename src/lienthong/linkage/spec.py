@@ -15,7 +15,20 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+
 KINDS = ("person", "business")
+# The SQL of a specification is DuckDB's; sqlglot's own Spark rendering of these is not Spark
+# SQL. On Spark, DuckDB's Jaro–Winkler is a function of linkage.scoring's, registered under a
+# name of its own (Spark would take `jaro_winkler_similarity` for another function).
+SPARK_JARO_WINKLER = "duckdb_jaro_winkler_similarity"
+_RENAMES: dict[str, dict[type[exp.Expression], str]] = {
+    "spark": {
+        exp.JarowinklerSimilarity: SPARK_JARO_WINKLER,
+        exp.ArrayOverlaps: "arrays_overlap",
+    }
+}
 _SIDE = re.compile(r"\b([lr])\.([a-z_]+)\b")
 
 
@@ -46,18 +59,44 @@ class LinkSpec:
     term_frequencies: dict[str, Any] | None = None
     model: int | None = None
 
-    def settings(self, *, link_type: str = "dedupe_only", guard: str | None = None) -> dict:
-        """A Splink settings dictionary; ``guard`` is ANDed to every blocking rule."""
+    def settings(
+        self, *, link_type: str = "dedupe_only", guard: str | None = None, dialect: str = "duckdb"
+    ) -> dict:
+        """A Splink settings dictionary; ``guard`` is ANDed to every blocking rule. ``dialect``
+        is the SQL engine's (``duckdb`` or ``spark``): the same rules, written for it."""
         rules = [f"({rule}) AND ({guard})" if guard else rule for rule in self.blocking_rules]
         return {
             "link_type": link_type,
             "unique_id_column_name": "uid",
             "probability_two_random_records_match": self.probability_two_random_records_match,
-            "comparisons": self.comparisons,
-            "blocking_rules_to_generate_predictions": rules,
+            "comparisons": [in_dialect_levels(c, dialect) for c in self.comparisons],
+            "blocking_rules_to_generate_predictions": [in_dialect(r, dialect) for r in rules],
             "retain_matching_columns": False,
             "retain_intermediate_calculation_columns": True,
         }
+
+
+def in_dialect(sql: str, dialect: str) -> str:
+    """``sql`` (DuckDB's, as declared) for ``dialect``."""
+    if dialect == "duckdb" or sql == "ELSE":
+        return sql
+    renames = _RENAMES[dialect]
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        name = renames.get(type(node))
+        if name is None:
+            return node
+        return exp.Anonymous(this=name, expressions=[node.this, node.expression])
+
+    return sqlglot.parse_one(sql, read="duckdb").transform(rename).sql(dialect=dialect)
+
+
+def in_dialect_levels(comparison: dict[str, Any], dialect: str) -> dict[str, Any]:
+    levels = [
+        {**level, "sql_condition": in_dialect(level["sql_condition"], dialect)}
+        for level in comparison["comparison_levels"]
+    ]
+    return {**comparison, "comparison_levels": levels}
 
 
 def _read(name: str) -> dict[str, Any]:
