@@ -5,6 +5,7 @@ grants serve). Grants are decided by a data steward of the owner, through the AP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from lienthong.audit.service import cli_actor, operator_actor
 from lienthong.config import get_settings
 from lienthong.exchange import grants
+from lienthong.exchange.models import Grant
 from lienthong.exchange.schemas import GrantRead, GrantRequest
 from lienthong.exchange.store_link import known_fields
 from lienthong.exchange.versions import retire_version
@@ -115,11 +117,10 @@ def show(grant_id: int, json: Json = False) -> None:
         _show([grants.to_read(grant, system)], json)
 
 
-@grants_app.command("revoke")
-def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None:
-    """Revoke a grant; it stops working on the consumer's next request."""
+def _change(change: Callable[..., Grant], grant_id: int, reason: str | None, json: bool) -> None:
+    """Revoke, suspend or resume (``change``, a grants service function) as the console user."""
     with cli_session() as session:
-        grant = grants.revoke(
+        grant = change(
             session=session,
             settings=get_settings(),
             grant_id=grant_id,
@@ -129,6 +130,12 @@ def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None
         _show(
             [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
         )
+
+
+@grants_app.command("revoke")
+def revoke(grant_id: int, reason: str | None = None, json: Json = False) -> None:
+    """Revoke a grant; it stops working on the consumer's next request."""
+    _change(grants.revoke, grant_id, reason, json)
 
 
 @grants_app.command("suspend")
@@ -138,33 +145,13 @@ def suspend(
     json: Json = False,
 ) -> None:
     """Suspend an approved grant; its reads are refused (grant-suspended) until resumed."""
-    with cli_session() as session:
-        grant = grants.suspend(
-            session=session,
-            settings=get_settings(),
-            grant_id=grant_id,
-            actor=cli_actor(),
-            reason=reason,
-        )
-        _show(
-            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
-        )
+    _change(grants.suspend, grant_id, reason, json)
 
 
 @grants_app.command("resume")
 def resume(grant_id: int, reason: str | None = None, json: Json = False) -> None:
     """Resume a suspended grant; its reads work again on the consumer's next request."""
-    with cli_session() as session:
-        grant = grants.resume(
-            session=session,
-            settings=get_settings(),
-            grant_id=grant_id,
-            actor=cli_actor(),
-            reason=reason,
-        )
-        _show(
-            [grants.to_read(grant, grants.get_grant(session=session, grant_id=grant_id)[1])], json
-        )
+    _change(grants.resume, grant_id, reason, json)
 
 
 def retire_command(

@@ -4,6 +4,7 @@ resume or revoke."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
@@ -173,6 +174,27 @@ def reject(
     return _decide(request, session, who, grant_id, body or GrantDecision(), approve=False)
 
 
+def _change(
+    request: Request,
+    session: Session,
+    who: Caller,
+    grant_id: int,
+    change: Callable[..., Grant],
+    reason: str | None,
+) -> GrantRead:
+    """Revoke, suspend or resume (``change``, a grants service function) as ``who``: the
+    platform operator any grant, a data steward those on its organisation's datasets."""
+    grant = change(
+        session=session,
+        settings=request.app.state.settings,
+        grant_id=grant_id,
+        actor=who.actor(),
+        reason=reason,
+        organisations=who.organisations(P.grants_revoke),
+    )
+    return _read(session, grant)
+
+
 @router.post("/grants/{grant_id}/revoke", response_model=GrantRead)
 def revoke(
     request: Request,
@@ -182,15 +204,7 @@ def revoke(
     body: GrantRevoke | None = None,
 ) -> GrantRead:
     """The platform operator revokes any grant; a data steward those on its datasets."""
-    grant = grants.revoke(
-        session=session,
-        settings=request.app.state.settings,
-        grant_id=grant_id,
-        actor=who.actor(),
-        organisations=who.organisations(P.grants_revoke),
-        reason=body.reason if body else None,
-    )
-    return _read(session, grant)
+    return _change(request, session, who, grant_id, grants.revoke, body.reason if body else None)
 
 
 @router.post("/grants/{grant_id}/suspend", response_model=GrantRead)
@@ -204,15 +218,7 @@ def suspend(
     """Suspend an approved grant, with the reason: its reads are refused (403
     ``grant-suspended``) until it is resumed. The platform operator, or a data steward of the
     dataset's owner."""
-    grant = grants.suspend(
-        session=session,
-        settings=request.app.state.settings,
-        grant_id=grant_id,
-        actor=who.actor(),
-        reason=body.reason,
-        organisations=who.organisations(P.grants_revoke),
-    )
-    return _read(session, grant)
+    return _change(request, session, who, grant_id, grants.suspend, body.reason)
 
 
 @router.post("/grants/{grant_id}/resume", response_model=GrantRead)
@@ -224,15 +230,7 @@ def resume(
     body: GrantRevoke | None = None,
 ) -> GrantRead:
     """Resume a suspended grant: it reads again. Who may suspend may resume."""
-    grant = grants.resume(
-        session=session,
-        settings=request.app.state.settings,
-        grant_id=grant_id,
-        actor=who.actor(),
-        reason=body.reason if body else None,
-        organisations=who.organisations(P.grants_revoke),
-    )
-    return _read(session, grant)
+    return _change(request, session, who, grant_id, grants.resume, body.reason if body else None)
 
 
 @router.get(
