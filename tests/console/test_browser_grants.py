@@ -55,8 +55,9 @@ def test_a_steward_approves_a_request_in_the_browser(served: Served, browser: An
     assert page.locator("article.grant").count() == 2
     assert page.locator("li.sensitive").count() == 1  # personal_id, on the newest request
     card = page.locator(f"article[aria-labelledby='grant-{plain['id']}']")
-    card.get_by_role("button", name="Phê duyệt").click()
-    page.wait_for_url("**/console/grants/inbox")
+    with page.expect_navigation():
+        card.get_by_role("button", name="Phê duyệt").click()
+    assert page.url.endswith("/console/grants/inbox"), (page.url, page.inner_text("main"))
     page.wait_for_load_state("networkidle")
     assert card.locator(".status-approved").inner_text() == "Đã phê duyệt"
     assert card.get_by_role("button", name="Tạm dừng").count() == 1  # the steward may suspend

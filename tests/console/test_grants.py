@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from lienthong.exchange import grants
 from lienthong.http.permissions import Role
 from tests.console.people import OPERATOR, session_cookie
-from tests.exchange.factories import get_token, make_consumer, request_grant
+from tests.exchange.factories import get_token, issue_credential, make_consumer, request_grant
+from tests.paging import a_page
 from tests.people.factories import make_person, pat, set_owner
 from tests.registry.factories import make_org, make_system
 
@@ -119,8 +121,17 @@ def test_a_decision_without_the_form_token_is_refused(
         path, data={"csrf": _csrf(web)}, headers={"origin": "https://evil.example"}
     )
     assert elsewhere.status_code == 403
+    blind = web.post(
+        path, data={"csrf": _csrf(web)}, headers={"origin": "null", "sec-fetch-site": "cross-site"}
+    )
+    assert blind.status_code == 403
     assert _status(web, sensitive) == "requested"
     assert "0 trên 2" in web.get("/console/grants/inbox").text
+    # A browser's own form under ``Referrer-Policy: no-referrer``: Origin null, same-origin.
+    own = web.post(
+        path, data={"csrf": _csrf(web)}, headers={"origin": "null", "sec-fetch-site": "same-origin"}
+    )
+    assert own.status_code == 303 and "1 trên 2" in web.get("/console/grants/inbox").text
 
 
 def test_the_requester_cannot_approve_its_own_request(web: TestClient) -> None:
@@ -189,3 +200,32 @@ def test_each_organisation_sees_its_own_side(web: TestClient, sensitive: dict[st
     assert "portal" not in web.get("/console/grants/inbox").text  # H33.02 owns nothing
     _as(web, "leader-g", [(Role.leader, None)])
     assert web.get("/console/grants/requests").status_code == 403
+
+
+def test_the_inbox_pages_newest_first(web: TestClient, sensitive: dict[str, Any]) -> None:
+    """Three requests, a page of one at a time: newest first across the cursors, and the
+    consumer's side the same grants (the owner's side of another organisation none)."""
+    token = get_token(web, issue_credential(web, OPERATOR_TOKEN, "H33.02", "portal"))
+    later = [request_grant(web, token, fields=["full_name"])["id"] for _ in range(2)]
+    expected = [*reversed(later), sensitive["id"]]
+    app: Any = web.app
+    for side, organisations in (("owner", {"H33.01"}), ("consumer", {"H33.02"})):
+        seen, cursor = [], None
+        while True:
+            with app.state.sessions() as session:
+                rows, cursor = grants.list_grants(
+                    session=session,
+                    organisations=frozenset(organisations),
+                    side=side,
+                    newest_first=True,
+                    page=a_page(limit=1, cursor=cursor),
+                )
+            seen += [g.id for g in rows]
+            if cursor is None:
+                break
+        assert seen == expected, side
+    with app.state.sessions() as session:
+        none, _ = grants.list_grants(
+            session=session, organisations=frozenset({"H33.02"}), side="owner", page=a_page()
+        )
+    assert none == []
