@@ -160,9 +160,12 @@ class PageRequest:
         return self.seal.seal(position, (*self.caller, *scope))
 
 
-def after_position(keys: Sequence[Orderable], after: Sequence[Any]) -> ColumnElement[bool]:
+def after_position(
+    keys: Sequence[Orderable], after: Sequence[Any], *, descending: bool = False
+) -> ColumnElement[bool]:
     """Rows strictly after ``after`` in the order of ``keys`` (a row-value comparison)."""
-    return keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
+    left, right = (keys[0], after[0]) if len(keys) == 1 else (tuple_(*keys), tuple_(*after))
+    return left < right if descending else left > right
 
 
 def keyset_page(
@@ -173,8 +176,10 @@ def keyset_page(
     page: PageRequest,
     scope: Sequence[Any],
     rows: bool = False,
+    descending: bool = False,
 ) -> tuple[list[Any], str | None]:
     """Run ``stmt`` ordered by ``keys`` (unique together) from the cursor; rows, next cursor.
+    ``descending``: last first (newest first, for ids), every key in the same direction.
 
     ``stmt`` selects a single entity, read back as objects; with ``rows`` it selects columns,
     read back as mappings. The key values of the last row are read through each key column's
@@ -182,8 +187,9 @@ def keyset_page(
     """
     after = page.start(scope, len(keys))
     if after is not None:
-        stmt = stmt.where(after_position(keys, after))
-    query = stmt.order_by(*keys).limit(page.limit + 1)
+        stmt = stmt.where(after_position(keys, after, descending=descending))
+    order = [key.desc() for key in keys] if descending else list(keys)
+    query = stmt.order_by(*order).limit(page.limit + 1)
     found = list(session.execute(query).mappings()) if rows else list(session.scalars(query))
     if len(found) <= page.limit:
         return found, None

@@ -108,6 +108,10 @@ async def form_checked(request: Request) -> dict[str, str]:
     """The posted form's text fields, once its CSRF token and origin are checked."""
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin == "null" and request.headers.get("sec-fetch-site") == "same-origin":
+        # Under the console's ``Referrer-Policy: no-referrer`` a browser sends ``Origin: null``
+        # with its own forms; its fetch metadata (which no page can set) still says whence.
+        origin = own
     if origin is not None and origin != own:
         raise FormRefused
     cookie = request.cookies.get(SESSION_COOKIE)

@@ -28,6 +28,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/registry/units", N_("Administrative units"), P.registry_read),
     Section(f"{PREFIX}/registry/organisations", N_("Organisations"), P.registry_read),
     Section(f"{PREFIX}/registry/systems", N_("Systems"), P.registry_read),
+    Section(f"{PREFIX}/grants/inbox", N_("Grant inbox"), P.grants_revoke),
+    Section(f"{PREFIX}/grants/requests", N_("Data requests"), P.grants_request),
 )
 
 
@@ -46,4 +48,8 @@ DATA_LABELS = (
     N_("Registered"),
     N_("Connected"),
     N_("Suspended"),
+    N_("Requested"),
+    N_("Approved"),
+    N_("Rejected"),
+    N_("Revoked"),
 )

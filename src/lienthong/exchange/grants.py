@@ -228,26 +228,30 @@ def list_grants(
     status: str | None = None,
     dataset: str | None = None,
     page: PageRequest,
+    side: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[Grant], str | None]:
-    """Grants, oldest first; ``system_id`` keeps a system's own, ``organisations`` the grants
-    requested by their systems or on the datasets they own."""
+    """Grants, oldest first (or ``newest_first``); ``system_id`` keeps a system's own,
+    ``organisations`` the grants requested by their systems or on the datasets they own;
+    ``side`` keeps one of the two: ``owner`` (on datasets they own: a steward's inbox) or
+    ``consumer`` (requested by their systems); the province (None) sees every grant."""
     stmt = select(Grant)
     if system_id is not None:
         stmt = stmt.where(Grant.system_id == system_id)
     if organisations is not None:
-        stmt = stmt.where(
-            or_(
-                Grant.system_id.in_(run_by(organisations)),
-                Grant.dataset.in_(owned_by(organisations)),
-            )
-        )
+        owned = Grant.dataset.in_(owned_by(organisations))
+        theirs = Grant.system_id.in_(run_by(organisations))
+        sides = {"owner": owned, "consumer": theirs}
+        stmt = stmt.where(sides[side] if side else or_(theirs, owned))
     if status is not None:
         stmt = stmt.where(Grant.status == status)
     if dataset is not None:
         stmt = stmt.where(Grant.dataset == dataset)
     seen = None if organisations is None else sorted(organisations)
-    scope = ("grants", system_id, seen, status, dataset)
-    return keyset_page(session, stmt, keys=[Grant.id], page=page, scope=scope)
+    scope = ("grants", system_id, seen, status, dataset, side, newest_first)
+    return keyset_page(
+        session, stmt, keys=[Grant.id], page=page, scope=scope, descending=newest_first
+    )
 
 
 @dataclass(frozen=True)
