@@ -28,6 +28,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/registry/units", N_("Administrative units"), P.registry_read),
     Section(f"{PREFIX}/registry/organisations", N_("Organisations"), P.registry_read),
     Section(f"{PREFIX}/registry/systems", N_("Systems"), P.registry_read),
+    Section(f"{PREFIX}/audit", N_("Audit log"), P.audit_search),
+    Section(f"{PREFIX}/me/reads", N_("Who looked at my data"), P.own_reads),
 )
 
 
