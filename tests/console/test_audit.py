@@ -133,8 +133,10 @@ def test_a_citizen_sees_only_their_own_reads_in_plain_vietnamese(web: TestClient
     page = web.get("/console/me/reads")
     assert page.status_code == 200
     assert "Ai đã xem dữ liệu của tôi" in page.text
-    rows = page.text.split("<tbody>")[1]
-    assert rows.count("<tr>") == 2 and "bs-01" in rows and "bs-02" not in rows
+    rows = page.text.split('<ol class="reads">')[1]
+    assert rows.count("<li>") == 2 and "bs-02" not in rows
+    assert "(giờ Việt Nam), hệ thống H33.SYT/his của cơ quan H33.SYT đã đọc hồ sơ" in rows
+    assert "Mục đích: treatment. Thay mặt: bs-01.</li>" in rows
     own = [b for b in _log(web) if b["action"] == "audit.subject-report"]
     assert own[-1]["own"] is True and own[-1]["count"] == 2
     # The log and another person's report are not a citizen's: refused with a page.
