@@ -273,3 +273,21 @@ def export(conn: Connection, public_key: Ed25519PublicKey, folder: Path) -> dict
             checkpoints += 1
     (folder / "audit-public-key.pem").write_bytes(public_pem(public_key))
     return {"entries": count, "checkpoints": checkpoints}
+
+
+def status(conn: Connection, public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """What the log says of itself without a full verification: its last entry, its latest
+    checkpoint and whether the audit key signed it, and how many entries no checkpoint signs
+    yet. A full verification is ``lienthong audit verify``."""
+    head = conn.execute(select(chain.head).where(chain.head.c.id == 1)).first()
+    last = conn.execute(
+        select(chain.checkpoints).order_by(chain.checkpoints.c.seq.desc()).limit(1)
+    ).first()
+    checkpoint = chain.published(last) if last is not None else None
+    entries = int(head.seq) if head is not None else 0
+    return {
+        "entries": entries,
+        "checkpoint": checkpoint,
+        "signed": checkpoint is not None and _signed(public_key, checkpoint),
+        "unsigned_tail": entries - (int(checkpoint["seq"]) if checkpoint else 0),
+    }

@@ -30,6 +30,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/registry/systems", N_("Systems"), P.registry_read),
     Section(f"{PREFIX}/grants/inbox", N_("Grant inbox"), P.grants_revoke),
     Section(f"{PREFIX}/grants/requests", N_("Data requests"), P.grants_request),
+    Section(f"{PREFIX}/audit", N_("Audit log"), P.audit_search),
+    Section(f"{PREFIX}/me/reads", N_("Who looked at my data"), P.own_reads),
 )
 
 
