@@ -28,6 +28,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/registry/units", N_("Administrative units"), P.registry_read),
     Section(f"{PREFIX}/registry/organisations", N_("Organisations"), P.registry_read),
     Section(f"{PREFIX}/registry/systems", N_("Systems"), P.registry_read),
+    Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
 )
 
 

@@ -14,6 +14,7 @@ from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
+from lienthong.console.review import router as console_review
 from lienthong.console.views import PREFIX as CONSOLE
 from lienthong.console.views import assets as console_assets
 from lienthong.console.views import root as console_root
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # The console: pages with their own access rules (console/access.py), not API operations.
     app.mount(f"{CONSOLE}/static", console_assets(), name="console-static")
     app.include_router(console_root)
+    app.include_router(console_review)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
