@@ -141,7 +141,7 @@ def test_the_console_walked_by_each_role(served: Served, browser: Browser) -> No
 
     operator = Walk(browser, served, "operator", session_cookie(app, "op-b", OPERATOR))
     page = operator.open("/console/", "home")
-    assert page.locator("nav a").count() == 4
+    assert page.locator("nav a").count() == 5
     page = operator.open("/console/registry/units", "units")
     page.fill("#q", "hong ha")
     page.wait_for_url("**q=hong*")  # htmx swapped the results and kept the address

@@ -39,7 +39,7 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 
 # The fields shown side by side: the linkage's standard names (sources.json), in this order.
 FIELDS: tuple[tuple[str, str], ...] = (
-    ("name", N_("Name")),
+    ("name", N_("Full name")),
     ("date_of_birth", N_("Date of birth")),
     ("birth_year", N_("Year of birth")),
     ("sex", N_("Sex")),
@@ -203,7 +203,8 @@ def review_page(request: Request, review_id: Id, viewer: Reader) -> HTMLResponse
     fields = [
         (label, item.left.fields.get(name), item.right.fields.get(name))
         for name, label in FIELDS
-        if name in item.left.fields or name in item.right.fields
+        if item.left.fields.get(name) not in (None, "")
+        or item.right.fields.get(name) not in (None, "")
     ]
     return render(
         request,
