@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, select
@@ -20,18 +21,14 @@ from tests.console.test_browser import browser as browser  # the fixture, shared
 from tests.console.test_review import AUDITOR, link_namesakes
 from tests.signin.harness import Served, free_port, serve
 
-try:
+if TYPE_CHECKING:
     from playwright.sync_api import Browser
-except ImportError:  # the dev extra not installed
-    pass
 
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 
 
 @pytest.fixture
-def served(
-    backend: str, settings: Settings, engine: Engine, tmp_path: Path
-) -> Iterator[Served]:
+def served(backend: str, settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[Served]:
     if backend != "sqlite":
         pytest.skip("the browser walk runs once, on the SQLite run")
     link_namesakes(engine, settings, tmp_path)
@@ -68,8 +65,10 @@ def test_an_operator_decides_a_pair_in_the_browser(
     assert posted.value.status == 303, (posted.value.status, page.locator("h1").inner_text())
     assert f"/reviews/{first_id}?" not in page.url, page.locator("h1").inner_text()
     operator.check("review-next")
-    assert page.get_by_role("status").inner_text().startswith(
-        f"Đã ghi nhận quyết định về cặp {first_id}"
+    assert (
+        page.get_by_role("status")
+        .inner_text()
+        .startswith(f"Đã ghi nhận quyết định về cặp {first_id}")
     )
     assert _status(engine, first_id) == "accepted"
     operator.close()

@@ -87,9 +87,7 @@ def link_namesakes(engine: Engine, settings: Settings, folder: Path) -> None:
 
 
 @pytest.fixture
-def queued(
-    engine: Engine, settings: Settings, web: TestClient, tmp_path: Path
-) -> list[Review]:
+def queued(engine: Engine, settings: Settings, web: TestClient, tmp_path: Path) -> list[Review]:
     link_namesakes(engine, settings, tmp_path)
     pending = _pending(web)
     assert len(pending) >= 2, "the sample's linking run queues pairs to review"
@@ -127,7 +125,7 @@ def test_a_pair_shows_both_records_and_the_levels_that_decided(
     assert "Họ: trùng sau khi bỏ dấu" in page.text
     assert "Xã: cùng xã sau khi sắp xếp đơn vị hành chính" in page.text
     assert "Số giấy tờ tùy thân" not in page.text  # a field neither record holds is left out
-    assert 'action="/console/linkage/reviews/%d/accept"' % item.id in page.text
+    assert f'action="/console/linkage/reviews/{item.id}/accept"' in page.text
     english = web.get(f"/console/linkage/reviews/{item.id}?lang=en")
     assert "What decided" in english.text and "Family name:" in english.text
     missing = web.get("/console/linkage/reviews/999999")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lienthong.bounds import Id
 from lienthong.console.access import Page, Viewer, check_pages, form_checked
-from lienthong.console.navigation import PREFIX, N_
+from lienthong.console.navigation import N_, PREFIX
 from lienthong.console.render import ConsoleRoute, finish, gettext, render
 from lienthong.http.permissions import Permission as P
 from lienthong.linkage import review
@@ -124,7 +124,9 @@ class Item:
     decided_by: str | None
 
 
-def _sides(session: Session, kind: str, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Side]:
+def _sides(
+    session: Session, kind: str, refs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Side]:
     """The records ``(dataset, key)`` with the fields the linkage reads of them, one store
     read per dataset."""
     fields_of = {s.dataset: s.fields for s in load_sources() if s.kind == kind}
