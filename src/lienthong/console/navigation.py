@@ -32,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/grants/requests", N_("Data requests"), P.grants_request),
     Section(f"{PREFIX}/audit", N_("Audit log"), P.audit_search),
     Section(f"{PREFIX}/me/reads", N_("Who looked at my data"), P.own_reads),
+    Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
 )
 
 

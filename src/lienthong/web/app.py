@@ -14,8 +14,9 @@ from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
-from lienthong.console.grants import router as console_grants
 from lienthong.console.audit import router as console_audit
+from lienthong.console.grants import router as console_grants
+from lienthong.console.review import router as console_review
 from lienthong.console.views import PREFIX as CONSOLE
 from lienthong.console.views import assets as console_assets
 from lienthong.console.views import root as console_root
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_root)
     app.include_router(console_grants)  # before the console's catch-all "not found" page
     app.include_router(console_audit)  # before console_router: its last route is a catch-all
+    app.include_router(console_review)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
