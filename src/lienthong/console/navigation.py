@@ -20,7 +20,7 @@ def N_(message: str) -> str:
 class Section:
     path: str
     label: str  # a msgid, translated by the template
-    permission: P
+    permission: P | None  # None: anyone signed in (what the API shows to anyone)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -33,13 +33,14 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/audit", N_("Audit log"), P.audit_search),
     Section(f"{PREFIX}/me/reads", N_("Who looked at my data"), P.own_reads),
     Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
+    Section(f"{PREFIX}/standards", N_("Standards"), None),
 )
 
 
 def sections_for(viewer: Viewer | None) -> list[Section]:
     if viewer is None:
         return []
-    return [s for s in SECTIONS if viewer.may(s.permission)]
+    return [s for s in SECTIONS if s.permission is None or viewer.may(s.permission)]
 
 
 # Labels the templates take from data (levels, statuses), marked here for the catalogue.
