@@ -152,3 +152,27 @@ def test_unknown_standard_or_version_is_a_404_page(
         assert "unknown-standard" in page.text
     bad = web.get("/console/standards/citizen?from=zero")
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html")
+
+
+def test_a_new_primary_key_is_shown_as_breaking(
+    web: TestClient, engine: Engine, settings: Settings
+) -> None:
+    document = service.builtin_document("business") | {"version": 2}
+    document["primaryKey"] = [*document["primaryKey"], document["lienthong:areaField"]]
+    with transaction(engine) as session:
+        service.create_standard(session=session, document=document)
+        service.publish(
+            session=session,
+            settings=settings,
+            name="business",
+            version=2,
+            actor={"kind": "operator"},
+            breaking=True,
+            reason="one register per commune",
+        )
+    _signed(web, "op-key", OPERATOR)
+    html = web.get("/console/standards/business?lang=en").text
+    key = html.split("<h2>Primary key</h2>", 1)[1].split("</p>", 1)[0]
+    assert "changed-key" in key and "the primary key is not the same fields" in key
+    assert "Breaking changes: 1" in html
+    assert {kind for kind, _ in _rows(html).values()} == {"same"}

@@ -10,7 +10,8 @@ what differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -65,7 +66,7 @@ def _published(session: Session, request: Request, viewer: Viewer) -> list[Stand
         found.extend(rows)
         if nxt is None:
             return found
-        page = PageRequest(seal=page.seal, limit=page.limit, cursor=nxt, caller=page.caller)
+        page = replace(page, cursor=nxt)
 
 
 @router.get("/standards")
@@ -136,7 +137,7 @@ def _documents(standard: Standard) -> dict[str, dict[str, Any]]:
 
 
 def compare(
-    old: Standard, new: Standard, meaning: Any
+    old: Standard, new: Standard, meaning: Callable[[str], str]
 ) -> tuple[list[FieldRow], list[tuple[str, str]]]:
     """The fields of both versions (``new``'s order, then those it dropped), and the breaking
     changes that name no field (the primary key)."""
