@@ -31,7 +31,9 @@ HEADERS = {
     "address_line": "Địa chỉ",
     "phone": "Điện thoại",
 }
-MAPPING = json.dumps({"columns": {header: field for field, header in HEADERS.items()}})
+MAPPING = json.dumps(
+    {"columns": {header: field for field, header in HEADERS.items()}}, ensure_ascii=False
+)
 
 
 def clerk_csv() -> bytes:
