@@ -17,6 +17,7 @@ from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.http.permissions import Role
 from lienthong.ingest.models import Batch
+from lienthong.web.app import create_app
 from tests.console.people import session_cookie
 from tests.ingest.factories import CITIZEN_HEADER, SYSTEM, citizen_row, register_system
 
@@ -143,3 +144,24 @@ def test_without_the_token_nothing_is_ingested_and_readers_cannot_upload(
     web.cookies.clear()
     web.cookies.update(session_cookie(web.app, "reader", [(Role.leader, None)]))  # type: ignore[arg-type]
     assert web.get("/console/upload").status_code == 403
+
+
+def test_the_form_takes_the_api_upload_limit_not_the_json_one(
+    engine: Engine, settings: Settings
+) -> None:
+    register_system(engine, settings)
+    small = {"max_body_bytes": 512, "max_upload_bytes": 64 * 1024}
+    for limits, sent, expected in ((small, clerk_csv(), 200), (small, b"x" * 70_000, 413)):
+        app = create_app(settings.model_copy(update=limits), engine=engine)
+        with TestClient(app, base_url="https://testserver", follow_redirects=False) as web:
+            web.cookies.update(session_cookie(app, f"clerk-{expected}", STEWARD))
+            page = web.get("/console/upload").text
+            csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            answer = web.post(
+                "/console/upload",
+                data={"csrf": csrf, "standard": "citizen", "system": SYSTEM, "mapping": MAPPING,
+                      "action": "ingest"},
+                files={"file": ("ho-tich.csv", sent, "text/csv")},
+            )  # fmt: skip
+            assert answer.status_code == expected, answer.text[:300]
+    assert _batches(engine) == 1  # the file over the limit wrote nothing
