@@ -34,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/me/reads", N_("Who looked at my data"), P.own_reads),
     Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
     Section(f"{PREFIX}/standards", N_("Standards"), None),
+    Section(f"{PREFIX}/upload", N_("Upload data"), P.ingest_upload),
 )
 
 

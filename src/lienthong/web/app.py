@@ -18,6 +18,7 @@ from lienthong.console.audit import router as console_audit
 from lienthong.console.grants import router as console_grants
 from lienthong.console.review import router as console_review
 from lienthong.console.standards import router as console_standards
+from lienthong.console.upload import router as console_upload
 from lienthong.console.views import PREFIX as CONSOLE
 from lienthong.console.views import assets as console_assets
 from lienthong.console.views import root as console_root
@@ -55,7 +56,7 @@ from lienthong.web.sources import SourceGuard, SourceLimits
 
 API = "/api/v1"
 # Streamed upload endpoints accept the larger upload limit; everything else the JSON limit.
-UPLOAD_PATHS: tuple[str, ...] = (f"{API}/ingest",)
+UPLOAD_PATHS: tuple[str, ...] = (f"{API}/ingest", f"{CONSOLE}/upload")  # the same limit
 
 log = logging.getLogger("lienthong")
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_audit)  # before console_router: its last route is a catch-all
     app.include_router(console_review)  # before the console's catch-all page
     app.include_router(console_standards)  # before the console's catch-all page
+    app.include_router(console_upload)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
