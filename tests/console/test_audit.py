@@ -56,7 +56,8 @@ def _reads(web: TestClient) -> None:
 
 def _log(web: TestClient) -> list[dict[str, Any]]:
     with web.app.state.sessions() as session:  # type: ignore[attr-defined]
-        return [json.loads(b) for b in session.scalars(select(AuditEntry.body))]
+        rows = session.scalars(select(AuditEntry.body).order_by(AuditEntry.seq))
+        return [json.loads(b) for b in rows]
 
 
 def test_an_auditor_searches_by_system_dataset_purpose_and_time(web: TestClient) -> None:

@@ -52,7 +52,9 @@ def test_a_citizen_is_refused_the_overview_with_a_page_in_vietnamese(web: TestCl
     assert "Không có quyền truy cập" in refused.text and "reports.read" in refused.text
     assert "Tổng quan" not in refused.text  # the navigation offers nothing the citizen may not open
     with web.app.state.sessions() as session:  # type: ignore[attr-defined]
-        bodies = [json.loads(b) for b in session.scalars(select(AuditEntry.body))]
+        bodies = [
+            json.loads(b) for b in session.scalars(select(AuditEntry.body).order_by(AuditEntry.seq))
+        ]
     denied = [b for b in bodies if b["action"] == "permission.denied"]
     assert denied[-1]["route"] == "/console/overview"
     assert denied[-1]["actor"]["kind"] == "person"

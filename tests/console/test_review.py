@@ -47,7 +47,9 @@ def _token(html: str) -> str:
 
 def _audited(web: TestClient, action: str) -> list[dict[str, object]]:
     with web.app.state.sessions() as session:  # type: ignore[attr-defined]
-        bodies = [json.loads(b) for b in session.scalars(select(AuditEntry.body))]
+        bodies = [
+            json.loads(b) for b in session.scalars(select(AuditEntry.body).order_by(AuditEntry.seq))
+        ]
     return [b for b in bodies if b["action"] == action]
 
 

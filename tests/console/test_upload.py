@@ -103,7 +103,10 @@ def test_a_steward_checks_then_ingests_and_sees_the_quarantined_value(
     assert "Row 3, column &#34;Ngày sinh&#34;" in english.text
 
     with engine.connect() as conn:
-        bodies = [json.loads(b) for (b,) in conn.execute(text("SELECT body FROM audit_entries"))]
+        bodies = [
+            json.loads(b)
+            for (b,) in conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        ]
     ingested = [e for e in bodies if e["action"].startswith("ingest.")]
     assert ingested and ingested[-1]["actor"]["kind"] == "person"
     assert ingested[-1]["actor"]["via"] == "session"

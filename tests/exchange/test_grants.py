@@ -69,6 +69,18 @@ def test_reject_and_validation(client, operator) -> None:
     assert bad.status_code == 422
     codes = {d["code"] for d in bad.json()["error"]["details"]}
     assert {"unknown-purpose", "in-the-past"} <= codes
+    nul = {  # a NUL byte is refused before the database sees it (PostgreSQL cannot store it)
+        "dataset": "citi\x00zen",
+        "fields": ["full_name"],
+        "units": ["33"],
+        "purposes": ["public-service"],
+        "expires_on": "2099-01-01",
+    }
+    for field in ("dataset", "consumer_organisation", "consumer_system"):
+        sent = nul | ({} if field == "dataset" else {"dataset": "citizen", field: "H\x00"})
+        refused = client.post("/api/v1/grants", headers=token, json=sent)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["details"][0]["field"].endswith(field)
     grant = request_grant(client, token)
     set_owner(client, operator, "citizen", "H33.01")
     rejected = client.post(

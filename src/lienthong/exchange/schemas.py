@@ -21,8 +21,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# Codes and names the database is asked about: checked before it sees them (PostgreSQL refuses
+# a NUL byte in text, which would otherwise be a server error).
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
 class GrantRequest(Strict):
-    dataset: str = Field(min_length=1, max_length=64, description="Standard name, e.g. citizen")
+    dataset: str = Field(
+        min_length=1, max_length=64, pattern=CODE_PATTERN, description="Standard name, e.g. citizen"
+    )
     version: int | None = Field(
         None, ge=1, le=2**31 - 1, description="Standard version to read (default: the current one)"
     )
@@ -31,9 +38,14 @@ class GrantRequest(Strict):
     purposes: list[str] = Field(min_length=1, description="Codes from /api/v1/purposes")
     expires_on: date
     consumer_organisation: str | None = Field(
-        None, description="Operator only: the consumer system's organisation"
+        None,
+        max_length=35,
+        pattern=CODE_PATTERN,
+        description="Operator only: the consumer system's organisation",
     )
-    consumer_system: str | None = Field(None, description="Operator only: the consumer system")
+    consumer_system: str | None = Field(
+        None, max_length=64, pattern=CODE_PATTERN, description="Operator only: the consumer system"
+    )
 
 
 class GrantDecision(Strict):
@@ -90,9 +102,6 @@ class GrantRead(BaseModel):
     )
     suspended_at: datetime | None = None
     suspension_reason: str | None = None
-
-
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 class OwnerSet(Strict):
