@@ -21,6 +21,7 @@ class Role(StrEnum):
     auditor = "auditor"
     leader = "leader"
     citizen = "citizen"
+    security_analyst = "security-analyst"
 
 
 class Permission(StrEnum):
@@ -46,6 +47,9 @@ class Permission(StrEnum):
     people_manage = "people.manage"
     people_self = "people.self"
     own_reads = "own.reads"
+    soc_read = "soc.read"  # alerts, detection rules, the connection report
+    soc_act = "soc.act"  # acknowledge, resolve and suppress alerts
+    soc_manage = "soc.manage"  # enable rules, notification targets, the SIEM export
 
 
 P = Permission
@@ -60,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.auditor: _READS | {P.audit_search, P.audit_subjects, P.linkage_read},
     Role.leader: frozenset({P.reports_read, P.registry_read, P.people_self}),
     Role.citizen: frozenset({P.own_reads, P.people_self}),
+    # The monitoring centre's analyst: watches, acts on alerts, searches the evidence.
+    Role.security_analyst: _READS | {P.soc_read, P.soc_act, P.audit_search},
 }
 
 # What a system's access token carries (its own grants and batches: the views narrow).
