@@ -65,3 +65,21 @@ class AuditHead(Base):
     checkpoint_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checkpoint_every: Mapped[int | None] = mapped_column(Integer)
     checkpoint_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditArchive(Base):
+    """A stretch of the chain taken out of the database into a file (``lienthong audit
+    archive``): entries ``first_seq``..``last_seq``, the chain's hash at ``last_seq`` (a signed
+    checkpoint holds it), the file's name and SHA-256."""
+
+    __tablename__ = "audit_archives"
+
+    first_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    file: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)

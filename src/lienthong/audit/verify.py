@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
 from lienthong.audit import chain
+from lienthong.audit.archive import archived, file_sha256, read_archive
 from lienthong.keys import public_pem
 
 PROBLEMS: dict[str, str] = {
@@ -37,6 +38,9 @@ PROBLEMS: dict[str, str] = {
     "checkpoint-missing": "a checkpoint the signed policy requires is not there",
     "checkpoint-time-regressed": "a checkpoint is dated before the one preceding it",
     "known-checkpoint-mismatch": "the log no longer extends a checkpoint held outside it",
+    "archive-gap": "archived stretches do not follow each other from the first entry",
+    "archive-unanchored": "no signed checkpoint holds the end of an archived stretch",
+    "archive-file-mismatch": "an archive file is missing or differs from what was archived",
 }
 
 
@@ -54,6 +58,8 @@ class VerifyReport:
     checkpoints: int = 0
     known_checkpoints: int = 0
     unsigned_tail: int = 0
+    archived_entries: int = 0  # entries taken out of the database (lienthong audit archive)
+    archive_files_checked: int = 0  # archive files recomputed (verify --archive)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -85,11 +91,14 @@ def verify(
     every: int | None = None,
     known: Iterable[Mapping[str, Any]] = (),
     batch: int = 20_000,
+    archive_dir: Path | None = None,
 ) -> VerifyReport:
     """Recompute every hash in seq order; check the checkpoints against the chain, the key and
     their signed policy, and the ``known`` checkpoints (published, held by a witness) too.
 
     ``every``: the policy expected of a log none of whose checkpoints states one.
+    ``archive_dir``: the folder of the archive files, recomputed too; without it the chain goes
+    on from each archived stretch's recorded last hash, which a signed checkpoint must hold.
     """
     report = VerifyReport()
     # The head first: entries appended while verify runs lie beyond it and are not mistaken
@@ -99,11 +108,22 @@ def verify(
     rows = [dict(r._mapping) for r in conn.execute(select(chain.checkpoints).order_by("seq"))]
     hashes_at: dict[int, str] = {}
     marks = {int(r["seq"]) for r in rows} | {int(k["seq"]) for k in known if "seq" in k}
-    last = _entries(conn, report, marks, hashes_at, batch)
-    latest = _checkpoints(report, public_key, rows, hashes_at, last)
+    stretches = archived(conn)
+    start = _archived(report, stretches, marks, hashes_at, archive_dir)
+    last = _entries(conn, report, marks, hashes_at, batch, start)
+    latest = _checkpoints(report, public_key, rows, hashes_at, last, start[0])
+    stored = {int(r["seq"]) for r in rows}
+    for stretch in stretches:
+        if int(stretch["last_seq"]) not in stored:
+            report.fail(
+                int(stretch["last_seq"]),
+                "archive-unanchored",
+                f"no signed checkpoint holds entry {stretch['last_seq']}, the end of an "
+                "archived stretch",
+            )
     end = last if head is None else min(last, int(head.seq))
     _tail(report, latest, end, latest.get("every") or every)
-    _known(report, public_key, known, rows, hashes_at, last)
+    _known(report, public_key, known, rows, hashes_at, last, start[0])
     if head is not None and report.ok and int(head.seq) > last:
         report.fail(
             last + 1,
@@ -114,11 +134,66 @@ def verify(
     return report
 
 
+def _archived(
+    report: VerifyReport,
+    stretches: list[dict[str, Any]],
+    marks: set[int],
+    hashes_at: dict[int, str],
+    folder: Path | None,
+) -> tuple[int, str]:
+    """Where the online chain starts (its first seq, the hash before it) after the archived
+    stretches; with ``folder``, each archive file is recomputed on the way."""
+    expected, previous = 1, chain.GENESIS
+    for stretch in stretches:
+        first, end = int(stretch["first_seq"]), int(stretch["last_seq"])
+        if first != expected:
+            report.fail(expected, "archive-gap", f"archived stretches skip entries {expected}..")
+        report.archived_entries += int(stretch["entries"])
+        if folder is not None:
+            _archive_file(
+                report, folder / str(stretch["file"]), stretch, previous, marks, hashes_at
+            )
+        hashes_at[end] = str(stretch["last_hash"])
+        expected, previous = end + 1, str(stretch["last_hash"])
+    return expected, previous
+
+
+def _archive_file(
+    report: VerifyReport,
+    path: Path,
+    stretch: Mapping[str, Any],
+    previous: str,
+    marks: set[int],
+    hashes_at: dict[int, str],
+) -> None:
+    first, end = int(stretch["first_seq"]), int(stretch["last_seq"])
+    if not path.is_file() or file_sha256(path) != stretch["sha256"]:
+        report.fail(first, "archive-file-mismatch", f"{path.name} is missing or was changed")
+        return
+    expected = first
+    for seq, stored, body in read_archive(path):
+        computed = chain.chain_hash(previous, body)
+        if seq != expected or computed != stored:
+            report.fail(seq, "archive-file-mismatch", f"entry {seq} of {path.name} does not chain")
+            return
+        if seq in marks:
+            hashes_at[seq] = stored
+        previous, expected = computed, seq + 1
+    if expected != end + 1 or previous != stretch["last_hash"]:
+        report.fail(first, "archive-file-mismatch", f"{path.name} does not end at entry {end}")
+        return
+    report.archive_files_checked += 1
+
+
 def _entries(
-    conn: Connection, report: VerifyReport, marks: set[int], hashes_at: dict[int, str], batch: int
+    conn: Connection,
+    report: VerifyReport,
+    marks: set[int],
+    hashes_at: dict[int, str],
+    batch: int,
+    start: tuple[int, str] = (1, chain.GENESIS),
 ) -> int:
-    previous = chain.GENESIS
-    expected = 1
+    expected, previous = start
     stmt = select(chain.entries.c.seq, chain.entries.c.body, chain.entries.c.hash).order_by(
         chain.entries.c.seq
     )
@@ -147,8 +222,11 @@ def _checkpoints(
     rows: list[dict[str, Any]],
     hashes_at: dict[int, str],
     last: int,
+    online: int = 1,
 ) -> dict[str, Any]:
-    """Check each stored checkpoint; return the last one validly signed (or the genesis)."""
+    """Check each stored checkpoint; return the last one validly signed (or the genesis).
+    A checkpoint inside an archived stretch (before ``online``) is held to the chain only when
+    its archive file was recomputed."""
     before: dict[str, Any] = {"seq": 0}
     for cp in rows:
         seq = int(cp["seq"])
@@ -166,7 +244,7 @@ def _checkpoints(
                 "entries-truncated",
                 f"checkpoint at entry {seq} but the log ends at {last}",
             )
-        elif hashes_at.get(seq) != cp["hash"]:
+        elif (seq >= online or seq in hashes_at) and hashes_at.get(seq) != cp["hash"]:
             report.fail(
                 seq,
                 "checkpoint-mismatch",
@@ -224,6 +302,7 @@ def _known(
     rows: list[dict[str, Any]],
     hashes_at: dict[int, str],
     last: int,
+    online: int = 1,
 ) -> None:
     """The log must extend each checkpoint held outside it, and still hold the checkpoint."""
     stored = {int(r["seq"]): r for r in rows}
@@ -242,7 +321,7 @@ def _known(
                 "entries-truncated",
                 f"a checkpoint held outside is at entry {seq} but the log ends at {last}",
             )
-        elif hashes_at.get(seq) != cp.get("hash"):
+        elif (seq >= online or seq in hashes_at) and hashes_at.get(seq) != cp.get("hash"):
             report.fail(
                 seq,
                 "known-checkpoint-mismatch",
