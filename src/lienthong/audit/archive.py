@@ -21,9 +21,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from lienthong.audit import chain, partitions
 from lienthong.audit.models import AuditArchive
@@ -31,7 +31,7 @@ from lienthong.db import utcnow
 from lienthong.errors import ValidationFailed
 from lienthong.events import event
 
-archives = AuditArchive.__table__
+archives: Table = cast(Table, AuditArchive.__table__)
 
 
 @dataclass(frozen=True)
