@@ -66,7 +66,7 @@ def activity_report(
         orgs = select(Organisation.code, Organisation.name).where(Organisation.active.is_(True))
         if organisation is not None:
             orgs = orgs.where(Organisation.code == organisation)
-        names = dict(session.execute(orgs.order_by(Organisation.code)).tuples().all())
+        names = {code: name for code, name in session.execute(orgs.order_by(Organisation.code))}
     by_org: dict[str, list[SystemActivity]] = {code: [] for code in names}
     for a in found:
         if a.organisation in by_org:
