@@ -29,6 +29,9 @@ from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
+from lienthong.soc.connections.cli import connections_app
+from lienthong.soc.siem.cli import export_command as soc_export_command
+from lienthong.soc.siem.cli import forward_command as soc_forward_command
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import preparation
 from lienthong.web.tls import tls_options
@@ -57,6 +60,11 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(dti_app, name="dti")
 app.add_typer(public_services_app, name="public-services")
 app.add_typer(people_app, name="people")
+soc_app = typer.Typer(help="Security monitoring: SIEM export, connections.", no_args_is_help=True)
+soc_app.command("export")(soc_export_command)
+soc_app.command("forward")(soc_forward_command)
+soc_app.add_typer(connections_app, name="connections")
+app.add_typer(soc_app, name="soc")
 
 
 @db_app.command("upgrade")

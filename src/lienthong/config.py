@@ -201,6 +201,33 @@ class Settings(BaseSettings):
         default_factory=dict, description="More Spark properties, as a JSON object."
     )
 
+    soc_syslog_target: str | None = Field(
+        None,
+        description="The SIEM's syslog receiver, tcp://host:port or tls://host:port: set, the "
+        "server forwards every audit entry to it (RFC 5424, octet-counted) in the background.",
+    )
+    soc_syslog_ca_file: Path | None = Field(
+        None,
+        description="CA certificates (PEM) that verify a tls:// receiver; unset: the system's.",
+    )
+    soc_syslog_hostname: str | None = Field(
+        None, description="HOSTNAME of the syslog messages; unset: this machine's name."
+    )
+    soc_syslog_enterprise_id: int = Field(
+        32473,
+        description="Private enterprise number in the structured data's SD-IDs (audit@N, "
+        "alert@N); the default is RFC 5612's number for documentation.",
+    )
+    soc_syslog_batch: int = Field(
+        500,
+        description="Most audit entries the forwarder sends before waiting for acknowledgement.",
+    )
+    soc_connection_interval_seconds: int = Field(
+        3600,
+        description="How long a system may stay silent before it counts as silent, unless its "
+        "own expected interval is set.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

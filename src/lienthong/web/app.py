@@ -45,6 +45,8 @@ from lienthong.services.views import router as public_services_router
 from lienthong.signin.provider import ClientSettings, Provider
 from lienthong.signin.views import router as signin_router
 from lienthong.signin.views import session_identity
+from lienthong.soc.connections.views import router as connections_router
+from lienthong.soc.siem.runtime import start_forwarding
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -74,6 +76,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (public_services_router, API),
     (signin_router, ""),
     (people_router, API),
+    (connections_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -92,7 +95,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
         app.state.sources.emit = app.state.exchange.writer.submit
+        stop_forwarding = start_forwarding(settings, engine)  # LIENTHONG_SOC_SYSLOG_TARGET
         yield
+        stop_forwarding()
         app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
         if owns_engine:

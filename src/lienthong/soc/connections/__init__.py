@@ -1,0 +1,1 @@
+"""Connection monitoring of registered systems (docs/soc-connections.md)."""
