@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from lienthong.audit.cli import audit_app
+from lienthong.changes.cli import changes_app
 from lienthong.command import HELP, run
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine, should_auto_upgrade
@@ -57,6 +58,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(dti_app, name="dti")
 app.add_typer(public_services_app, name="public-services")
 app.add_typer(people_app, name="people")
+app.add_typer(changes_app, name="changes")
 
 
 @db_app.command("upgrade")

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
+from lienthong.changes.views import router as changes_router
+from lienthong.changes.worker import Background
 from lienthong.config import Settings, get_settings
 from lienthong.console.audit import router as console_audit
 from lienthong.console.grants import router as console_grants
@@ -74,6 +76,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (public_services_router, API),
     (signin_router, ""),
     (people_router, API),
+    (changes_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -92,7 +95,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
         app.state.sources.emit = app.state.exchange.writer.submit
+        changes_worker = Background(engine, settings) if settings.changes_worker else None
+        if changes_worker is not None:
+            changes_worker.start()
         yield
+        if changes_worker is not None:
+            changes_worker.close()
         app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
         if owns_engine:
