@@ -51,8 +51,9 @@ def _worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def _wait(box: Received, count: int, seconds: float) -> None:
+    """Until ``count`` different changes arrived (a repeat counts once)."""
     end = time.monotonic() + seconds
-    while len(box.events()) < count and time.monotonic() < end:
+    while len({e["position"] for e in box.events()}) < count and time.monotonic() < end:
         time.sleep(0.02)
 
 
