@@ -52,6 +52,7 @@ from lienthong.db import make_engine, transaction
 from lienthong.exchange.grants import communes_of
 from lienthong.exchange.models import Grant
 from lienthong.ingest.service import IngestRequest, ingest_file
+from lienthong.people import models as _people  # noqa: F401  (grants name their requester)
 from lienthong.prepare import prepare_database
 from lienthong.registry.models import InformationSystem
 from lienthong.registry.systems import get_system
@@ -90,9 +91,14 @@ class Receiver:
         with self.lock:
             return len(self.positions)
 
+    def distinct(self) -> int:
+        with self.lock:
+            return len(set(self.positions))
+
     def wait(self, n: int, seconds: float) -> None:
+        """Until ``n`` different events arrived (a repeat counts once), or ``seconds``."""
         end = time.monotonic() + seconds
-        while self.count() < n and time.monotonic() < end:
+        while self.distinct() < n and time.monotonic() < end:
             time.sleep(0.005)
 
     def close(self) -> None:
@@ -302,7 +308,8 @@ def measure_kill(backend: str, rows: int, work: Path) -> dict[str, int]:
         worker.wait()
         at_kill = receiver.count()
         worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-        receiver.wait(loaded + 1, 20)  # past every event: wait for any redelivery too
+        receiver.wait(loaded, 300)
+        time.sleep(1.0)  # any repeat still in flight
         worker.send_signal(signal.SIGTERM)
         worker.wait()
         with receiver.lock:
