@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from lienthong.audit.cli import audit_app
+from lienthong.changes.cli import changes_app
 from lienthong.command import HELP, run
 from lienthong.config import Environment, get_settings
 from lienthong.db import make_engine, should_auto_upgrade
@@ -65,6 +66,7 @@ soc_app.command("export")(soc_export_command)
 soc_app.command("forward")(soc_forward_command)
 soc_app.add_typer(connections_app, name="connections")
 app.add_typer(soc_app, name="soc")
+app.add_typer(changes_app, name="changes")
 
 
 @db_app.command("upgrade")

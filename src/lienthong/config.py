@@ -200,6 +200,14 @@ class Settings(BaseSettings):
     spark_conf: dict[str, str] = Field(
         default_factory=dict, description="More Spark properties, as a JSON object."
     )
+    changes_worker: bool = Field(
+        False,
+        description="Deliver change events from a background task of the API process",
+    )
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222",
+        description="NATS server that carries change events to JetStream subscribers",
+    )
 
     soc_syslog_target: str | None = Field(
         None,

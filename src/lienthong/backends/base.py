@@ -151,6 +151,12 @@ class Backend(ABC):
             index_elements=list(key), index_where=where
         )
 
+    @abstractmethod
+    def take_turns(self, conn: Connection, key: str) -> None:
+        """Make the transactions that call this with ``key`` run their remaining work one
+        after another until each ends, so that numbers they draw in order (a sequence) commit
+        in that order. Nothing to do where one writer writes at a time (SQLite)."""
+
 
 @contextmanager
 def held_here(name: str) -> Iterator[None]:

@@ -77,6 +77,13 @@ class PostgreSQL(Backend):
                     conn.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
                     conn.commit()
 
+    def take_turns(self, conn: Connection, key: str) -> None:
+        # A transaction-level advisory lock: released by the commit or rollback, or the death
+        # of the connection, never left behind.
+        digest = hashlib.sha256(f"turns|{key}".encode()).digest()
+        number = int.from_bytes(digest[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+
     def writers_lock_file(self, engine: Engine, purpose: str) -> Path | None:
         return None  # row locks queue the writers
 

@@ -141,6 +141,9 @@ class SQLite(Backend):
         conn.execute(update(table).where(where).values({c: c for c in table.primary_key}))
         return select(table).where(where)
 
+    def take_turns(self, conn: Connection, key: str) -> None:
+        pass  # one writer at a time: a transaction that writes holds the database's lock
+
     def writers_lock_file(self, engine: Engine, purpose: str) -> Path | None:
         database = _file(engine)
         return None if database is None else Path(f"{database}-{purpose}.lock")

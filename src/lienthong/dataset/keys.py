@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+from sqlalchemy import String, case, cast, literal
 
 KEY_SEPARATOR = "~"
 
@@ -47,3 +48,20 @@ def split_key(key: str, width: int) -> list[str] | None:
     """The key's value texts, one per key field; None when ``key`` has not ``width`` parts."""
     parts = key.split(KEY_SEPARATOR) if width > 1 else [key]
     return parts if len(parts) == width else None
+
+
+def key_sql(columns: Sequence[Any], types: Sequence[str]) -> Any:
+    """The key as a SQL expression over the key columns of a store table (``types``: the
+    standard's field types), written as :func:`key_text` writes each value, on every engine."""
+    parts: list[Any] = []
+    for column, kind in zip(columns, types, strict=True):
+        if kind == "string":
+            parts.append(column)
+        elif kind == "boolean":
+            parts.append(case((column, literal("true")), else_=literal("false")))
+        else:  # integers and ISO dates: both engines cast them as Polars writes them
+            parts.append(cast(column, String))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + literal(KEY_SEPARATOR) + part
+    return out

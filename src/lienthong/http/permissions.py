@@ -50,6 +50,7 @@ class Permission(StrEnum):
     soc_read = "soc.read"  # alerts, detection rules, the connection report
     soc_act = "soc.act"  # acknowledge, resolve and suppress alerts
     soc_manage = "soc.manage"  # enable rules, notification targets, the SIEM export
+    changes_subscribe = "changes.subscribe"  # change-event subscriptions (systems; operator sees)
 
 
 P = Permission
@@ -71,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # What a system's access token carries (its own grants and batches: the views narrow).
 SYSTEM_PERMISSIONS: frozenset[Permission] = frozenset(
     {P.registry_read, P.grants_request, P.grants_read, P.ingest_read, P.reports_read}
+    | {P.changes_subscribe}
 )
 
 ORGANISATION_SCOPED: frozenset[Permission] = _READS | {

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from lienthong.backends import Bulk, backend_for
 from lienthong.db import UTCDateTime
 from lienthong.standards.schema import StandardSpec
+from lienthong.store import outbox
 from lienthong.store.tables import PROVENANCE, ensure_tables, stage_table
 
 # INSERT … SELECT row counts are kept only on request (SQLAlchemy 2.1).
@@ -44,6 +45,12 @@ class LoadCounts:
         self.unchanged += other.unchanged
 
 
+def stored_time(dialect: Dialect, now: datetime) -> str:
+    """``now`` as the text each engine stores for a timestamp (what a bulk load sends)."""
+    stamp = UTCDateTime().bind_processor(dialect)
+    return str(stamp(now) if stamp is not None else now)
+
+
 def bulk_payload(
     frame: pl.DataFrame,
     *,
@@ -55,8 +62,7 @@ def bulk_payload(
 ) -> Bulk:
     """Typed valid rows (standard field columns; extras ignored) in the driver's bulk form.
     Polars work only, so it can run in another thread without holding the GIL long."""
-    stamp = UTCDateTime().bind_processor(dialect)
-    when = str(stamp(now) if stamp is not None else now)  # the text each engine stores
+    when = stored_time(dialect, now)
     provenance = {
         "_batch_id": batch_id,
         "_source_system": system,
@@ -124,6 +130,13 @@ def load_frame(
                     # it in the order it was written keeps that order without sorting again.
                     ordered = backend.read_stage(stage, columns)
                     session.connection().execute(current.insert().from_select(columns, ordered))
+                outbox.record_new(
+                    session.connection(),
+                    spec=spec,
+                    frame=frame,
+                    batch_id=batch_id,
+                    when=stored_time(conn.dialect, now),
+                )
             if staged:
                 conn.execute(stage.delete())
             return LoadCounts(inserted=frame.height)
@@ -132,6 +145,15 @@ def load_frame(
     if not staged:
         stage.create(conn, checkfirst=True)
         backend.bulk_write(conn, stage, bulk)
+    outbox.record_merge(
+        conn,
+        spec=spec,
+        current=current,
+        stage=stage,
+        changed=_changed(current.c, stage.c, spec),
+        batch_id=batch_id,
+        now=now,
+    )
     rows = select(*[stage.c[c] for c in columns]).where(true())
     on_key = and_(*[current.c[k] == stage.c[k] for k in spec.primary_key])
     old = (

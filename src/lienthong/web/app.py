@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
+from lienthong.changes.views import router as changes_router
+from lienthong.changes.worker import Background
 from lienthong.config import Settings, get_settings
 from lienthong.console.audit import router as console_audit
 from lienthong.console.grants import router as console_grants
@@ -77,6 +79,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (signin_router, ""),
     (people_router, API),
     (connections_router, API),
+    (changes_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -96,7 +99,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.exchange = start_runtime(settings, engine)
         app.state.sources.emit = app.state.exchange.writer.submit
         stop_forwarding = start_forwarding(settings, engine)  # LIENTHONG_SOC_SYSLOG_TARGET
+        changes_worker = Background(engine, settings) if settings.changes_worker else None
+        if changes_worker is not None:
+            changes_worker.start()
         yield
+        if changes_worker is not None:
+            changes_worker.close()
         stop_forwarding()
         app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
