@@ -8,9 +8,11 @@ Builds a store with citizen records and an approved grant (a temp SQLite file; o
 fresh schema of the given database, dropped afterwards, so the database need not be empty),
 starts `lienthong serve` (one worker by default, `--workers N`) on 127.0.0.1, and drives it with
 a keep-alive load generator at 100 connections. On PostgreSQL the same store is then served by
-two workers (and N when N > 2), for the scaling ratio. With both engines, SQLite is the baseline
-of the PostgreSQL figures (``pg_vs_sqlite``). Audit appends are fed as the server feeds them:
-entries handed to the group-commit writer per event-loop turn, each awaited until committed.
+two workers (and N when N > 2), for the scaling ratio, and by one worker with
+LIENTHONG_ASYNC_READS=false (the blocking read path: ``pg_async_vs_blocking``). With both
+engines, SQLite is the baseline of the PostgreSQL figures (``pg_vs_sqlite``). Audit appends
+are fed as the server feeds them: entries handed to the group-commit writer per event-loop
+turn, each awaited until committed.
 """
 
 from __future__ import annotations
@@ -285,8 +287,10 @@ def serve_and_load(
 
 def measure_engine(
     database_url: str | None, worker_counts: list[int], persons: int, seconds: float, rounds: int
-) -> dict[int, dict[str, float]]:
-    """One store on the engine, served in turn by each number of workers."""
+) -> dict[int | str, dict[str, float]]:
+    """One store on the engine, served in turn by each number of workers; on PostgreSQL also
+    by one worker reading on one blocking connection (``blocking``: the read path before the
+    asynchronous pool, the baseline of its figures)."""
     with tempfile.TemporaryDirectory() as tmp, fresh_store(database_url, Path(tmp)) as url:
         env = os.environ | {
             "LIENTHONG_ENVIRONMENT": "development",
@@ -303,12 +307,22 @@ def measure_engine(
             environment="development", data_dir=Path(tmp), operator_token=TOKEN, database_url=url
         )
         client_id, secret = build(settings, persons)
-        return {
-            n: serve_and_load(
+        out: dict[int | str, dict[str, float]] = {}
+        for n in worker_counts:
+            out[n] = serve_and_load(
                 env, client_id, secret, persons, workers=n, seconds=seconds, rounds=rounds
             )
-            for n in worker_counts
-        }
+        if url:
+            out["blocking"] = serve_and_load(
+                env | {"LIENTHONG_ASYNC_READS": "false"},
+                client_id,
+                secret,
+                persons,
+                workers=1,
+                seconds=seconds,
+                rounds=rounds,
+            )
+        return out
 
 
 def main() -> None:
@@ -331,7 +345,7 @@ def main() -> None:
         parser.error("--engines postgresql needs --database-url")
     persons, seconds, rounds = (2_000, 2.5, 2) if args.quick else (10_000, 8.0, 3)
     load_before = os.getloadavg()
-    figures: dict[str, dict[int, dict[str, float]]] = {}
+    figures: dict[str, dict[int | str, dict[str, float]]] = {}
     for name in engines:
         counts = [args.workers]
         if name == "postgresql":  # the scaling ratio needs one and two workers
@@ -340,7 +354,7 @@ def main() -> None:
             args.database_url if name == "postgresql" else None, counts, persons, seconds, rounds
         )
     first = figures[engines[0]]
-    main_run = first.get(args.workers) or next(iter(first.values()))
+    main_run = first[args.workers]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(environment="development", data_dir=Path(tmp), operator_token=TOKEN)
         appends = appends_per_second(settings, 20_000 if args.quick else 100_000)
@@ -368,6 +382,11 @@ def main() -> None:
             "pg_healthz_per_s": pg[1]["healthz_per_s"],
             "pg_scaling_2": round(pg[2]["reads_per_s"] / max(1, pg[1]["reads_per_s"]), 3),
             "pg_workers": {str(n): f for n, f in pg.items()},
+            "pg_blocking_reads_per_s": pg["blocking"]["reads_per_s"],
+            "pg_blocking_p99_ms": pg["blocking"]["p99_ms"],
+            "pg_async_vs_blocking": round(
+                pg[1]["reads_per_s"] / max(1, pg["blocking"]["reads_per_s"]), 3
+            ),
         }
         if args.workers > 2:
             result[f"pg_scaling_{args.workers}"] = round(
@@ -382,7 +401,7 @@ def main() -> None:
     for name, runs in figures.items():
         for n, f in runs.items():
             print(
-                f"{name}, {n} worker(s): audited reads/s {f['reads_per_s']} (p50 {f['p50_ms']} "
+                f"{name}, {n} worker(s) : audited reads/s {f['reads_per_s']} (p50 {f['p50_ms']} "
                 f"ms, p99 {f['p99_ms']} ms) vs /healthz {f['healthz_per_s']}/s"
             )
     print(f"audit appends/s {result['audit_appends_per_s']}; verify 1M entries {verify_1m:.2f} s")

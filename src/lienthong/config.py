@@ -200,6 +200,11 @@ class Settings(BaseSettings):
     spark_conf: dict[str, str] = Field(
         default_factory=dict, description="More Spark properties, as a JSON object."
     )
+    async_reads: bool = Field(
+        True,
+        description="PostgreSQL: the read path awaits its statements on a pool of asynchronous "
+        "connections (false: one blocking connection per worker, as before).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

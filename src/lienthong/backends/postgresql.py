@@ -51,7 +51,11 @@ class PostgreSQL(Backend):
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_pool_size)
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        # A list of rows inserted at once (an audit batch's entries and subjects) goes as one
+        # multi-row INSERT per page of rows, not one statement per row.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
+        return engine
 
     def autocommit(self, dbapi_connection: Any) -> None:
         dbapi_connection.autocommit = True

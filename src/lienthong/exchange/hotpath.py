@@ -166,12 +166,12 @@ class HotPath:
     """The event loop's primary-key selects: one raw DBAPI connection, or a pool of
     asynchronous driver connections where the backend has them."""
 
-    def __init__(self, engine: Engine, pool_size: int = 10) -> None:
+    def __init__(self, engine: Engine, pool_size: int = 10, *, asynchronous: bool = True) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         self.backend = backend_for(engine)
         self._raw: Any = None
-        connect = self.backend.async_connector(engine)
+        connect = self.backend.async_connector(engine) if asynchronous else None
         self.pool = LoopPool(connect, pool_size) if connect is not None else None
 
     def prepare(self, stmt: Select[Any]) -> Prepared:
