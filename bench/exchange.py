@@ -257,6 +257,7 @@ def serve_and_load(
                 "client_id": client_id,
                 "client_secret": secret,
             },
+            timeout=120,  # a busy shared machine
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "X-Purpose": "public-service"}
         paths = [f"/api/v1/data/citizen/{personal_id(n)}" for n in range(1, persons + 1)]
