@@ -114,6 +114,9 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
         server_header=False,  # the server software is nobody's business
+        # A worker still importing on a busy host answers the supervisor's ping late; at the
+        # default 5 s it was killed and restarted in a loop, and --workers N never served.
+        timeout_worker_healthcheck=60,
         **tls_options(settings),
     )
 

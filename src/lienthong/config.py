@@ -235,6 +235,11 @@ class Settings(BaseSettings):
         description="How long a system may stay silent before it counts as silent, unless its "
         "own expected interval is set.",
     )
+    async_reads: bool = Field(
+        True,
+        description="PostgreSQL: the read path awaits its statements on a pool of asynchronous "
+        "connections (false: one blocking connection per worker, as before).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +67,13 @@ class Backend(ABC):
     def autocommit(self, dbapi_connection: Any) -> None:
         """Make a raw driver connection see the latest committed state at every statement,
         never holding a transaction open between reads."""
+
+    def async_connector(self, engine: Engine) -> Callable[[], Awaitable[Any]] | None:
+        """Opens a new asynchronous driver connection to ``engine``'s database (autocommit,
+        statements prepared on the server), for the read path's event loop; None when the
+        engine has no asynchronous driver and is read in process (the read path then runs its
+        statements on its raw connection)."""
+        return None
 
     # -- locks ---------------------------------------------------------------------------------
 

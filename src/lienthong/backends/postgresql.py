@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +51,27 @@ class PostgreSQL(Backend):
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_pool_size)
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        # A list of rows inserted at once (an audit batch's entries and subjects) goes as one
+        # multi-row INSERT per page of rows, not one statement per row.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
+        return engine
 
     def autocommit(self, dbapi_connection: Any) -> None:
         dbapi_connection.autocommit = True
+
+    def async_connector(self, engine: Engine) -> Callable[[], Awaitable[Any]]:
+        # The engine's own connection arguments (host, database, options such as the schema
+        # search path, and the dialect's type adapters), so both drivers read the same data
+        # alike. prepare_threshold=0: every statement is prepared on its first run.
+        _, params = engine.dialect.create_connect_args(engine.url)
+
+        async def connect() -> psycopg.AsyncConnection[Any]:
+            return await psycopg.AsyncConnection.connect(
+                **params, autocommit=True, prepare_threshold=0
+            )
+
+        return connect
 
     @contextmanager
     def exclusive(self, engine: Engine, key: str) -> Iterator[None]:

@@ -49,10 +49,10 @@ async def read_record(
     values = key_values(cached, key) if cached is not None and cached.with_live else None
     prefetched: list[dict[str, Any] | None] = []
 
-    def liveness(claims: Claims) -> Any:
+    async def liveness(claims: Claims) -> Any:
         # The caller's liveness row and the record in one statement (used only once allowed).
         assert cached is not None and values is not None
-        live, row = fetch_with_live(rt.hot, cached, values, claims.credential_id)
+        live, row = await fetch_with_live(rt.hot, cached, values, claims.credential_id)
         prefetched.append(row)
         return live
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +79,8 @@ class Released:
 
 # The work runs inline on the event loop: a few indexed lookups cost less than a thread hop.
 Work = Callable[[Gate], Released]
-Liveness = Callable[[Claims], Any]
+# The liveness row is the one awaited round trip before the audit (exchange.hotpath).
+Liveness = Callable[[Claims], Awaitable[Any]]
 
 
 def encode(body: Any) -> bytes:
@@ -136,10 +137,10 @@ async def guarded(
     try:
         claims = claims_of(rt, headers.get("authorization"), certificate)
         purpose = admit(rt, claims, headers)
-        live = (
+        live = await (
             liveness(claims)
             if liveness is not None
-            else rt.hot.first(rt.live, {"cid": claims.credential_id})
+            else rt.hot.afirst(rt.live, {"cid": claims.credential_id})
         )
         version = asked_version(headers)
         gate = Gate(rt, claims, purpose, judge(live), headers.get("x-on-behalf-of"), rid, version)

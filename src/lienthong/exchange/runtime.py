@@ -67,7 +67,7 @@ def start_runtime(settings: Settings, engine: Engine) -> Runtime:
         publisher=Publisher(published_path(settings)),
     )
     writer.start()
-    hot = HotPath(engine)
+    hot = HotPath(engine, pool_size=settings.db_pool_size, asynchronous=settings.async_reads)
     # Tokens of the earlier form (before RFC 9068) were issued by the previous version: they
     # are believed for the longest lifetime any token can have, then never again.
     verifier = TokenVerifier(

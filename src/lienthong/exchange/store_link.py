@@ -131,15 +131,16 @@ def fetch_one(hot: HotPath, ds: Dataset, key: str) -> dict[str, Any] | None:
     return None if row is None else dict(zip(ds.by_key.columns, row, strict=True))
 
 
-def fetch_with_live(
+async def fetch_with_live(
     hot: HotPath, ds: Dataset, values: dict[str, Any], credential_id: int
 ) -> tuple[list[Any] | None, dict[str, Any] | None]:
     """The caller's liveness row (revoked_at, system status, grants counter) and the record.
 
-    One statement instead of two; the record is used only once the caller is authorised.
+    One statement instead of two (one round trip, awaited); the record is used only once the
+    caller is authorised.
     """
     assert ds.with_live is not None and ds.by_key is not None
-    row = hot.first(ds.with_live, values | {"cid": credential_id})
+    row = await hot.afirst(ds.with_live, values | {"cid": credential_id})
     if row is None:
         return None, None
     record = row[3:]
