@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
     Section(f"{PREFIX}/standards", N_("Standards"), None),
     Section(f"{PREFIX}/upload", N_("Upload data"), P.ingest_upload),
+    Section(f"{PREFIX}/upload/batches", N_("Batches"), P.ingest_read),
 )
 
 
@@ -57,4 +58,7 @@ DATA_LABELS = (
     N_("Approved"),
     N_("Rejected"),
     N_("Revoked"),
+    N_("Running"),
+    N_("Completed"),
+    N_("Failed"),
 )

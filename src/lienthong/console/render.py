@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.types import Message, Scope, Send
 
 from lienthong import __version__
 from lienthong.codes import error_codes
@@ -114,11 +115,40 @@ def error_page(request: Request, error: Exception) -> Response:
 
 def error_response(request: Request, error: LienthongError, viewer: Viewer | None) -> Response:
     """The error's code with its registered meaning in the page's language."""
-    known = error_codes().get(error.code)
-    meaning = (known.vi if chosen(request) == "vi" else known.en) if known else error.message
+    vi = chosen(request) == "vi"
+
+    def meaning_of(code: str, message: str) -> str:
+        known = error_codes().get(code)
+        return (known.vi if vi else known.en) if known else message
+
+    details = [
+        {"field": d.field, "code": d.code, "meaning": meaning_of(d.code, d.message)}
+        for d in error.details
+        if d.code != error.code
+    ]
     return render(
-        request, "error.html", viewer=viewer, status=error.status, error=error, meaning=meaning
+        request,
+        "error.html",
+        viewer=viewer,
+        status=error.status,
+        error=error,
+        meaning=meaning_of(error.code, error.message),
+        details=details,
     )
+
+
+async def refusal_page(scope: Scope, send: Send, error: LienthongError) -> None:
+    """A refusal made before any console route ran (a body over the limit: 413) as the
+    console's page in the person's language; the body was not read, so the connection
+    closes."""
+    request = Request(scope)
+    response = error_response(request, error, None)
+    response.headers["connection"] = "close"
+
+    async def unread() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, unread, send)
 
 
 class ConsoleRoute(APIRoute):
