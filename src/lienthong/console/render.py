@@ -22,6 +22,7 @@ from lienthong.console.access import FormRefused, PageRefused, SignInNeeded, Vie
 from lienthong.console.i18n import COOKIE, LANGUAGES, chosen, language
 from lienthong.console.navigation import sections_for
 from lienthong.errors import LienthongError, ValidationFailed
+from lienthong.signin import development
 
 # No inline script or style anywhere: scripts and styles come from our own static files, the
 # charts' data from the pages' own tables.
@@ -65,11 +66,18 @@ def render(
         sections=sections_for(viewer),
         lang=code,
         path=request.url.path,
+        dev_signin=_development(request),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
     finish(request, response, code)
     return response
+
+
+def _development(request: Request) -> bool:
+    """Whether the development sign-in is on (then every page says so)."""
+    settings = getattr(getattr(request.scope.get("app"), "state", None), "settings", None)
+    return settings is not None and development.enabled(settings)
 
 
 def finish(request: Request, response: Response, code: str | None = None) -> None:
