@@ -61,4 +61,7 @@ DATA_LABELS = (
     N_("Running"),
     N_("Completed"),
     N_("Failed"),
+    # The built-in code-list versions' names (lienthong.registry.loader.BUILTIN_VERSIONS).
+    N_("Three-tier list (Decision 124/2004/QĐ-TTg), in force until 2025-06-30"),
+    N_("Two-tier list (Decision 19/2025/QĐ-TTg), in force from 2025-07-01"),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from starlette.types import Scope
 
 from lienthong.console import overview
 from lienthong.console.access import Page, Viewer, check_pages, form_checked, viewer_of
+from lienthong.console.credentials import may_manage
 from lienthong.console.devsignin import keep_presession
 from lienthong.console.navigation import PREFIX
 from lienthong.console.render import WELCOME, ConsoleRoute, finish, gettext, render
@@ -237,6 +239,7 @@ def systems_page(
         viewer=viewer,
         systems=found,
         next_cursor=nxt,
+        may_manage=partial(may_manage, viewer),
     )
 
 

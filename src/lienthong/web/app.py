@@ -17,6 +17,7 @@ from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
 from lienthong.console.audit import router as console_audit
 from lienthong.console.batches import router as console_batches
+from lienthong.console.credentials import router as console_credentials
 from lienthong.console.devsignin import router as console_devsignin
 from lienthong.console.grants import router as console_grants
 from lienthong.console.render import refusal_page
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_upload)  # before the console's catch-all page
     app.include_router(console_batches)  # before the console's catch-all page
     app.include_router(console_devsignin)  # before the console's catch-all page
+    app.include_router(console_credentials)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
