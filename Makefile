@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	LIENTHONG_ENVIRONMENT=$${LIENTHONG_ENVIRONMENT:-development} $(BIN)/lienthong serve --host $(HOST) --port $(PORT)
+	LIENTHONG_ENVIRONMENT=$${LIENTHONG_ENVIRONMENT:-development} \
+	LIENTHONG_DEV_SIGNIN=$${LIENTHONG_DEV_SIGNIN:-$$([ "$${LIENTHONG_ENVIRONMENT:-development}" = development ] && echo 1 || echo 0)} \
+	$(BIN)/lienthong serve --host $(HOST) --port $(PORT)
 
 # The sign-in tests' OpenID provider (npm package oidc-provider, pinned by its lock file),
 # installed once here so that nothing downloads while the tests run. Without npm, those tests

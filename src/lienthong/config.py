@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     signin_timeout_seconds: float = Field(
         10.0, description="Longest wait for one answer of the identity provider."
     )
+    dev_signin: bool = Field(
+        False,
+        description="Development only: the console's sign-in page lists the sample people to "
+        "sign in as with one click (refused unless LIENTHONG_ENVIRONMENT=development).",
+    )
 
     linkage_backend: Literal["duckdb", "spark"] = Field(
         "duckdb",

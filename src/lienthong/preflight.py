@@ -67,6 +67,11 @@ def refuse_unsafe(settings: Settings) -> None:
             code="invalid-token-ttl",
         )
     refuse_unsafe_signin(settings)
+    if settings.dev_signin and settings.environment is not Environment.development:
+        raise ConfigurationError(
+            "LIENTHONG_DEV_SIGNIN is only for LIENTHONG_ENVIRONMENT=development",
+            code="unsafe-dev-signin",
+        )
     if settings.environment is not Environment.production:
         return
     token = settings.operator_token.get_secret_value() if settings.operator_token else ""

@@ -14,6 +14,7 @@ second line.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -104,8 +105,7 @@ class Page:
         return viewer
 
 
-async def form_checked(request: Request) -> dict[str, str]:
-    """The posted form's text fields, once its CSRF token and origin are checked."""
+def _check_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
     if origin == "null" and request.headers.get("sec-fetch-site") == "same-origin":
@@ -114,12 +114,33 @@ async def form_checked(request: Request) -> dict[str, str]:
         origin = own
     if origin is not None and origin != own:
         raise FormRefused
+
+
+async def form_checked(request: Request) -> dict[str, str]:
+    """The posted form's text fields, once its CSRF token and origin are checked."""
+    _check_origin(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     form = await request.form()
     token = form.get("csrf")
     if not cookie or not isinstance(token, str):
         raise FormRefused
     if not csrf_matches(cookie, token):
+        raise FormRefused
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+PRESESSION_COOKIE = "__Host-lienthong-presession"
+
+
+async def signin_form_checked(request: Request) -> dict[str, str]:
+    """A form posted before any session exists (the development sign-in): its origin checked
+    as :func:`form_checked` does, and its ``token`` matching the cookie the sign-in page set
+    (a page of another site can neither read the cookie nor set it)."""
+    _check_origin(request)
+    cookie = request.cookies.get(PRESESSION_COOKIE)
+    form = await request.form()
+    token = form.get("token")
+    if not cookie or not isinstance(token, str) or not hmac.compare_digest(cookie, token):
         raise FormRefused
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
@@ -141,7 +162,8 @@ def check_pages(router: APIRouter, public: Iterable[str]) -> None:
         calls = _calls(route.dependant)
         if route.path not in open_paths and not any(isinstance(c, Page) for c in calls):
             undeclared.append(route.path)
-        if "POST" in (route.methods or ()) and form_checked not in calls:
+        checked = form_checked in calls or signin_form_checked in calls
+        if "POST" in (route.methods or ()) and not checked:
             unchecked.append(route.path)
     if undeclared or unchecked:
         raise ConfigurationError(

@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
     Section(f"{PREFIX}/standards", N_("Standards"), None),
     Section(f"{PREFIX}/upload", N_("Upload data"), P.ingest_upload),
+    Section(f"{PREFIX}/upload/batches", N_("Batches"), P.ingest_read),
 )
 
 
@@ -57,4 +58,10 @@ DATA_LABELS = (
     N_("Approved"),
     N_("Rejected"),
     N_("Revoked"),
+    N_("Running"),
+    N_("Completed"),
+    N_("Failed"),
+    # The built-in code-list versions' names (lienthong.registry.loader.BUILTIN_VERSIONS).
+    N_("Three-tier list (Decision 124/2004/QĐ-TTg), in force until 2025-06-30"),
+    N_("Two-tier list (Decision 19/2025/QĐ-TTg), in force from 2025-07-01"),
 )

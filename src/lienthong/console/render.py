@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.types import Message, Scope, Send
 
 from lienthong import __version__
 from lienthong.codes import error_codes
@@ -21,6 +22,7 @@ from lienthong.console.access import FormRefused, PageRefused, SignInNeeded, Vie
 from lienthong.console.i18n import COOKIE, LANGUAGES, chosen, language
 from lienthong.console.navigation import sections_for
 from lienthong.errors import LienthongError, ValidationFailed
+from lienthong.signin import development
 
 # No inline script or style anywhere: scripts and styles come from our own static files, the
 # charts' data from the pages' own tables.
@@ -64,11 +66,18 @@ def render(
         sections=sections_for(viewer),
         lang=code,
         path=request.url.path,
+        dev_signin=_development(request),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
     finish(request, response, code)
     return response
+
+
+def _development(request: Request) -> bool:
+    """Whether the development sign-in is on (then every page says so)."""
+    settings = getattr(getattr(request.scope.get("app"), "state", None), "settings", None)
+    return settings is not None and development.enabled(settings)
 
 
 def finish(request: Request, response: Response, code: str | None = None) -> None:
@@ -114,11 +123,40 @@ def error_page(request: Request, error: Exception) -> Response:
 
 def error_response(request: Request, error: LienthongError, viewer: Viewer | None) -> Response:
     """The error's code with its registered meaning in the page's language."""
-    known = error_codes().get(error.code)
-    meaning = (known.vi if chosen(request) == "vi" else known.en) if known else error.message
+    vi = chosen(request) == "vi"
+
+    def meaning_of(code: str, message: str) -> str:
+        known = error_codes().get(code)
+        return (known.vi if vi else known.en) if known else message
+
+    details = [
+        {"field": d.field, "code": d.code, "meaning": meaning_of(d.code, d.message)}
+        for d in error.details
+        if d.code != error.code
+    ]
     return render(
-        request, "error.html", viewer=viewer, status=error.status, error=error, meaning=meaning
+        request,
+        "error.html",
+        viewer=viewer,
+        status=error.status,
+        error=error,
+        meaning=meaning_of(error.code, error.message),
+        details=details,
     )
+
+
+async def refusal_page(scope: Scope, send: Send, error: LienthongError) -> None:
+    """A refusal made before any console route ran (a body over the limit: 413) as the
+    console's page in the person's language; the body was not read, so the connection
+    closes."""
+    request = Request(scope)
+    response = error_response(request, error, None)
+    response.headers["connection"] = "close"
+
+    async def unread() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, unread, send)
 
 
 class ConsoleRoute(APIRoute):

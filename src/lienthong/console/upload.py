@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -27,17 +27,14 @@ from lienthong.http.permissions import Permission as P
 from lienthong.ingest import check, service
 from lienthong.ingest.schemas import BatchReport, IngestSummary
 from lienthong.ingest.upload import FILE, Received, Upload
-from lienthong.paging import DEFAULT_LIMIT, PageRequest
+from lienthong.paging import PageRequest
 from lienthong.registry import systems
 from lienthong.standards.service import get_standard, list_standards
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
 Uploader = Annotated[Viewer, Depends(Page(P.ingest_upload))]
-Reader = Annotated[Viewer, Depends(Page(P.ingest_read))]
 Form = Annotated[dict[str, str], Depends(form_checked)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
-BatchId = Annotated[str, Path(max_length=64)]
 UPLOAD = f"{PREFIX}/upload"
 CHOICES = 200  # standards and systems offered in the form
 BLOCK = 1 << 20
@@ -95,7 +92,7 @@ def upload_page(request: Request, viewer: Uploader) -> HTMLResponse:
     return _form_page(request, viewer)
 
 
-async def _received(request: Request, folder: FilePath, mapping: str) -> Received:
+async def received(request: Request, folder: FilePath, mapping: str) -> Received:
     """The posted file copied into ``folder`` block by block and hashed on the way, as the
     API's upload receives it, with its mapping."""
     form = await request.form()  # parsed (and its file spooled) by the CSRF check already
@@ -142,7 +139,7 @@ async def upload_sent(request: Request, viewer: Uploader, form: Form) -> HTMLRes
     await run_in_threadpool(_check_standard, request, standard)
     engine = request.app.state.engine
     with tempfile.TemporaryDirectory(prefix="lienthong-console-upload-") as tmp:
-        got = await _received(request, FilePath(tmp), mapping)
+        got = await received(request, FilePath(tmp), mapping)
         if not ingest:
             summary = await run_in_threadpool(
                 lambda: check.check_file(
@@ -184,41 +181,6 @@ async def upload_sent(request: Request, viewer: Uploader, form: Form) -> HTMLRes
         mapping=mapping,
         batch=BatchReport.model_validate(batch),
     )
-
-
-@router.get("/upload/batches/{batch_id}")
-def batch_page(
-    request: Request, viewer: Reader, batch_id: BatchId, cursor: Cursor = None
-) -> HTMLResponse:
-    """A batch and its open quarantine, scoped as ``GET /api/v1/ingest/batches/{id}/
-    quarantine`` (``ingest.read``: the submitting or owning organisation, the province)."""
-    seen = viewer.organisations(P.ingest_read)
-    page = PageRequest(
-        seal=request.app.state.cursors, limit=DEFAULT_LIMIT, cursor=cursor
-    ).for_caller("person", viewer.person.id)
-    with request.app.state.sessions() as session:
-        batch = BatchReport.model_validate(
-            service.get_batch(session=session, batch_id=batch_id, organisations=seen)
-        )
-        rows, nxt = service.list_quarantine(
-            session=session, batch_id=batch_id, organisations=seen, page=page
-        )
-        entries = [_entry(r.row, r.values, r.findings) for r in rows]
-    return render(
-        request,
-        "upload_batch.html",
-        viewer=viewer,
-        batch=batch,
-        entries=entries,
-        next_cursor=nxt,
-        english=chosen(request) != "vi",
-    )
-
-
-def _entry(row: int, values: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """A rejected row: each finding with the value its field held."""
-    problems = [f | {"value": values.get(f.get("field") or "")} for f in findings]
-    return {"row": row, "problems": problems}
 
 
 check_pages(router, ())  # deny by default, checked on import

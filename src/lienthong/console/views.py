@@ -5,7 +5,9 @@ it (``Page``); the pages of later slices (uploads, grant inbox, audit, linkage r
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,8 @@ from starlette.types import Scope
 
 from lienthong.console import overview
 from lienthong.console.access import Page, Viewer, check_pages, form_checked, viewer_of
+from lienthong.console.credentials import may_manage
+from lienthong.console.devsignin import keep_presession
 from lienthong.console.navigation import PREFIX
 from lienthong.console.render import WELCOME, ConsoleRoute, finish, gettext, render
 from lienthong.errors import NotFound
@@ -27,6 +31,7 @@ from lienthong.paging import DEFAULT_LIMIT, PageRequest
 from lienthong.registry import organisations, systems, units
 from lienthong.registry.catalogue import Catalogue, CatalogueCache
 from lienthong.registry.schemas import Level
+from lienthong.signin import development
 from lienthong.signin.service import sign_out
 from lienthong.signin.views import SESSION_COOKIE
 
@@ -61,8 +66,21 @@ def welcome(request: Request, next: Text = None) -> Response:
         response = RedirectResponse(target, status_code=303)
         finish(request, response)
         return response
-    signin_on = request.app.state.settings.signin_issuer is not None
-    return render(request, "welcome.html", signin_on=signin_on)
+    settings = request.app.state.settings
+    signin_on = settings.signin_issuer is not None
+    if not development.enabled(settings):
+        return render(request, "welcome.html", signin_on=signin_on)
+    token = secrets.token_urlsafe(24)
+    page = render(
+        request,
+        "welcome.html",
+        signin_on=signin_on,
+        next=target,
+        sample=development.SAMPLE_PEOPLE,
+        token=token,
+    )
+    keep_presession(page, token)
+    return page
 
 
 @router.get("/")
@@ -221,6 +239,7 @@ def systems_page(
         viewer=viewer,
         systems=found,
         next_cursor=nxt,
+        may_manage=partial(may_manage, viewer),
     )
 
 

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.errors import Forbidden
 from lienthong.http.callers import Caller, permit
 from lienthong.http.deps import SessionDep
 from lienthong.http.paging import Paging
 from lienthong.http.permissions import Permission as P
-from lienthong.ingest import check, replay, service
+from lienthong.ingest import check, rejected, replay, service
+from lienthong.ingest.models import Batch
 from lienthong.ingest.schemas import (
     BatchRead,
     BatchReport,
@@ -238,3 +241,44 @@ def replay_batch(
         session=session, settings=request.app.state.settings, batch_id=batch_id, fixes=fixes
     )
     return BatchReport.model_validate(batch)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rejected_download(
+    *, session: Session, settings: Settings, batch: Batch, actor: dict[str, Any]
+) -> Response:
+    """The batch's open quarantine as the clerk's workbook, a comment on each bad cell."""
+    body, _ = rejected.rejected_workbook(
+        session=session, settings=settings, batch=batch, actor=actor
+    )
+    disposition = f'attachment; filename="rejected-{batch.id}.xlsx"'
+    return Response(body, media_type=XLSX, headers={"content-disposition": disposition})
+
+
+@router.get(
+    "/ingest/batches/{batch_id}/rejected.xlsx",
+    tags=["ingest"],
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The rejected rows as XLSX"}},
+)
+def rejected_xlsx(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Caller, permit(P.ingest_read)],
+    batch_id: str,
+) -> Response:
+    """The batch's open quarantined rows as an Excel workbook: the file's own column headers,
+    the values as received, a comment in Vietnamese on each bad cell; fixed in Excel, its
+    changed cells are the corrections of a replay. Scoped as the quarantine; audited as
+    ``ingest.rejected-export``."""
+    batch = service.get_batch(
+        session=session,
+        batch_id=batch_id,
+        source_system=who.source_system,
+        organisations=who.organisations(P.ingest_read),
+    )
+    return rejected_download(
+        session=session, settings=request.app.state.settings, batch=batch, actor=who.actor()
+    )

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
+from starlette.types import Scope, Send
 
 from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
@@ -17,7 +18,11 @@ from lienthong.changes.views import router as changes_router
 from lienthong.changes.worker import Background
 from lienthong.config import Settings, get_settings
 from lienthong.console.audit import router as console_audit
+from lienthong.console.batches import router as console_batches
+from lienthong.console.credentials import router as console_credentials
+from lienthong.console.devsignin import router as console_devsignin
 from lienthong.console.grants import router as console_grants
+from lienthong.console.render import refusal_page
 from lienthong.console.review import router as console_review
 from lienthong.console.standards import router as console_standards
 from lienthong.console.upload import router as console_upload
@@ -27,6 +32,7 @@ from lienthong.console.views import root as console_root
 from lienthong.console.views import router as console_router
 from lienthong.db import make_engine, session_factory, should_auto_upgrade
 from lienthong.dti.views import router as dti_router
+from lienthong.errors import LienthongError
 from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
@@ -54,7 +60,7 @@ from lienthong.web import health
 from lienthong.web.access import check_routes
 from lienthong.web.errors import install_error_handlers
 from lienthong.web.headers import SecurityHeaders
-from lienthong.web.middleware import BodyLimit, HeaderLimit, Metrics
+from lienthong.web.middleware import BodyLimit, HeaderLimit, Metrics, send_error
 from lienthong.web.openapi import install_openapi
 from lienthong.web.sources import SourceGuard, SourceLimits
 
@@ -147,6 +153,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_review)  # before the console's catch-all page
     app.include_router(console_standards)  # before the console's catch-all page
     app.include_router(console_upload)  # before the console's catch-all page
+    app.include_router(console_batches)  # before the console's catch-all page
+    app.include_router(console_devsignin)  # before the console's catch-all page
+    app.include_router(console_credentials)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
@@ -155,7 +164,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return settings.max_body_bytes
 
     app.add_middleware(FastReads, prefix=API)  # innermost: the single-record read, unrouted
-    app.add_middleware(BodyLimit, limit_for=limit_for)
+
+    async def refuse(scope: Scope, send: Send, error: LienthongError) -> None:
+        if scope["path"].startswith(f"{CONSOLE}/"):  # a person's form: a page, not JSON
+            await refusal_page(scope, send, error)
+        else:
+            await send_error(send, error, close=True)
+
+    app.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)
     app.add_middleware(
         HeaderLimit, per_header=settings.max_header_bytes, total=settings.max_headers_bytes
     )

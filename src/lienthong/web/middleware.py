@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,9 +79,15 @@ class HeaderLimit:
 class BodyLimit:
     """Refuse bodies over the limit for their path: early by Content-Length, else while read."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit_for: Callable[[str], int],
+        refuse: Refusal | None = None,
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.refuse = refuse or _refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +102,7 @@ class BodyLimit:
                     await send_error(send, BadRequest("invalid Content-Length"), close=True)
                     return
                 if declared > limit:
-                    await send_error(send, _too_large(limit), close=True)
+                    await self.refuse(scope, send, _too_large(limit))
                     return
         seen = 0
         exceeded = False
@@ -120,7 +126,15 @@ class BodyLimit:
 
         await self.app(scope, limited, guarded)
         if exceeded:
-            await send_error(send, _too_large(limit), close=True)
+            await self.refuse(scope, send, _too_large(limit))
+
+
+# How a body over the limit is answered (the console answers its own paths with a page).
+Refusal = Callable[[Scope, Send, LienthongError], Awaitable[None]]
+
+
+async def _refuse(_scope: Scope, send: Send, error: LienthongError) -> None:
+    await send_error(send, error, close=True)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
