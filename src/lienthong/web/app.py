@@ -45,6 +45,7 @@ from lienthong.services.views import router as public_services_router
 from lienthong.signin.provider import ClientSettings, Provider
 from lienthong.signin.views import router as signin_router
 from lienthong.signin.views import session_identity
+from lienthong.soc.alerts.views import router as soc_alerts_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -74,6 +75,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (public_services_router, API),
     (signin_router, ""),
     (people_router, API),
+    (soc_alerts_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
