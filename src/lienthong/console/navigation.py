@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/linkage/reviews", N_("Linkage review"), P.linkage_read),
     Section(f"{PREFIX}/standards", N_("Standards"), None),
     Section(f"{PREFIX}/upload", N_("Upload data"), P.ingest_upload),
+    Section(f"{PREFIX}/alerts", N_("Security alerts"), P.soc_read),
 )
 
 
@@ -57,4 +58,12 @@ DATA_LABELS = (
     N_("Approved"),
     N_("Rejected"),
     N_("Revoked"),
+    N_("Open"),
+    N_("Acknowledged"),
+    N_("Resolved"),
+    N_("Informational"),
+    N_("Low"),
+    N_("Medium"),
+    N_("High"),
+    N_("Critical"),
 )

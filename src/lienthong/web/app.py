@@ -14,6 +14,7 @@ from lienthong import __version__
 from lienthong.audit.views import public_router as audit_public_router
 from lienthong.audit.views import router as audit_router
 from lienthong.config import Settings, get_settings
+from lienthong.console.alerts import router as console_alerts
 from lienthong.console.audit import router as console_audit
 from lienthong.console.grants import router as console_grants
 from lienthong.console.review import router as console_review
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_review)  # before the console's catch-all page
     app.include_router(console_standards)  # before the console's catch-all page
     app.include_router(console_upload)  # before the console's catch-all page
+    app.include_router(console_alerts)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
