@@ -240,10 +240,18 @@ def list_alerts(
 # -- lifecycle -------------------------------------------------------------------------------
 
 
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise ValidationFailed.on("reason", "validation-failed", "a reason of 1 to 500 characters")
+    return reason
+
+
 def acknowledge(
     *, session: Session, settings: Settings, alert_id: int, actor: dict[str, Any], reason: str
 ) -> Alert:
     """Someone is on it: only an open alert is acknowledged."""
+    reason = _reason(reason)
     alert = get_alert(session=session, alert_id=alert_id)
     if alert.status != AlertStatus.open.value:
         raise Conflict(
@@ -271,6 +279,7 @@ def resolve(
     *, session: Session, settings: Settings, alert_id: int, actor: dict[str, Any], reason: str
 ) -> Alert:
     """Done with: an open or acknowledged alert; its group raising again opens a new alert."""
+    reason = _reason(reason)
     alert = get_alert(session=session, alert_id=alert_id)
     if alert.status not in LIVE:
         raise Conflict(
