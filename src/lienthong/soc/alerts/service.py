@@ -14,7 +14,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
@@ -149,12 +149,13 @@ def record(*, session: Session, detections: Sequence[Detection]) -> list[int]:
             alert.severity = _graver(alert.severity, d.severity)
             alert.rule_title = d.rule_title
             alert.summary = dict(d.summary)
-        room = max(0, MAX_EVIDENCE - _stored(session, alert.id))
+        # What is stored is min(count, MAX_EVIDENCE): no need to count the rows.
+        room = max(0, MAX_EVIDENCE - alert.evidence_count)
         session.add_all(AlertEvidence(alert_id=alert.id, audit_seq=s) for s in seqs[:room])
         alert.evidence_count += len(seqs)
         session.add(CountedDetection(fingerprint=fingerprint, alert_id=alert.id))
-        session.flush()
         ids.append(alert.id)
+    session.flush()
     enqueue(session=session, alerts=opened)
     return ids
 
@@ -171,17 +172,6 @@ def _new_evidence(session: Session, alert_id: int, seqs: list[int]) -> list[int]
             )
         )
     return [s for s in seqs if s not in have]
-
-
-def _stored(session: Session, alert_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(AlertEvidence)
-            .where(AlertEvidence.alert_id == alert_id)
-        )
-        or 0
-    )
 
 
 def sink(engine: Engine) -> Callable[[Sequence[Detection]], None]:
