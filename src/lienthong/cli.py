@@ -33,6 +33,7 @@ from lienthong.services.cli import public_services_app
 from lienthong.soc.connections.cli import connections_app
 from lienthong.soc.siem.cli import export_command as soc_export_command
 from lienthong.soc.siem.cli import forward_command as soc_forward_command
+from lienthong.soc.alerts.cli import alerts_app, targets_app
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import preparation
 from lienthong.web.tls import tls_options
@@ -61,10 +62,16 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(dti_app, name="dti")
 app.add_typer(public_services_app, name="public-services")
 app.add_typer(people_app, name="people")
-soc_app = typer.Typer(help="Security monitoring: SIEM export, connections.", no_args_is_help=True)
+soc_app = typer.Typer(
+    help="Security monitoring: detection rules, alerts and their notifications, connections, "
+    "the SIEM export.",
+    no_args_is_help=True,
+)
 soc_app.command("export")(soc_export_command)
 soc_app.command("forward")(soc_forward_command)
 soc_app.add_typer(connections_app, name="connections")
+soc_app.add_typer(alerts_app, name="alerts")
+soc_app.add_typer(targets_app, name="targets")
 app.add_typer(soc_app, name="soc")
 app.add_typer(changes_app, name="changes")
 

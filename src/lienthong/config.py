@@ -245,6 +245,14 @@ class Settings(BaseSettings):
         description="PostgreSQL: the read path awaits its statements on a pool of asynchronous "
         "connections (false: one blocking connection per worker, as before).",
     )
+    smtp_host: str | None = Field(
+        None, description="SMTP server that sends alert e-mails; unset: e-mail targets fail."
+    )
+    smtp_port: int = Field(25, description="Port of SMTP_HOST.")
+    smtp_sender: str = Field("lienthong@localhost", description="From address of alert e-mails.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(None, description="SMTP login, when the server asks one.")
+    smtp_password: SecretStr | None = Field(None, description="Password of SMTP_USERNAME.")
 
     @property
     def resolved_database_url(self) -> str:

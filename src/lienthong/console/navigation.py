@@ -36,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(f"{PREFIX}/standards", N_("Standards"), None),
     Section(f"{PREFIX}/upload", N_("Upload data"), P.ingest_upload),
     Section(f"{PREFIX}/upload/batches", N_("Batches"), P.ingest_read),
+    Section(f"{PREFIX}/alerts", N_("Security alerts"), P.soc_read),
 )
 
 
@@ -64,4 +65,12 @@ DATA_LABELS = (
     # The built-in code-list versions' names (lienthong.registry.loader.BUILTIN_VERSIONS).
     N_("Three-tier list (Decision 124/2004/QĐ-TTg), in force until 2025-06-30"),
     N_("Two-tier list (Decision 19/2025/QĐ-TTg), in force from 2025-07-01"),
+    N_("Open"),
+    N_("Acknowledged"),
+    N_("Resolved"),
+    N_("Informational"),
+    N_("Low"),
+    N_("Medium"),
+    N_("High"),
+    N_("Critical"),
 )

@@ -17,6 +17,7 @@ from lienthong.audit.views import router as audit_router
 from lienthong.changes.views import router as changes_router
 from lienthong.changes.worker import Background
 from lienthong.config import Settings, get_settings
+from lienthong.console.alerts import router as console_alerts
 from lienthong.console.audit import router as console_audit
 from lienthong.console.batches import router as console_batches
 from lienthong.console.credentials import router as console_credentials
@@ -55,6 +56,7 @@ from lienthong.signin.views import router as signin_router
 from lienthong.signin.views import session_identity
 from lienthong.soc.connections.views import router as connections_router
 from lienthong.soc.siem.runtime import start_forwarding
+from lienthong.soc.alerts.views import router as soc_alerts_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -86,6 +88,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (people_router, API),
     (connections_router, API),
     (changes_router, API),
+    (soc_alerts_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -156,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(console_batches)  # before the console's catch-all page
     app.include_router(console_devsignin)  # before the console's catch-all page
     app.include_router(console_credentials)  # before the console's catch-all page
+    app.include_router(console_alerts)  # before the console's catch-all page
     app.include_router(console_router)
 
     def limit_for(path: str) -> int:
