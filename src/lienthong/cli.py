@@ -29,6 +29,7 @@ from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
+from lienthong.soc.rules.cli import soc_app
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import preparation
 from lienthong.web.tls import tls_options
@@ -57,6 +58,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(dti_app, name="dti")
 app.add_typer(public_services_app, name="public-services")
 app.add_typer(people_app, name="people")
+app.add_typer(soc_app, name="soc")
 
 
 @db_app.command("upgrade")

@@ -45,6 +45,8 @@ from lienthong.services.views import router as public_services_router
 from lienthong.signin.provider import ClientSettings, Provider
 from lienthong.signin.views import router as signin_router
 from lienthong.signin.views import session_identity
+from lienthong.soc.rules.runner import log_sink, start_watch
+from lienthong.soc.rules.views import router as soc_rules_router
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -74,6 +76,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (public_services_router, API),
     (signin_router, ""),
     (people_router, API),
+    (soc_rules_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -92,7 +95,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
         app.state.sources.emit = app.state.exchange.writer.submit
+        app.state.soc_watch = start_watch(settings, engine, app.state.soc_sink)
         yield
+        if app.state.soc_watch is not None:
+            app.state.soc_watch.stop()
         app.state.sources.close()  # the open windows' aggregates, before the writer stops
         app.state.exchange.stop()
         if owns_engine:
@@ -118,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.signin = Provider(ClientSettings.of(settings))  # contacted at the first sign-in
     app.state.metrics_registry = CollectorRegistry()
+    app.state.soc_sink = log_sink  # where detections go (the alert store, once wired in)
     app.state.sources = SourceLimits(
         settings.source_refusal_limit, settings.source_refusal_window_seconds
     )
