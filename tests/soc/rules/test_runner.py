@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,7 +56,18 @@ def _attack(client: TestClient, operator: dict[str, str], citizens: list[str]) -
     for _ in range(20):  # a suspended consumer still trying
         answer = client.get(f"/api/v1/data/citizen/{citizens[0]}", headers=token | PURPOSE)
         assert answer.status_code == 403
+    _settled(client.app.state.engine, "grant-suspended", 20)  # type: ignore[attr-defined]
     return consumer
+
+
+def _settled(engine: Engine, outcome: str, count: int) -> None:
+    """Wait until the refusals are in the log: they are written after the answer is sent."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(b["outcome"] == outcome for b in _bodies(engine)) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} {outcome} entries")
 
 
 def test_attacks_through_http_are_detected_from_the_real_log(
