@@ -30,10 +30,11 @@ from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
+from lienthong.soc.alerts.cli import alerts_app, targets_app
 from lienthong.soc.connections.cli import connections_app
+from lienthong.soc.rules.cli import rules_app
 from lienthong.soc.siem.cli import export_command as soc_export_command
 from lienthong.soc.siem.cli import forward_command as soc_forward_command
-from lienthong.soc.alerts.cli import alerts_app, targets_app
 from lienthong.standards.cli import codelists_app, standards_app
 from lienthong.terminal import preparation
 from lienthong.web.tls import tls_options
@@ -72,6 +73,7 @@ soc_app.command("forward")(soc_forward_command)
 soc_app.add_typer(connections_app, name="connections")
 soc_app.add_typer(alerts_app, name="alerts")
 soc_app.add_typer(targets_app, name="targets")
+soc_app.add_typer(rules_app, name="rules")
 app.add_typer(soc_app, name="soc")
 app.add_typer(changes_app, name="changes")
 

@@ -254,6 +254,25 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(None, description="SMTP login, when the server asks one.")
     smtp_password: SecretStr | None = Field(None, description="Password of SMTP_USERNAME.")
 
+    soc_watch: bool | None = Field(
+        None,
+        description="Run the detection rules and the chain verifier in the server process; "
+        "unset: on, except in the test environment.",
+    )
+    soc_interval_seconds: float = Field(
+        1.0, gt=0, description="Pause between two looks at the audit log when it is idle."
+    )
+    soc_batch: int = Field(5000, ge=1, description="Audit entries the rules read per step.")
+    soc_utc_offset_hours: float = Field(
+        7.0, description="The province's time (hours east of UTC) for hour-of-day rules."
+    )
+
+    @property
+    def soc_watch_runs(self) -> bool:
+        if self.soc_watch is None:
+            return self.environment.value != "test"
+        return self.soc_watch
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

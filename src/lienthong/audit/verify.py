@@ -200,20 +200,49 @@ def _entries(
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
     for seq, body, stored in result:
         if report.ok:
-            if seq != expected:
-                report.fail(expected, "entry-missing", f"entries {expected}..{seq - 1} are missing")
-            elif not (f'"seq":{seq},' in body or body.endswith(f'"seq":{seq}}}')):
-                report.fail(seq, "entry-moved", f"entry {seq} does not carry its own number")
-            else:
-                computed = chain.chain_hash(previous, body)
-                if computed != stored:
-                    report.fail(seq, "hash-mismatch", f"entry {seq} was altered, inserted or moved")
-                previous = computed
+            broken = check_entry(expected, previous, seq, body, stored)
+            if broken is not None:
+                report.fail(*broken)
+            if broken is None or broken[1] == "hash-mismatch":
+                previous = chain.chain_hash(previous, body)
         if seq in marks:
             hashes_at[seq] = stored
         expected = seq + 1
         report.entries += 1
     return expected - 1
+
+
+def check_entry(
+    expected: int, previous: str, seq: int, body: str, stored: str
+) -> tuple[int, str, str] | None:
+    """The problem ``(seq, code, message)`` with entry ``seq`` when entry ``expected`` should
+    follow the hash ``previous``, or None when it does."""
+    if seq != expected:
+        return expected, "entry-missing", f"entries {expected}..{seq - 1} are missing"
+    if not (f'"seq":{seq},' in body or body.endswith(f'"seq":{seq}}}')):
+        return seq, "entry-moved", f"entry {seq} does not carry its own number"
+    if chain.chain_hash(previous, body) != stored:
+        return seq, "hash-mismatch", f"entry {seq} was altered, inserted or moved"
+    return None
+
+
+def verify_after(
+    conn: Connection, *, seq: int, hash_: str, limit: int = 20_000
+) -> tuple[int, str, tuple[int, str, str] | None]:
+    """Verify up to ``limit`` entries after entry ``seq`` whose hash was ``hash_`` (the
+    background verifier's step): the last entry verified, its hash, and the first problem."""
+    stmt = (
+        select(chain.entries.c.seq, chain.entries.c.body, chain.entries.c.hash)
+        .where(chain.entries.c.seq > seq)
+        .order_by(chain.entries.c.seq)
+        .limit(limit)
+    )
+    for got, body, stored in conn.execute(stmt):
+        broken = check_entry(seq + 1, hash_, got, body, stored)
+        if broken is not None:
+            return seq, hash_, broken
+        seq, hash_ = got, stored
+    return seq, hash_, None
 
 
 def _checkpoints(

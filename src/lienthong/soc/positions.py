@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, Connection, Integer, String, Table, insert, select, update
+from sqlalchemy import BigInteger, Connection, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienthong.db import Base, UTCDateTime, utcnow
@@ -15,12 +15,15 @@ SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 
 class StreamPosition(Base):
-    """The last audit entry the reader ``name`` has finished with."""
+    """The last audit entry the reader ``name`` has finished with; the rules keep the chain
+    watch's last verified hash and their learned baselines (JSON ``state``) here too."""
 
     __tablename__ = "soc_positions"
 
     name: Mapped[str] = mapped_column(String(300), primary_key=True)
     seq: Mapped[int] = mapped_column(SEQ, default=0)
+    hash: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -54,9 +54,11 @@ from lienthong.services.views import router as public_services_router
 from lienthong.signin.provider import ClientSettings, Provider
 from lienthong.signin.views import router as signin_router
 from lienthong.signin.views import session_identity
-from lienthong.soc.connections.views import router as connections_router
-from lienthong.soc.siem.runtime import start_forwarding
 from lienthong.soc.alerts.views import router as soc_alerts_router
+from lienthong.soc.connections.views import router as connections_router
+from lienthong.soc.rules.views import router as soc_rules_router
+from lienthong.soc.runtime import start_monitoring
+from lienthong.soc.siem.runtime import start_forwarding
 from lienthong.standards.views import router as standards_router
 from lienthong.web import health
 from lienthong.web.access import check_routes
@@ -89,6 +91,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (connections_router, API),
     (changes_router, API),
     (soc_alerts_router, API),
+    (soc_rules_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -111,7 +114,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         changes_worker = Background(engine, settings) if settings.changes_worker else None
         if changes_worker is not None:
             changes_worker.start()
+        monitoring = start_monitoring(settings, engine)  # rules → alerts → notifications
         yield
+        monitoring.stop()
         if changes_worker is not None:
             changes_worker.close()
         stop_forwarding()

@@ -2,14 +2,14 @@
 suppression windows, notification targets (webhook or e-mail) and their deliveries.
 
 Revision ID: 0014_soc_alerts
-Revises: 0012_grant_suspension
+Revises: 0013_soc_rules
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_soc_alerts"
-down_revision = "0012_grant_suspension"
+down_revision = "0013_soc_rules"
 branch_labels = None
 depends_on = None
 

@@ -3,14 +3,14 @@ connection scanner) and each system's contact with the platform (last seen, hear
 expected interval, the silence already reported).
 
 Revision ID: 0015_connections
-Revises: 0012_grant_suspension
+Revises: 0014_soc_alerts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_connections"
-down_revision = "0012_grant_suspension"
+down_revision = "0014_soc_alerts"
 branch_labels = None
 depends_on = None
 
@@ -19,12 +19,6 @@ SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    op.create_table(
-        "soc_positions",
-        sa.Column("name", sa.String(300), primary_key=True),
-        sa.Column("seq", SEQ, nullable=False),
-        sa.Column("updated_at", TS, nullable=False),
-    )
     op.create_table(
         "soc_system_connections",
         sa.Column("system_id", sa.Integer(), sa.ForeignKey("systems.id"), primary_key=True),
@@ -38,4 +32,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("soc_system_connections")
-    op.drop_table("soc_positions")

@@ -2,14 +2,14 @@
 dead-letter queue of what they refused.
 
 Revision ID: 0016_change_outbox
-Revises: 0012_grant_suspension
+Revises: 0015_connections
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_change_outbox"
-down_revision = "0012_grant_suspension"
+down_revision = "0015_connections"
 branch_labels = None
 depends_on = None
 

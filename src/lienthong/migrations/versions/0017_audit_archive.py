@@ -11,7 +11,7 @@ last entry, the last hash — which a signed checkpoint must hold —, the file 
 so that ``lienthong audit verify`` continues the chain from it.
 
 Revision ID: 0017_audit_archive
-Revises: 0012_grant_suspension
+Revises: 0016_change_outbox
 """
 
 from datetime import UTC, date, datetime
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_audit_archive"
-down_revision = "0012_grant_suspension"
+down_revision = "0016_change_outbox"
 branch_labels = None
 depends_on = None
 
