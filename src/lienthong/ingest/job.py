@@ -22,6 +22,7 @@ from sqlalchemy import Dialect, Engine, select
 from sqlalchemy.orm import Session
 
 from lienthong.audit.service import audit_keys, operator_actor, record
+from lienthong.audit.turns import bulk_turn
 from lienthong.config import Settings
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, LienthongError, NotFound
@@ -304,17 +305,34 @@ def run_source(
                 watermark=watermark,
             )
         run.timings.validate += waited
+        transaction = _writes(engine, session, settings)
         try:
             load(
                 session=session,
                 run=run,
-                transaction=session.begin,
+                transaction=transaction,
                 dialect=engine.dialect,
                 progress=progress,
             )
         except BaseException as exc:
-            with session.begin():
+            with transaction():
                 fail(session=session, settings=settings, actor=who, run=run, error=exc)
             raise
-        with session.begin():
+        with transaction():
             return finish(session=session, settings=settings, actor=who, run=run)
+
+
+def _writes(
+    engine: Engine, session: Session, settings: Settings
+) -> Callable[[], AbstractContextManager[object]]:
+    """The job's write transactions: each after the audit writers waiting for their turn, so
+    that reads, which wait for their audit entry, wait for one chunk at most (audit.turns)."""
+    if not settings.ingest_yields_to_audit:
+        return session.begin
+
+    @contextlib.contextmanager
+    def turn_then_begin() -> Iterator[object]:
+        with bulk_turn(engine), session.begin() as transaction:
+            yield transaction
+
+    return turn_then_begin
