@@ -39,9 +39,9 @@ from lienthong.db import make_engine, transaction
 from lienthong.exchange import grants
 from lienthong.exchange.schemas import GrantRequest
 from lienthong.ingest.service import IngestRequest, ingest_file
-from lienthong.people import models as people_models  # noqa: F401 - grants refer to people
+from lienthong.people.service import person_for_sign_in
 from lienthong.prepare import prepare_database
-from lienthong.registry import organisations, systems
+from lienthong.registry import organisations, owners, systems
 from lienthong.registry.schemas import OrganisationCreate, SystemCreate
 from loadgen import LoadResult, free_port, median, run_load, start_server, wait_ready
 
@@ -89,8 +89,27 @@ def build(settings: Settings, persons: int) -> tuple[str, str]:
                 expires_on=date.today() + timedelta(days=30),
             ),
         )
+        # Decided as a data steward of the dataset's owner (one approval).
+        owners.set_owner(
+            session=s,
+            settings=settings,
+            dataset="citizen",
+            organisation="H33.01",
+            four_eyes=False,
+            actor={"kind": "operator"},
+        )
+        steward = person_for_sign_in(
+            s, issuer="bench", subject="steward", name="Steward", personal_id=None
+        )
         grants.decide(
-            session=s, settings=settings, grant_id=grant.id, approve=True, organisation="H33.01"
+            session=s,
+            settings=settings,
+            grant_id=grant.id,
+            approve=True,
+            organisation="H33.01",
+            decider=grants.Decider(
+                steward.id, steward.name, frozenset({"H33.01"}), {"kind": "person"}
+            ),
         )
         client_id = credential.client_id
     path = settings.data_dir / "citizens.csv"
