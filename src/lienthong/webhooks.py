@@ -38,7 +38,9 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def signed_headers(secret: str, msg_id: str, body: str, at: datetime | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str, msg_id: str, body: str, at: datetime | None = None
+) -> dict[str, str]:
     """The three Standard Webhooks headers for ``body`` (JSON text) sent as ``msg_id``."""
     when = (at or datetime.now(UTC)).astimezone(UTC)
     signature = Webhook(secret).sign(msg_id=msg_id, timestamp=when, data=body)
@@ -65,11 +67,15 @@ def deliver(
     """POST ``body`` to ``url`` signed with ``secret``; never raises for the receiver's failure."""
     try:
         response = client.post(
-            url, content=body.encode("utf-8"), headers=signed_headers(secret, msg_id, body),
+            url,
+            content=body.encode("utf-8"),
+            headers=signed_headers(secret, msg_id, body),
             timeout=timeout,
         )
     except httpx.HTTPError as exc:
-        return Attempt(ok=False, status=None, error=f"{type(exc).__name__}: {exc}"[:MAX_RESPONSE_TEXT])
+        return Attempt(
+            ok=False, status=None, error=f"{type(exc).__name__}: {exc}"[:MAX_RESPONSE_TEXT]
+        )
     if 200 <= response.status_code < 300:
         return Attempt(ok=True, status=response.status_code, error=None)
     return Attempt(

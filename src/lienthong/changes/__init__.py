@@ -1,1 +1,2 @@
-"""Change events: what changed in the store, delivered to subscribed consumers under their grants (docs/changes.md)."""
+"""Change events: what changed in the store, delivered to subscribed consumers under their
+grants (docs/changes.md)."""
