@@ -248,7 +248,7 @@ def reads_during_ingest(
         port = free_port()
         server = start_server(env, port)
         try:
-            wait_ready("127.0.0.1", port)
+            wait_ready("127.0.0.1", port, timeout=180)  # a loaded machine starts slowly
             time.sleep(1.0)
             headers = {
                 "Authorization": f"Bearer {access_token(port, client_id, secret)}",
