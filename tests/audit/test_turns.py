@@ -4,18 +4,34 @@ for."""
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 
 import pytest
 from sqlalchemy import Engine
 
-from lienthong.audit.turns import AuditTurns, TurnTimeout, bulk_turn
+from lienthong.audit.turns import WAITING, AuditTurns, TurnTimeout, bulk_turn
 from lienthong.backends import backend_for
 
 
 def _locks_files(engine: Engine) -> bool:
     return backend_for(engine).writers_lock_file(engine, "audit") is not None
+
+
+def _audit_writer_waits(engine: Engine, order: list[str]) -> bool:
+    """Whether an audit writer says it waits (holds the waiting lock); on PostgreSQL, which
+    has no turns, whether it is through."""
+    waiting = backend_for(engine).writers_lock_file(engine, WAITING)
+    if waiting is None:
+        return "audit" in order
+    with waiting.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def test_waiting_audit_writer_goes_before_the_next_bulk_transaction(engine: Engine) -> None:
@@ -28,10 +44,13 @@ def test_waiting_audit_writer_goes_before_the_next_bulk_transaction(engine: Engi
             with bulk_turn(engine):
                 order.append(f"bulk {n}")
                 held.set()
-                time.sleep(0.3)  # a chunk's transaction; the audit writer arrives meanwhile
+                deadline = time.monotonic() + 10  # a chunk's transaction, until the writer waits
+                while n == 0 and not _audit_writer_waits(engine, order):
+                    assert time.monotonic() < deadline, "the audit writer never came"
+                    time.sleep(0.01)
 
     def audit_writer() -> None:
-        held.wait(5)
+        held.wait(10)
         with turns.turn():
             order.append("audit")
 
@@ -39,10 +58,10 @@ def test_waiting_audit_writer_goes_before_the_next_bulk_transaction(engine: Engi
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(10)
+        thread.join(20)
     turns.close()
     # On SQLite the bulk job, looping straight into its next transaction, would otherwise win
-    # the turn again; on PostgreSQL the audit writer does not wait at all.
+    # the turn again (it did before the waiting lock); on PostgreSQL nobody waits for a turn.
     assert order == ["bulk 0", "audit", "bulk 1"]
 
 
@@ -58,7 +77,7 @@ def test_audit_writer_gives_up_after_its_wait(engine: Engine) -> None:
             else:
                 with turns.turn():
                     pass
-                assert time.monotonic() - started < 0.2
+                assert time.monotonic() - started < 2  # no turns there, so no wait
         with turns.turn():  # once the bulk transaction is over, the turn comes at once
             pass
     finally:
