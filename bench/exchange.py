@@ -1,8 +1,10 @@
 """Audited, grant-checked reads through a real server, beside its /healthz; audit appends/s;
-time to verify 1,000,000 audit entries.
+time to verify 1,000,000 audit entries; reads while a large file ingests.
 
     python bench/exchange.py [--quick] [--workers N]
         [--database-url postgresql+psycopg://…/DB] [--engines sqlite,postgresql]
+    python bench/exchange.py [--quick]
+    python bench/exchange.py --during-ingest [--quick] [--database-url URL]
 
 Builds a store with citizen records and an approved grant (a temp SQLite file; on PostgreSQL a
 fresh schema of the given database, dropped afterwards, so the database need not be empty),
@@ -22,6 +24,7 @@ import asyncio
 import csv
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import create_engine, text
 
+from ingest import make_csv  # the generated citizen file of bench/ingest.py
 from lienthong.audit import chain
 from lienthong.audit.service import audit_keys
 from lienthong.audit.verify import verify
@@ -50,7 +55,7 @@ from lienthong.people.service import person_for_sign_in
 from lienthong.prepare import prepare_database
 from lienthong.registry import organisations, owners, systems
 from lienthong.registry.schemas import OrganisationCreate, SystemCreate
-from loadgen import free_port, median, run_load, start_server, wait_ready
+from loadgen import LoadResult, free_port, median, run_load, start_server, wait_ready
 
 TOKEN = "bench-operator-token-0123456789abcdef"  # noqa: S105 - a throwaway bench server
 COMMUNE = "12166"
@@ -286,6 +291,145 @@ def serve_and_load(
     }
 
 
+def bench_env(tmp: str, database_url: str | None) -> dict[str, str]:
+    env = os.environ | {
+        "LIENTHONG_ENVIRONMENT": "development",
+        "LIENTHONG_DATA_DIR": tmp,
+        "LIENTHONG_OPERATOR_TOKEN": TOKEN,
+        "LIENTHONG_LOG_LEVEL": "warning",
+        "LIENTHONG_RATE_LIMIT_PER_SECOND": "1000000",
+        "LIENTHONG_RATE_LIMIT_BURST": "1000000",
+    }
+    env.pop("LIENTHONG_DATABASE_URL", None)
+    if database_url:
+        env["LIENTHONG_DATABASE_URL"] = database_url
+    return env
+
+
+def access_token(port: int, client_id: str, secret: str) -> str:
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    return str(answer.json()["access_token"])
+
+
+def reads_during_ingest(
+    *, rows: int, database_url: str | None, yields: bool, persons: int = 2_000
+) -> dict[str, Any]:
+    """Reads at 16 connections: alone for a few seconds, then while a file of ``rows`` ingests
+    in another process (``lienthong ingest file``, as an operator runs it)."""
+    connections = 16
+    with tempfile.TemporaryDirectory() as tmp:
+        env = bench_env(tmp, database_url)
+        env["LIENTHONG_INGEST_YIELDS_TO_AUDIT"] = "true" if yields else "false"
+        settings = Settings(
+            environment="development",
+            data_dir=Path(tmp),
+            operator_token=TOKEN,
+            database_url=database_url,
+            ingest_yields_to_audit=yields,
+        )
+        client_id, secret = build(settings, persons)
+        big = Path(tmp) / "province.csv"
+        make_csv(big, rows)
+        port = free_port()
+        server = start_server(env, port)
+        try:
+            wait_ready("127.0.0.1", port, timeout=180)  # a loaded machine starts slowly
+            time.sleep(1.0)
+            headers = {
+                "Authorization": f"Bearer {access_token(port, client_id, secret)}",
+                "X-Purpose": "public-service",
+            }
+            paths = [f"/api/v1/data/citizen/{personal_id(n)}" for n in range(1, persons + 1)]
+            run_load("127.0.0.1", port, paths[:200], connections=connections, seconds=1.0,
+                     headers=headers)  # fmt: skip
+            alone = run_load(
+                "127.0.0.1", port, paths, connections=connections, seconds=3.0, headers=headers
+            )
+            command = [str(Path(sys.executable).parent / "lienthong"), "ingest", "file", str(big)]
+            command += ["--standard", "citizen", "--system", "H33.01/hoso", "--json"]
+            started = time.perf_counter()
+            job = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+            during = LoadResult(0, 0, 0.0, [])
+            while job.poll() is None:
+                part = run_load(
+                    "127.0.0.1", port, paths, connections=connections, seconds=1.0, headers=headers
+                )
+                during.requests += part.requests
+                during.errors += part.errors
+                during.seconds += part.seconds
+                during.latencies_ms += part.latencies_ms
+            wall = time.perf_counter() - started
+            out, _ = job.communicate()
+            assert job.returncode in (0, 3), f"ingest exited {job.returncode}"
+            batch = json.loads(out)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        verified = subprocess.run(
+            [str(Path(sys.executable).parent / "lienthong"), "audit", "verify", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
+    return {
+        "alone_reads_per_s": round(alone.per_second),
+        "alone_p99_ms": round(alone.percentile(99), 1),
+        "reads_per_s": round(during.per_second),
+        "p50_ms": round(during.percentile(50), 1),
+        "p99_ms": round(during.percentile(99), 1),
+        "max_ms": round(max(during.latencies_ms, default=0.0), 1),
+        "errors": during.errors,
+        "ingest_rows": batch["rows_read"],
+        "ingest_rows_per_s": round(batch["rows_read"] / wall),
+        "ingest_seconds": round(wall, 2),
+        "audit_verified": True,
+    }
+
+
+def during_ingest(args: argparse.Namespace) -> None:
+    rows = 200_000 if args.quick else 1_000_000
+    before = reads_during_ingest(rows=rows, database_url=None, yields=False)
+    after = reads_during_ingest(rows=rows, database_url=None, yields=True)
+    result: dict[str, Any] = {
+        "sqlite_reads_during_ingest_p99_ms": after["p99_ms"],
+        "sqlite_max_read_stall_ms": after["max_ms"],
+        "sqlite_reads_during_ingest_per_s": after["reads_per_s"],
+        "sqlite_ingest_rows_per_s": after["ingest_rows_per_s"],
+        "baseline": "LIENTHONG_INGEST_YIELDS_TO_AUDIT=false (the ingest does not yield)",
+        "baseline_sqlite_reads_during_ingest_p99_ms": before["p99_ms"],
+        "baseline_sqlite_max_read_stall_ms": before["max_ms"],
+        "baseline_sqlite_reads_during_ingest_per_s": before["reads_per_s"],
+        "baseline_sqlite_ingest_rows_per_s": before["ingest_rows_per_s"],
+        "p99_ratio_vs_baseline": round(after["p99_ms"] / max(0.1, before["p99_ms"]), 3),
+        "ingest_rows_per_s_ratio_vs_baseline": round(
+            after["ingest_rows_per_s"] / max(1, before["ingest_rows_per_s"]), 3
+        ),
+        "rows": rows,
+        "connections": 16,
+        "sqlite_before": before,
+        "sqlite_after": after,
+    }
+    if args.database_url:
+        pg = reads_during_ingest(rows=rows, database_url=args.database_url, yields=True)
+        result |= {
+            "pg_reads_during_ingest_p99_ms": pg["p99_ms"],
+            "pg_max_read_stall_ms": pg["max_ms"],
+            "pg_ingest_rows_per_s": pg["ingest_rows_per_s"],
+            "postgresql": pg,
+        }
+    for name, run in (("before", before), ("after", after)):
+        print(
+            f"SQLite {name}: reads alone {run['alone_reads_per_s']}/s p99 {run['alone_p99_ms']} ms;"
+            f" during ingest {run['reads_per_s']}/s p99 {run['p99_ms']} ms max {run['max_ms']} ms;"
+            f" ingest {run['ingest_rows_per_s']} rows/s"
+        )
+    print(json.dumps(result))
+
+
 def measure_engine(
     database_url: str | None, worker_counts: list[int], persons: int, seconds: float, rounds: int
 ) -> dict[int | str, dict[str, float]]:
@@ -340,7 +484,15 @@ def main() -> None:
         help="engines measured in this run, comma-separated (default: postgresql when "
         "--database-url is given, else sqlite)",
     )
+    parser.add_argument(
+        "--during-ingest",
+        action="store_true",
+        help="reads at 16 connections while a large file ingests (SQLite before/after)",
+    )
     args = parser.parse_args()
+    if args.during_ingest:
+        during_ingest(args)
+        return
     engines = (args.engines or ("postgresql" if args.database_url else "sqlite")).split(",")
     if "postgresql" in engines and not args.database_url:
         parser.error("--engines postgresql needs --database-url")

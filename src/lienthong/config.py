@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Embedded SQLite: full syncs every commit to disk (survives power loss); "
         "normal is faster and may lose the last commits.",
     )
+    ingest_yields_to_audit: bool = Field(
+        True,
+        description="Embedded SQLite: an ingest lets waiting audit writers commit before each of "
+        "its transactions, so reads wait for one chunk at most; false restores the earlier "
+        "behaviour (for comparison). No effect on PostgreSQL.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     open_docs: bool | None = Field(
         None, description="Serve /docs and /openapi.json; unset means yes except in production."

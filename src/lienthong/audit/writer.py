@@ -5,30 +5,29 @@ batch holding it is committed, and fails (→ 503 ``audit-unavailable``) when th
 a read is never answered unless its entry is durable, while one commit serves many concurrent
 reads. The writer takes everything queued while the previous batch committed, and wakes the
 event loop once per batch (not once per entry). On SQLite, the writers of several server
-processes queue on an OS file lock instead of polling SQLite's busy lock. After each commit, and
+processes, and an ingest's transactions, take turns on OS file locks instead of polling
+SQLite's busy lock, the waiting audit writers first (audit.turns). After each commit, and
 on its timer, the writer publishes the checkpoints committed since (audit.publish).
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
-from typing import IO, Any
+from contextlib import suppress
+from typing import Any
 
 from sqlalchemy import Engine
 
 from lienthong.audit import chain
 from lienthong.audit.publish import Publisher
 from lienthong.audit.service import AuditKeys, AuditUnavailable
-from lienthong.backends import backend_for
+from lienthong.audit.turns import AuditTurns
 
 log = logging.getLogger("lienthong.audit")
 _STOP = object()
@@ -61,8 +60,7 @@ class AuditWriter:
         self.publisher = publisher
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._lock_path = backend_for(engine).writers_lock_file(engine, "audit")
-        self._lock_handle: IO[str] | None = None
+        self._turns = AuditTurns(engine)
         self._pending: list[tuple[Mapping[str, Any], Waiter]] = []
         self.batches = 0
 
@@ -76,9 +74,7 @@ class AuditWriter:
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
             self._thread = None
-        if self._lock_handle is not None:
-            self._lock_handle.close()
-            self._lock_handle = None
+        self._turns.close()
 
     def submit(self, entry: Mapping[str, Any]) -> Future[int]:
         future: Future[int] = Future()
@@ -140,25 +136,11 @@ class AuditWriter:
                 self._checkpoint()
                 last_checkpoint = time.monotonic()
 
-    @contextmanager
-    def _serialised(self) -> Iterator[None]:
-        if self._lock_path is None:
-            yield
-            return
-        if self._lock_handle is None:
-            fd = os.open(self._lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self._lock_handle = os.fdopen(fd, "a")
-        fcntl.flock(self._lock_handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
-
     def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> None:
         seqs: list[int] = []
         signed: list[dict[str, Any]] = []
         try:
-            with self._serialised(), self.engine.begin() as conn:
+            with self._turns.turn(), self.engine.begin() as conn:
                 seqs = chain.append(conn, [entry for entry, _ in batch], signer=self.signer)
                 if self.publisher is not None:
                     signed = self.publisher.pending(conn)
@@ -189,7 +171,7 @@ class AuditWriter:
 
     def _checkpoint(self) -> None:
         try:
-            with self.engine.begin() as conn:
+            with self._turns.turn(), self.engine.begin() as conn:
                 chain.checkpoint_now(conn, signer=self.signer)
         except Exception as exc:
             log.error("audit checkpoint failed: %s", exc)

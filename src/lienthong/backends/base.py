@@ -53,6 +53,9 @@ class Backend(ABC):
     written straight into the table)."""
     duplicate_key: ClassVar[tuple[type[Exception], ...]] = (IntegrityError,)
     """What a bulk write raises when a row's key is stored already."""
+    part_rows: ClassVar[int | None] = None
+    """An ingest writes a chunk's valid rows in transactions of at most this many (None: one
+    transaction per chunk), so that other writers wait for no longer than one of them."""
     key_text: ClassVar[TypeEngine[str]]
     """Text for key columns, compared byte by byte: codes and identifiers have no linguistic
     order, and the key index builds far faster without one."""

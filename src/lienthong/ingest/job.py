@@ -22,6 +22,8 @@ from sqlalchemy import Dialect, Engine, select
 from sqlalchemy.orm import Session
 
 from lienthong.audit.service import audit_keys, operator_actor, record
+from lienthong.audit.turns import bulk_turn
+from lienthong.backends import backend_for
 from lienthong.config import Settings
 from lienthong.db import session_factory, utcnow
 from lienthong.errors import BadRequest, LienthongError, NotFound
@@ -38,6 +40,7 @@ from lienthong.ingest.pipeline import (
     elapsed,
     file_findings,
     insert_quarantine,
+    parts_done,
     prefetch,
     store_chunk,
     with_bulk,
@@ -103,10 +106,13 @@ def open_batch(
     since: str | None = None,
     watermark: str | None = None,
     detail: dict[str, Any] | None = None,
+    part_rows: int | None = None,
 ) -> Run:
     """The batch of this input: the unfinished one with the same digest, standard and system
     taken up again, else a new one. A driver calls it once the first chunk has passed its
-    checks, so that an input that cannot be read writes nothing."""
+    checks, so that an input that cannot be read writes nothing. ``part_rows``: a new batch
+    writes its chunks in parts of at most that many valid rows (kept in its report, so that a
+    resumed run splits them alike)."""
     spec = plan.spec
     batch = None if replay_of else _resumable(session, digest=digest, plan=plan, system=system)
     if batch is None:
@@ -130,6 +136,7 @@ def open_batch(
                 ),
                 # What the rows meant: an evaluation reads the file again as it was loaded.
                 "mapping": plan.mapping.model_dump() if plan.mapping else None,
+                "part_rows": part_rows,
             },
             started_on_empty_store=is_empty(session=session, spec=spec),
             sheet_row_offset=source.sheet_row_offset,
@@ -170,6 +177,7 @@ def load(
             batch_id=batch.id,
             system=batch.source_system,
             first_to_load=batch.chunks_done,
+            part_rows=(batch.report or {}).get("part_rows"),
         )
     )
     while True:
@@ -180,11 +188,17 @@ def load(
             return
         if chunk.index >= batch.chunks_done:
             t = time.perf_counter()
-            with transaction():
-                session.add(batch)
-                store_chunk(
-                    session=session, batch=batch, spec=spec, chunk=chunk, quarantine=run.quarantine
-                )
+            for part in range(parts_done(batch, chunk), max(1, len(chunk.parts))):
+                with transaction():
+                    session.add(batch)
+                    store_chunk(
+                        session=session,
+                        batch=batch,
+                        spec=spec,
+                        chunk=chunk,
+                        quarantine=run.quarantine,
+                        part=part,
+                    )
             run.timings.load += elapsed(t)
         if progress is not None:
             progress(chunk.read)
@@ -277,6 +291,7 @@ def run_source(
     """Run any source into a standard as a resumable batch, one transaction per chunk.
     ``actor``: who asked, for the audit entry (the API's operator unless given)."""
     audit_keys(settings)  # no keys, no ingest: fail before anything is written
+    yields = settings.ingest_yields_to_audit
     who = actor if actor is not None else operator_actor()
     started = time.perf_counter()
     with session_factory(engine)() as session, contextlib.ExitStack() as held:
@@ -302,19 +317,37 @@ def run_source(
                 started=started,
                 since=since,
                 watermark=watermark,
+                part_rows=backend_for(engine).part_rows if yields else None,
             )
         run.timings.validate += waited
+        transaction = _writes(engine, session, settings)
         try:
             load(
                 session=session,
                 run=run,
-                transaction=session.begin,
+                transaction=transaction,
                 dialect=engine.dialect,
                 progress=progress,
             )
         except BaseException as exc:
-            with session.begin():
+            with transaction():
                 fail(session=session, settings=settings, actor=who, run=run, error=exc)
             raise
-        with session.begin():
+        with transaction():
             return finish(session=session, settings=settings, actor=who, run=run)
+
+
+def _writes(
+    engine: Engine, session: Session, settings: Settings
+) -> Callable[[], AbstractContextManager[object]]:
+    """The job's write transactions: each after the audit writers waiting for their turn, so
+    that reads, which wait for their audit entry, wait for one chunk at most (audit.turns)."""
+    if not settings.ingest_yields_to_audit:
+        return session.begin
+
+    @contextlib.contextmanager
+    def turn_then_begin() -> Iterator[object]:
+        with bulk_turn(engine), session.begin() as transaction:
+            yield transaction
+
+    return turn_then_begin

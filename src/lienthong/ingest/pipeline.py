@@ -2,7 +2,11 @@
 
 Each chunk commits together with the batch's progress (``chunks_done`` and counters), so a
 run killed at any point leaves whole chunks only; running the same input again (same
-checksum, standard and system) resumes after the last committed chunk. Chunks already done are
+checksum, standard and system) resumes after the last committed chunk. Where the backend
+keeps write transactions short (``Backend.part_rows``: SQLite's one write lock), a batch
+writes a chunk's valid rows in parts, each committed with the part count
+(``report["parts_done"]``), the last with the chunk's quarantine and ``chunks_done``; a resumed
+run skips the parts committed already. Chunks already done are
 still read and validated (not loaded) to rebuild the batch's set of seen keys, which the
 ``duplicate-key`` rule needs.
 """
@@ -64,6 +68,7 @@ class Chunk:
     findings: pl.DataFrame  # row, field, code, message, severity
     keys: pl.Series
     bulk: Bulk | None = None  # the valid rows in the driver's bulk form, made ahead of loading
+    parts: list[tuple[pl.DataFrame, Bulk]] = field(default_factory=list)  # else, in parts
     checked: Checked | None = None  # until settled against earlier chunks
     sources: dict[int, str] = field(default_factory=dict)  # row → text the reader could not split
     headers: dict[str, str] = field(default_factory=dict)  # field → the source column it came from
@@ -277,19 +282,32 @@ def with_bulk(
     batch_id: str,
     system: str,
     first_to_load: int,
+    part_rows: int | None = None,
 ) -> Iterator[Chunk]:
-    """Attach each chunk's bulk payload (chunks from ``first_to_load`` on): run in the checking
-    thread, so turning rows into driver values overlaps the previous chunk's write."""
+    """Attach each chunk's bulk payload (chunks from ``first_to_load`` on), in parts of
+    ``part_rows`` valid rows when given and the chunk has more: run in the checking thread, so
+    turning rows into driver values overlaps the previous chunk's write."""
     for chunk in chunks:
         if chunk.index >= first_to_load and chunk.valid.height:
-            chunk.bulk = bulk_payload(
-                chunk.valid,
-                spec=spec,
-                dialect=dialect,
-                batch_id=batch_id,
-                system=system,
-                now=utcnow(),
-            )
+            if part_rows is None or chunk.valid.height <= part_rows:
+                frames = [chunk.valid]
+            else:
+                frames = list(chunk.valid.iter_slices(part_rows))
+            bulks = [
+                bulk_payload(
+                    frame,
+                    spec=spec,
+                    dialect=dialect,
+                    batch_id=batch_id,
+                    system=system,
+                    now=utcnow(),
+                )
+                for frame in frames
+            ]
+            if len(frames) == 1:
+                chunk.bulk = bulks[0]
+            else:
+                chunk.parts = list(zip(frames, bulks, strict=True))
         yield chunk
 
 
@@ -408,34 +426,55 @@ def insert_quarantine(session: Session, batch: Batch, chunk: Chunk) -> int:
 
 
 def store_chunk(
-    *, session: Session, batch: Batch, spec: StandardSpec, chunk: Chunk, quarantine: Quarantine
+    *,
+    session: Session,
+    batch: Batch,
+    spec: StandardSpec,
+    chunk: Chunk,
+    quarantine: Quarantine,
+    part: int = 0,
 ) -> LoadCounts:
-    """Load, quarantine and record progress: the caller commits all of it at once."""
+    """Load, quarantine and record progress: the caller commits all of it at once. A chunk in
+    parts is stored one ``part`` a call; the last one also quarantines and completes the chunk."""
+    frame, bulk = chunk.parts[part] if chunk.parts else (chunk.valid, chunk.bulk)
+    last = part >= len(chunk.parts) - 1
     counts = load_frame(
         session=session,
         spec=spec,
-        frame=chunk.valid,
+        frame=frame,
         batch_id=batch.id,
         system=batch.source_system,
         now=utcnow(),
         new_keys_only=batch.started_on_empty_store,
-        bulk=chunk.bulk,
+        bulk=bulk,
     )
-    already_open = quarantine(session, batch, chunk)
     report = dict(batch.report or {})
+    batch.rows_loaded += frame.height
+    batch.inserted += counts.inserted
+    batch.updated += counts.updated
+    batch.unchanged += counts.unchanged
+    if not last:
+        report["parts_done"] = {"chunk": chunk.index, "parts": part + 1}
+        batch.report = report
+        session.flush()
+        return counts
+    already_open = quarantine(session, batch, chunk)
+    report.pop("parts_done", None)
     summarise(report, chunk.findings)
     if already_open:
         report["rows_already_open"] = report.get("rows_already_open", 0) + already_open
     batch.report = report
     batch.rows_read += chunk.read
-    batch.rows_loaded += chunk.valid.height
     batch.rows_quarantined += chunk.invalid.height
-    batch.inserted += counts.inserted
-    batch.updated += counts.updated
-    batch.unchanged += counts.unchanged
     batch.chunks_done = chunk.index + 1
     session.flush()
     return counts
+
+
+def parts_done(batch: Batch, chunk: Chunk) -> int:
+    """How many parts of ``chunk`` an interrupted run of the batch committed already."""
+    done = (batch.report or {}).get("parts_done")
+    return int(done["parts"]) if done and done["chunk"] == chunk.index else 0
 
 
 def file_findings(source: Source) -> list[dict[str, Any]]:
