@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    """A time as ISO 8601 text only: a bare number is not a time (Pydantic would read it as
+    seconds since 1970)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO.match(value)):
+        return value
+    raise ValueError("an ISO 8601 date-time with its zone, e.g. 2026-12-01T08:00:00+07:00")
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 # Sigma's levels (lienthong.soc.detection.SEVERITIES), in order.
 Severity = Literal["informational", "low", "medium", "high", "critical"]
@@ -57,8 +71,8 @@ class SuppressionCreate(Strict):
     group_pattern: str | None = Field(
         None, min_length=1, max_length=512, description="fnmatch pattern: * ? [...]"
     )
-    starts_at: AwareDatetime | None = Field(None, description="Default: now")
-    ends_at: AwareDatetime
+    starts_at: IsoDatetime | None = Field(None, description="Default: now")
+    ends_at: IsoDatetime
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -84,12 +98,12 @@ class TargetCreate(Strict):
     url: str | None = Field(None, max_length=2000)
     address: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     min_severity: Severity = "medium"
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class TargetUpdate(Strict):
     min_severity: Severity | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class TargetRead(BaseModel):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import AwareDatetime
 
 from lienthong.bounds import Id
 from lienthong.http.callers import Caller, permit
@@ -23,6 +22,7 @@ from lienthong.soc.alerts.schemas import (
     AlertRead,
     AlertStatus,
     DeliveryRead,
+    IsoDatetime,
     Severity,
     SuppressionCreate,
     SuppressionRead,
@@ -57,7 +57,7 @@ def list_alerts(
     status: AlertStatus | None = None,
     severity: Annotated[Severity | None, Query(description="At least this severity")] = None,
     rule: RuleId = None,
-    since: Annotated[AwareDatetime | None, Query(description="Last seen at or after")] = None,
+    since: Annotated[IsoDatetime | None, Query(description="Last seen at or after")] = None,
 ) -> Page[AlertRead]:
     """Alerts newest first."""
     rows, nxt = service.list_alerts(
