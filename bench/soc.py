@@ -9,8 +9,8 @@ The ordinary day is generated in the shapes the platform writes (tests/soc/rules
 profile, a token every five minutes per system (thirty with --quick), stale secrets, scanners,
 ingest batches, a sensitive grant used the next day; seven days before it teach the baselines
 and usual purposes. Latency: an app served by uvicorn on 127.0.0.1 with its watch running; the
-request that completes a credential-stuffing burst is timed until the runner hands its
-detection to the sink.
+request that completes a credential-stuffing burst is timed until its detection is stored as an
+alert (the alert store's transaction committed).
 """
 
 # ruff: noqa: S608  (the queries are built from the constants below; no input reaches them)
@@ -41,6 +41,7 @@ from lienthong.prepare import prepare_database
 from lienthong.soc.detection import Detection
 from lienthong.soc.rules.catalogue import starter_rules
 from lienthong.soc.rules.engine import Engine
+from lienthong.soc.runtime import alert_store
 from lienthong.web.app import create_app
 
 TOKEN = "bench-operator-token-0123456789abcdef"  # noqa: S105  (a throwaway server)
@@ -154,13 +155,16 @@ def latency(folder: Path, trials: int) -> list[float]:
     seen: list[float] = []
     arrived = threading.Condition()
 
+    app = create_app(settings)
+    stored = alert_store(app.state.engine)
+
     def sink(found: Sequence[Detection]) -> None:
+        stored(found)  # the alert store: deduplicated, grouped and committed before the clock
         with arrived:
             seen.extend(time.perf_counter() for d in found if d.rule_id == "credential-stuffing")
             arrived.notify_all()
 
-    app = create_app(settings)
-    app.state.soc_sink = sink
+    app.state.soc_store = sink
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         changes_worker = Background(engine, settings) if settings.changes_worker else None
         if changes_worker is not None:
             changes_worker.start()
-        monitoring = start_monitoring(settings, engine)  # rules → alerts → notifications
+        # rules → alerts → notifications; ``soc_store`` None: the alert store itself
+        monitoring = start_monitoring(settings, engine, app.state.soc_store)
         yield
         monitoring.stop()
         if changes_worker is not None:
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.signin = Provider(ClientSettings.of(settings))  # contacted at the first sign-in
     app.state.metrics_registry = CollectorRegistry()
+    app.state.soc_store = None  # where detections go when not the alert store (a benchmark's probe)
     app.state.sources = SourceLimits(
         settings.source_refusal_limit, settings.source_refusal_window_seconds
     )
