@@ -119,6 +119,8 @@ class Engine:
         # Entries are dispatched on the values of the fields the rules' indexes name.
         self._index_fields = sorted({r.index[0] for r in self._base if r.index})
         self._dispatch: dict[tuple[str | None, ...], list[Rule]] = {}
+        # The same, keyed on the values as written (no case folding on the usual path).
+        self._dispatch_raw: dict[tuple[Any, ...], list[Rule]] = {}
         self._state: dict[str, _Groups] = {r.id: _Groups(max_groups) for r in self.rules}
         self.events = 0
 
@@ -155,12 +157,20 @@ class Engine:
 
     def _candidates(self, event: Mapping[str, Any]) -> list[Rule]:
         """The base rules whose index admits the entry (the others cannot match it)."""
-        key = tuple(_folded(event.get(name)) for name in self._index_fields)
-        found = self._dispatch.get(key)
+        raw = tuple([event.get(name) for name in self._index_fields])
+        try:
+            found = self._dispatch_raw.get(raw)
+        except TypeError:  # a list among the values: not hashable, dispatched on its items
+            raw, found = None, None
         if found is None:
-            found = [r for r in self._base if r.index is None or self._admits(r, key)]
-            if len(self._dispatch) < 10_000:
-                self._dispatch[key] = found
+            key = tuple(_folded(v) for v in (raw or [event.get(n) for n in self._index_fields]))
+            found = self._dispatch.get(key)
+            if found is None:
+                found = [r for r in self._base if r.index is None or self._admits(r, key)]
+                if len(self._dispatch) < 10_000:
+                    self._dispatch[key] = found
+            if raw is not None and len(self._dispatch_raw) < 10_000:
+                self._dispatch_raw[raw] = found
         return found
 
     def _admits(self, rule: Rule, key: tuple[Any, ...]) -> bool:
