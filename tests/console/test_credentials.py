@@ -74,7 +74,10 @@ def test_an_administrator_issues_rotates_and_revokes(
     assert revoked.status_code == 200 and "Đã thu hồi" in revoked.text
     assert _token(web, client_id, new_secret) == 401
     with engine.connect() as conn:
-        bodies = [json.loads(b) for (b,) in conn.execute(text("SELECT body FROM audit_entries"))]
+        bodies = [
+            json.loads(b)
+            for (b,) in conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        ]
     actions = [b for b in bodies if b["action"].startswith("credential.")]
     assert [b["action"] for b in actions] == [
         "credential.issue",
@@ -83,6 +86,37 @@ def test_an_administrator_issues_rotates_and_revokes(
     ]
     assert all(b["actor"]["kind"] == "person" for b in actions)
     assert all(secret not in json.dumps(b) and new_secret not in json.dumps(b) for b in bodies)
+
+
+def test_a_certificate_credential_is_issued_without_a_secret(
+    web: TestClient, engine: Engine, settings: Settings
+) -> None:
+    register_system(engine, settings, SYSTEM)
+    _as(web, "admin", ADMIN)
+    page = web.get(PAGE)
+    assert 'name="tls_client_name"' in page.text
+    too_long = web.post(PAGE, data={"csrf": _csrf(page.text), "tls_client_name": "C" * 513})
+    assert too_long.status_code == 422 and "tls_client_name" in too_long.text
+    with transaction(engine) as session:
+        assert session.scalars(select(Credential)).all() == []  # nothing half-written
+    name = "CN=hoso,O=H33.02,C=VN"
+    issued = web.post(PAGE, data={"csrf": _csrf(page.text), "tls_client_name": f"  {name} "})
+    assert issued.status_code == 200 and "xác thực bằng chứng thư số" in issued.text
+    assert '<code id="secret">' not in issued.text  # no secret to show
+    with transaction(engine) as session:
+        stored = session.scalars(select(Credential)).one()
+        assert stored.tls_client_name == name and stored.secret_hash == ""
+        client_id = stored.client_id
+    listed = web.get(PAGE)
+    assert name in listed.text and f"{client_id}/rotate" not in listed.text  # nothing to rotate
+    with engine.connect() as conn:
+        bodies = [
+            json.loads(b)
+            for (b,) in conn.execute(text("SELECT body FROM audit_entries ORDER BY seq"))
+        ]
+    entry = next(b for b in bodies if b["action"] == "credential.issue")
+    assert entry["actor"]["kind"] == "person"
+    assert json.dumps(entry).count(name) == 1
 
 
 def test_others_are_refused(web: TestClient, engine: Engine, settings: Settings) -> None:

@@ -11,14 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from lienthong.console.access import Page, PageRefused, Viewer, check_pages, form_checked
 from lienthong.console.navigation import PREFIX
 from lienthong.console.render import ConsoleRoute, render
 from lienthong.db import transaction
+from lienthong.errors import ValidationFailed
 from lienthong.http.permissions import Permission as P
 from lienthong.registry import systems
-from lienthong.registry.schemas import CredentialIssued, CredentialRead
+from lienthong.registry.models import Credential
+from lienthong.registry.schemas import CredentialCreate, CredentialIssued, CredentialRead
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
@@ -76,8 +79,16 @@ def _checked(viewer: Viewer, org: str) -> None:
 def credential_issue(
     request: Request, viewer: Manager, form: Form, org: Code, code: Code
 ) -> HTMLResponse:
-    """A new credential; its secret is on this answer only."""
+    """A new credential: with a secret, shown on this answer only, or, when the form names a
+    certificate (its subject DN or a subject alternative name), one that authenticates with
+    that TLS client certificate and has no secret (``tls_client_auth``, as the API's
+    ``CredentialCreate``)."""
     _checked(viewer, org)
+    name = form.get("tls_client_name", "").strip() or None
+    try:
+        asked = CredentialCreate(tls_client_name=name)
+    except ValidationError as error:
+        raise ValidationFailed.of_parser(error.errors()) from None
     with transaction(request.app.state.engine) as session:
         credential, secret = systems.issue_credential(
             session=session,
@@ -85,14 +96,20 @@ def credential_issue(
             actor=viewer.person.actor(),
             organisation=org,
             system=code,
+            tls_client_name=asked.tls_client_name,
         )
-        issued = CredentialIssued(
-            client_id=credential.client_id,
-            created_at=credential.created_at,
-            revoked_at=None,
-            client_secret=secret,
-        )
+        issued = _issued(credential, secret)
     return _page(request, viewer, org, code, issued=issued)
+
+
+def _issued(credential: Credential, secret: str | None) -> CredentialIssued:
+    return CredentialIssued(
+        client_id=credential.client_id,
+        created_at=credential.created_at,
+        revoked_at=None,
+        tls_client_name=credential.tls_client_name,
+        client_secret=secret,
+    )
 
 
 @router.post(BASE + "/{client_id}/rotate")
@@ -110,12 +127,7 @@ def credential_rotate(
             system=code,
             client_id=client_id,
         )
-        issued = CredentialIssued(
-            client_id=credential.client_id,
-            created_at=credential.created_at,
-            revoked_at=None,
-            client_secret=secret,
-        )
+        issued = _issued(credential, secret)
     return _page(request, viewer, org, code, issued=issued)
 
 
