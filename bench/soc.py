@@ -175,8 +175,11 @@ def latency(folder: Path, trials: int) -> list[float]:
         time.sleep(0.05)
     took: list[float] = []
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            for trial in range(trials):
+        for trial in range(trials):
+            # Each burst from its own loopback address (127.0.1.N), as bursts from different
+            # machines: the per-address refusal limit (100 a minute) stays on, as in production.
+            transport = httpx.HTTPTransport(local_address=f"127.0.1.{trial + 1}")
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
                 form = {"grant_type": "client_credentials", "client_secret": "wrong"}
                 for n in range(9):
                     client.post("/oauth/token", data=form | {"client_id": f"ltc_t{trial}_{n}"})
@@ -185,7 +188,9 @@ def latency(folder: Path, trials: int) -> list[float]:
                 client.post("/oauth/token", data=form | {"client_id": f"ltc_t{trial}_9"})
                 with arrived:
                     arrived.wait_for(lambda b=before: len(seen) > b, timeout=30)
-                took.append((seen[-1] if len(seen) > before else time.perf_counter() + 30) - sent)
+                # A burst never detected counts as the wait plus 30 s (and in "missed").
+                waited = seen[-1] if len(seen) > before else time.perf_counter() + 30
+                took.append(waited - sent)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -227,6 +232,7 @@ def main() -> None:
                 "detection_latency_p99_s": round(p99(took), 3),
                 "detection_latency_max_s": round(max(took), 3),
                 "detection_latency_trials": len(took),
+                "detection_missed": sum(1 for t in took if t >= 30),
                 "runs": len(engine_runs),
                 "baseline": "the same rules as SQL queries over the audit table (SQLite)",
                 "sql_events_per_s": round(sql_events_per_s),
