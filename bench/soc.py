@@ -158,7 +158,7 @@ def latency(folder: Path, trials: int) -> list[float]:
     arrived = threading.Condition()
 
     app = create_app(settings)
-    stored = alert_store(app.state.engine)
+    stored = alert_store(app.state.engine, settings)
 
     def sink(found: Sequence[Detection]) -> None:
         stored(found)  # the alert store: deduplicated, grouped and committed before the clock

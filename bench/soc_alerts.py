@@ -66,13 +66,13 @@ def main() -> None:
     began = time.perf_counter()
     for at in range(0, n, BATCH):
         with transaction(engine) as session:
-            record(session=session, detections=stream[at : at + BATCH])
+            record(session=session, settings=settings, detections=stream[at : at + BATCH])
     stored_s = time.perf_counter() - began
 
     began = time.perf_counter()
     for at in range(0, n, BATCH):
         with transaction(engine) as session:
-            record(session=session, detections=stream[at : at + BATCH])
+            record(session=session, settings=settings, detections=stream[at : at + BATCH])
     replay_s = time.perf_counter() - began
     with transaction(engine) as session:
         alerts = session.scalar(select(func.count()).select_from(Alert))

@@ -22,9 +22,10 @@ log = logging.getLogger("lienthong.soc")
 SILENCE_CHECK_SECONDS = 60.0
 
 
-def alert_store(engine: Engine) -> Sink:
-    """Where every detection goes: the alert store (deduplicated, grouped, notified)."""
-    return sink(engine)
+def alert_store(engine: Engine, settings: Settings) -> Sink:
+    """Where every detection goes: the alert store (deduplicated, grouped, notified; each
+    alert it opens audited as ``alert.open``)."""
+    return sink(engine, settings)
 
 
 def _silences(engine: Engine, settings: Settings, store: Sink, stop: threading.Event) -> None:
@@ -54,7 +55,7 @@ def start_monitoring(settings: Settings, engine: Engine, store: Sink | None = No
     """Start the watch, the silence check and the alert deliveries, unless turned off."""
     if not settings.soc_watch_runs:
         return Monitoring(None, [], [])
-    store = store or alert_store(engine)
+    store = store or alert_store(engine, settings)
     watch = start_watch(settings, engine, store)
     quiet = threading.Event()
     silences = threading.Thread(

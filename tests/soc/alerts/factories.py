@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from lienthong.config import Settings
 from lienthong.db import transaction
 from lienthong.soc.alerts import record
 from lienthong.soc.alerts.models import Alert, AlertEvidence, Delivery
@@ -36,10 +37,10 @@ def finding(
     )
 
 
-def store(engine: Engine, *detections: Detection) -> list[int]:
+def store(engine: Engine, settings: Settings, *detections: Detection) -> list[int]:
     """Record as the runner's sink does: one transaction."""
     with transaction(engine) as session:
-        return record(session=session, detections=detections)
+        return record(session=session, settings=settings, detections=detections)
 
 
 def alert(engine: Engine, alert_id: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from lienthong.config import Settings
 from lienthong.http.permissions import Role
 from tests.people.factories import make_person, pat
 from tests.soc.alerts.factories import NOON, finding, store
@@ -26,11 +27,13 @@ def _analyst(client: TestClient) -> dict[str, str]:
 
 
 def test_the_analyst_lists_reads_acknowledges_and_resolves(
-    client: TestClient, engine: Engine
+    client: TestClient, engine: Engine, settings: Settings
 ) -> None:
     who = _analyst(client)
-    [stuffing] = store(engine, finding([3, 4]))
-    [flood] = store(engine, finding([5], rule="anonymous-flood", group="source=*", severity="low"))
+    [stuffing] = store(engine, settings, finding([3, 4]))
+    [flood] = store(
+        engine, settings, finding([5], rule="anonymous-flood", group="source=*", severity="low")
+    )
     listed = client.get("/api/v1/soc/alerts", headers=who)
     assert listed.status_code == 200
     assert [a["id"] for a in listed.json()["items"]] == [flood, stuffing]  # newest first
@@ -74,7 +77,9 @@ def test_the_analyst_lists_reads_acknowledges_and_resolves(
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown-alert"
 
 
-def test_suppression_windows_are_made_listed_and_ended(client: TestClient, engine: Engine) -> None:
+def test_suppression_windows_are_made_listed_and_ended(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
     who = _analyst(client)
     made = client.post(
         "/api/v1/soc/suppressions",
@@ -89,7 +94,7 @@ def test_suppression_windows_are_made_listed_and_ended(client: TestClient, engin
     )
     assert made.status_code == 201, made.text
     window = made.json()["id"]
-    [kept] = store(engine, finding([9]))
+    [kept] = store(engine, settings, finding([9]))
     assert client.get(f"/api/v1/soc/alerts/{kept}", headers=who).json()["status"] == "suppressed"
     current = client.get("/api/v1/soc/suppressions", params={"current": True}, headers=who)
     assert [w["id"] for w in current.json()["items"]] == [window]
@@ -113,7 +118,7 @@ def test_suppression_windows_are_made_listed_and_ended(client: TestClient, engin
 
 
 def test_targets_are_the_operators_and_the_secret_is_shown_once(
-    client: TestClient, operator: dict[str, str], engine: Engine
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings
 ) -> None:
     analyst = _analyst(client)
     body = {"name": "siem", "kind": "webhook", "url": "https://siem.tinh.test/hooks/lienthong"}
@@ -133,7 +138,7 @@ def test_targets_are_the_operators_and_the_secret_is_shown_once(
         f"/api/v1/soc/targets/{target}", json={"min_severity": "critical"}, headers=operator
     )
     assert changed.json()["min_severity"] == "critical"
-    store(engine, finding([1], severity="critical"))
+    store(engine, settings, finding([1], severity="critical"))
     shown = client.get(f"/api/v1/soc/targets/{target}", headers=operator).json()
     assert shown["pending"] == 1
     queued = client.get(f"/api/v1/soc/targets/{target}/deliveries", headers=operator).json()

@@ -14,7 +14,7 @@ from tests.soc.alerts.factories import alert, finding, store
 def test_list_ack_resolve_and_a_target_from_the_command_line(
     engine: Engine, settings: Settings
 ) -> None:
-    [one] = store(engine, finding([7, 8]))
+    [one] = store(engine, settings, finding([7, 8]))
     listed = run_cli(settings, "soc", "alerts", "list", "--status", "open", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [a["id"] for a in json.loads(listed.stdout)] == [one]

@@ -44,10 +44,10 @@ def _audited(engine: Engine, action: str) -> list[dict[str, Any]]:
 
 
 def test_the_analyst_sees_an_alert_and_its_evidence_and_acts_on_it(
-    web: TestClient, engine: Engine
+    web: TestClient, engine: Engine, settings: Settings
 ) -> None:
-    [one] = store(engine, finding([21, 22], severity="critical"))
-    store(engine, finding([23], rule="anonymous-flood", group="source=*", severity="low"))
+    [one] = store(engine, settings, finding([21, 22], severity="critical"))
+    store(engine, settings, finding([23], rule="anonymous-flood", group="source=*", severity="low"))
     _as(web, "analyst-1", ANALYST)
     home = web.get("/console/")
     assert 'href="/console/alerts"' in home.text and "Cảnh báo an ninh" in home.text
@@ -86,8 +86,8 @@ def test_the_analyst_sees_an_alert_and_its_evidence_and_acts_on_it(
     assert web.get("/console/alerts/999999").status_code == 404
 
 
-def test_a_leader_has_no_alert_pages(web: TestClient, engine: Engine) -> None:
-    [one] = store(engine, finding([1]))
+def test_a_leader_has_no_alert_pages(web: TestClient, engine: Engine, settings: Settings) -> None:
+    [one] = store(engine, settings, finding([1]))
     _as(web, "leader-9", LEADER)
     assert 'href="/console/alerts"' not in web.get("/console/").text
     assert web.get("/console/alerts").status_code == 403

@@ -43,9 +43,11 @@ def test_a_new_alert_reaches_a_webhook_signed_as_the_specification_says(
         )
         assert secret is not None and secret.startswith("whsec_")
         got.secret = secret
-        [high] = store(engine, finding([11, 12]))
-        store(engine, finding([13], group="source=10.9.9.9", severity="medium"))  # below min
-        store(engine, finding([14], minutes=1))  # an occurrence: no second message
+        [high] = store(engine, settings, finding([11, 12]))
+        store(
+            engine, settings, finding([13], group="source=10.9.9.9", severity="medium")
+        )  # below min
+        store(engine, settings, finding([14], minutes=1))  # an occurrence: no second message
         counts = notify.deliver_due(engine=engine, settings=settings, client=client)
     assert counts == {"delivered": 1, "retrying": 0, "dead": 0}
     assert got.refused == 0
@@ -64,7 +66,7 @@ def test_a_receiver_that_fails_is_retried_with_the_same_id_after_the_backoff(
     with webhook_receiver() as (url, got), httpx.Client() as client:
         _, got.secret = _target(engine, settings, name="soc", kind="webhook", url=url)
         got.fail_first = 1
-        store(engine, finding([1]))
+        store(engine, settings, finding([1]))
         now = utcnow()
         first = notify.deliver_due(engine=engine, settings=settings, client=client, now=now)
         assert first == {"delivered": 0, "retrying": 1, "dead": 0}
@@ -88,7 +90,7 @@ def test_a_receiver_that_never_answers_is_dead_lettered_after_the_last_retry(
     engine: Engine, settings: Settings
 ) -> None:
     _target(engine, settings, name="gone", kind="webhook", url="http://127.0.0.1:9/hook")
-    store(engine, finding([1]))
+    store(engine, settings, finding([1]))
     when = utcnow()
     with httpx.Client() as client:
         for _ in range(len(RETRY_DELAYS) + 1):
@@ -113,7 +115,7 @@ def test_an_alert_e_mail_speaks_vietnamese_first(engine: Engine, settings: Setti
             }
         )
         _target(engine, mailing, name="on-call", kind="email", address="truc@soc.test")
-        [one] = store(engine, finding([5, 6], severity="critical"))
+        [one] = store(engine, settings, finding([5, 6], severity="critical"))
         assert notify.deliver_due(engine=engine, settings=mailing, client=client)["delivered"] == 1
     [mail] = messages
     assert mail["To"] == "truc@soc.test" and mail["From"] == "soc@lienthong.test"
@@ -128,7 +130,7 @@ def test_without_an_smtp_server_the_delivery_fails_and_waits(
     engine: Engine, settings: Settings
 ) -> None:
     _target(engine, settings, name="mail", kind="email", address="a@b.test")
-    store(engine, finding([1]))
+    store(engine, settings, finding([1]))
     with httpx.Client() as client:
         counts = notify.deliver_due(engine=engine, settings=settings, client=client)
     assert counts["retrying"] == 1

@@ -90,7 +90,7 @@ def _graver(a: str, b: str) -> str:
     return a if SEVERITIES.index(a) >= SEVERITIES.index(b) else b
 
 
-def record(*, session: Session, detections: Sequence[Detection]) -> list[int]:
+def record(*, session: Session, settings: Settings, detections: Sequence[Detection]) -> list[int]:
     """Store findings; the alert id of each, in order.
 
     A finding of a rule and group key with a live (open or acknowledged) alert is one more
@@ -156,8 +156,38 @@ def record(*, session: Session, detections: Sequence[Detection]) -> list[int]:
         session.add(CountedDetection(fingerprint=fingerprint, alert_id=alert.id))
         ids.append(alert.id)
     session.flush()
+    for alert in opened:
+        _audit_opened(session, settings, alert)
     enqueue(session=session, alerts=opened)
     return ids
+
+
+MONITORING = {"kind": "platform", "via": "monitoring"}
+EVIDENCE_NAMED = 20  # audit seqs an ``alert.open`` entry names; the alert keeps all
+
+
+def _audit_opened(session: Session, settings: Settings, alert: Alert) -> None:
+    """The opened alert as an audit entry, in the alert store's transaction: the alert is in
+    the tamper-evident chain, and the SIEM export sends it as an alert event (soc-siem.md)."""
+    seqs = session.scalars(
+        select(AlertEvidence.audit_seq)
+        .where(AlertEvidence.alert_id == alert.id)
+        .order_by(AlertEvidence.audit_seq)
+        .limit(EVIDENCE_NAMED)
+    ).all()
+    opened = {
+        "id": alert.id,
+        "status": alert.status,
+        "rule_id": alert.rule_id,
+        "rule_title": alert.rule_title,
+        "severity": alert.severity,
+        "group_key": alert.group_key,
+        "observed_at": alert.first_seen.isoformat(),
+        "audit_seqs": list(seqs),
+        "evidence_count": alert.evidence_count,
+        "summary": alert.summary,
+    }
+    audited(session, settings, "alert.open", MONITORING, alert=opened)
 
 
 def _new_evidence(session: Session, alert_id: int, seqs: list[int]) -> list[int]:
@@ -174,12 +204,12 @@ def _new_evidence(session: Session, alert_id: int, seqs: list[int]) -> list[int]
     return [s for s in seqs if s not in have]
 
 
-def sink(engine: Engine) -> Callable[[Sequence[Detection]], None]:
+def sink(engine: Engine, settings: Settings) -> Callable[[Sequence[Detection]], None]:
     """The rules runner's sink: each call records its findings in one transaction."""
 
     def store(detections: Sequence[Detection]) -> None:
         with transaction(engine) as session:
-            record(session=session, detections=detections)
+            record(session=session, settings=settings, detections=detections)
 
     return store
 

@@ -157,20 +157,21 @@ class Engine:
 
     def _candidates(self, event: Mapping[str, Any]) -> list[Rule]:
         """The base rules whose index admits the entry (the others cannot match it)."""
-        raw = tuple([event.get(name) for name in self._index_fields])
+        values = tuple([event.get(name) for name in self._index_fields])
         try:
-            found = self._dispatch_raw.get(raw)
+            found = self._dispatch_raw.get(values)
+            hashable = True
         except TypeError:  # a list among the values: not hashable, dispatched on its items
-            raw, found = None, None
+            found, hashable = None, False
         if found is None:
-            key = tuple(_folded(v) for v in (raw or [event.get(n) for n in self._index_fields]))
+            key = tuple(_folded(v) for v in values)
             found = self._dispatch.get(key)
             if found is None:
                 found = [r for r in self._base if r.index is None or self._admits(r, key)]
                 if len(self._dispatch) < 10_000:
                     self._dispatch[key] = found
-            if raw is not None and len(self._dispatch_raw) < 10_000:
-                self._dispatch_raw[raw] = found
+            if hashable and len(self._dispatch_raw) < 10_000:
+                self._dispatch_raw[values] = found
         return found
 
     def _admits(self, rule: Rule, key: tuple[Any, ...]) -> bool:

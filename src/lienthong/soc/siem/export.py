@@ -1,5 +1,7 @@
 """What leaves for the SIEM: audit entries read in order, rendered as ECS JSON lines or as
-RFC 5424 syslog messages (the ECS JSON as MSG, the entry's essentials as structured data)."""
+RFC 5424 syslog messages (the ECS JSON as MSG, the entry's essentials as structured data). The
+alert store audits each alert it opens (``alert.open``); those entries leave as alert events
+(ECS ``event.kind: alert``, syslog facility 14), with their place in the chain."""
 
 from __future__ import annotations
 
@@ -76,8 +78,30 @@ def entries_between(
         after = found[-1].seq
 
 
+ALERT_OPENED = "alert.open"  # the audit entry the alert store writes when it opens an alert
+
+
+def alert_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The alert an ``alert.open`` entry records (its ``detail.alert``), else None."""
+    if body.get("action") != ALERT_OPENED:
+        return None
+    detail = body.get("detail")
+    alert = detail.get("alert") if isinstance(detail, Mapping) else None
+    return alert if isinstance(alert, Mapping) else None
+
+
+def _chained(document: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """An alert's document with the place and hash of the audit entry that recorded it."""
+    document["event"] |= {"sequence": entry.seq, "hash": entry.hash}
+    return document
+
+
 def audit_message(entry: Entry, origin: Origin) -> Message:
+    """An audit entry as a syslog message; the entry of an opened alert as an alert message."""
     body: Mapping[str, Any] = json.loads(entry.body)
+    alert = alert_of(body)
+    if alert is not None:
+        return alert_message(alert, origin, entry=entry)
     document = ecs.audit_document(entry.seq, body, entry.hash)
     actor = body.get("actor") if isinstance(body.get("actor"), Mapping) else {}
     params = [("seq", str(entry.seq)), ("hash", entry.hash), ("outcome", str(body.get("outcome")))]
@@ -95,11 +119,18 @@ def audit_message(entry: Entry, origin: Origin) -> Message:
     )
 
 
-def alert_message(alert: Mapping[str, Any], origin: Origin) -> Message:
-    """An alert (a Detection's fields with ``id`` and ``status``) as a syslog message."""
+def alert_message(alert: Mapping[str, Any], origin: Origin, entry: Entry | None = None) -> Message:
+    """An alert (a Detection's fields with ``id`` and ``status``) as a syslog message; with
+    the audit entry that recorded it, that entry's seq and hash too."""
     document = ecs.alert_document(alert)
+    if entry is not None:
+        document = _chained(document, entry)
     observed = alert["observed_at"]
+    if isinstance(observed, str):
+        observed = datetime.fromisoformat(observed)
+    chain = [("seq", str(entry.seq)), ("hash", entry.hash)] if entry is not None else []
     params = [
+        *chain,
         ("id", str(alert["id"])),
         ("rule", str(alert["rule_id"])),
         ("severity", str(alert["severity"])),
@@ -122,5 +153,8 @@ def alert_message(alert: Mapping[str, Any], origin: Origin) -> Message:
 def render(entry: Entry, fmt: Format, origin: Origin) -> bytes:
     """One entry as an ECS JSON line, or as a syslog message (unframed)."""
     if fmt == "ecs":
+        alert = alert_of(json.loads(entry.body))
+        if alert is not None:
+            return ecs.json_line(_chained(ecs.alert_document(alert), entry)).encode()
         return ecs.json_line(ecs.audit_document(entry.seq, entry.body, entry.hash)).encode()
     return audit_message(entry, origin).render()
