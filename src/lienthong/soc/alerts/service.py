@@ -246,24 +246,20 @@ def _live(*, session: Session, alert_id: int, allowed: Sequence[str], only: str)
 
 
 def _stepped(
-    session: Session,
-    settings: Settings,
-    action: str,
-    actor: dict[str, Any],
-    alert: Alert,
-    reason: str,
+    session: Session, settings: Settings, step: str, actor: dict[str, Any], alert: Alert, why: str
 ) -> Alert:
-    """Write the step and audit it (``action``) in the caller's transaction."""
+    """Write the step and audit it (action ``step``, reason ``why``) in the caller's
+    transaction."""
     session.flush()
     audited(
         session,
         settings,
-        action,
+        step,
         actor,
         alert=alert.id,
         rule=alert.rule_id,
         group_key=alert.group_key,
-        reason=reason,
+        reason=why,
     )
     return alert
 
