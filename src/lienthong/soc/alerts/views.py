@@ -102,18 +102,22 @@ def _alert_step(change: Callable[..., Alert]) -> Callable[..., AlertRead]:
     return step
 
 
-router.post(
-    "/alerts/{alert_id}/acknowledge",
-    response_model=AlertRead,
-    name="acknowledge",
-    description="Someone is on it (an open alert; the reason is required).",
-)(_alert_step(service.acknowledge))
-router.post(
-    "/alerts/{alert_id}/resolve",
-    response_model=AlertRead,
-    name="resolve",
-    description="Done with (an open or acknowledged alert; the reason is required).",
-)(_alert_step(service.resolve))
+_STEPS = (
+    (
+        "acknowledge",
+        service.acknowledge,
+        "Someone is on it (an open alert; the reason is required).",
+    ),
+    (
+        "resolve",
+        service.resolve,
+        "Done with (an open or acknowledged alert; the reason is required).",
+    ),
+)
+for _verb, _change, _about in _STEPS:
+    router.post(
+        f"/alerts/{{alert_id}}/{_verb}", response_model=AlertRead, name=_verb, description=_about
+    )(_alert_step(_change))
 
 
 def _window(window: Suppression) -> SuppressionRead:
