@@ -158,6 +158,28 @@ def setup(url: str, data_dir: Path) -> tuple[Engine, Settings, int]:
         return engine, settings, consumer.id
 
 
+def subscribed(
+    url: str, data_dir: Path, receiver: Receiver, **options: Any
+) -> tuple[Engine, Settings]:
+    """:func:`setup`, and the consumer subscribed by webhook to ``receiver`` (``options``: the
+    subscription's other fields), the receiver told the signing secret."""
+    engine, settings, consumer = setup(url, data_dir)
+    data = SubscriptionCreate(
+        dataset="citizen", purpose="public-service", webhook_url=receiver.url, **options
+    )
+    with transaction(engine) as session:
+        _sub, secret = subscribe(
+            session=session,
+            settings=settings,
+            system_id=consumer,
+            data=data,
+            actor={"kind": "operator"},
+            today=date.today(),
+        )
+    receiver.secret = secret or ""
+    return engine, settings
+
+
 def ingest(engine: Engine, settings: Settings, path: Path) -> int:
     batch = ingest_file(
         engine=engine,
@@ -171,19 +193,7 @@ def measure_events(backend: str, rows: int, work: Path) -> dict[str, float]:
     url, drop = database(backend, work)
     receiver = Receiver()
     try:
-        engine, settings, consumer = setup(url, work / "data")
-        with transaction(engine) as session:
-            _sub, secret = subscribe(
-                session=session,
-                settings=settings,
-                system_id=consumer,
-                data=SubscriptionCreate(
-                    dataset="citizen", purpose="public-service", webhook_url=receiver.url
-                ),
-                actor={"kind": "operator"},
-                today=date.today(),
-            )
-        receiver.secret = secret or ""
+        engine, settings = subscribed(url, work / "data", receiver)
         path = work / "events.csv"
         make_csv(path, rows)
         stop = threading.Event()
@@ -266,22 +276,7 @@ def measure_kill(backend: str, rows: int, work: Path) -> dict[str, int]:
     url, drop = database(backend, work)
     receiver = Receiver()
     try:
-        engine, settings, consumer = setup(url, work / "data")
-        with transaction(engine) as session:
-            _sub, secret = subscribe(
-                session=session,
-                settings=settings,
-                system_id=consumer,
-                data=SubscriptionCreate(
-                    dataset="citizen",
-                    purpose="public-service",
-                    webhook_url=receiver.url,
-                    from_position=0,
-                ),
-                actor={"kind": "operator"},
-                today=date.today(),
-            )
-        receiver.secret = secret or ""
+        engine, settings = subscribed(url, work / "data", receiver, from_position=0)
         path = work / "kill.csv"
         make_csv(path, rows)
         loaded = ingest(engine, settings, path)

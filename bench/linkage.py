@@ -124,9 +124,10 @@ def sample_run(folder: Path, persons: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _register(engine: Any, settings: Settings) -> None:
+def register(engine: Any, settings: Settings, system: str = SYSTEM) -> None:
+    """The organisation and information system (``ORG/code``) the bench's files are loaded as."""
     who = {"settings": settings, "actor": {"kind": "operator"}}
-    org, code = SYSTEM.split("/")
+    org, code = system.split("/")
     with transaction(engine) as session:
         organisations.create_organisation(
             session=session,
@@ -136,6 +137,23 @@ def _register(engine: Any, settings: Settings) -> None:
         systems.create_system(
             session=session, **who, organisation=org, data=SystemCreate(code=code, name="Bench")
         )
+
+
+def _link_store(engine: Any) -> Any:
+    """One linking run over the store's person records, committed; its summary."""
+    with transaction(engine) as session:
+        return service.link(
+            session=session,
+            kind="person",
+            frames=store_frames(session=session, kind="person"),
+            id_key=ID_KEY,
+        )
+
+
+def _evaluate(engine: Any, out: Path) -> dict[str, Any]:
+    """The store's links scored against the hold-out's truth file in ``out``."""
+    with transaction(engine) as session:
+        return evaluate_store(session=session, truth_path=out / "truth.csv")
 
 
 def holdout_run(folder: Path, persons: int, seed: int) -> dict[str, Any]:
@@ -150,7 +168,7 @@ def holdout_run(folder: Path, persons: int, seed: int) -> dict[str, Any]:
     engine = make_engine(settings)
     try:
         prepare_database(engine)
-        _register(engine, settings)
+        register(engine, settings)
         started = time.perf_counter()
         for name, (standard, mapping) in HOLDOUT_FILES.items():
             request = IngestRequest(
@@ -159,16 +177,9 @@ def holdout_run(folder: Path, persons: int, seed: int) -> dict[str, Any]:
             ingest_file(engine=engine, settings=settings, request=request)
         ingest_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        with transaction(engine) as session:
-            summary = service.link(
-                session=session,
-                kind="person",
-                frames=store_frames(session=session, kind="person"),
-                id_key=ID_KEY,
-            )
+        summary = _link_store(engine)
         link_seconds = time.perf_counter() - started
-        with transaction(engine) as session:
-            ours = evaluate_store(session=session, truth_path=out / "truth.csv")
+        ours = _evaluate(engine, out)
         trained = _trained_run(engine, out)
     finally:
         engine.dispose()
@@ -212,16 +223,9 @@ def _trained_run(engine: Any, out: Path) -> dict[str, Any]:
             activate=True,
         ).model.id
     train_seconds = time.perf_counter() - started
-    with transaction(engine) as session:
-        summary = service.link(
-            session=session,
-            kind="person",
-            frames=store_frames(session=session, kind="person"),
-            id_key=ID_KEY,
-        )
-        assert summary.model == model and summary.mode == "full"
-    with transaction(engine) as session:
-        found = evaluate_store(session=session, truth_path=out / "truth.csv")
+    summary = _link_store(engine)
+    assert summary.model == model and summary.mode == "full"
+    found = _evaluate(engine, out)
     share = found["review_pending"] / summary.records
     print(
         f"hold-out after training ({train_seconds:.1f} s): precision {found['precision']} "

@@ -26,15 +26,14 @@ from sqlalchemy import Engine, select
 
 import lienthong.holdout
 from lienthong.config import Settings
-from lienthong.db import make_engine, session_factory, transaction
+from lienthong.db import make_engine, session_factory
 from lienthong.ingest.service import IngestRequest, ingest_file
 from lienthong.linkage import service
 from lienthong.linkage.models import Link, Review
 from lienthong.linkage.runs import store_frames
 from lienthong.linkage.scoring import DUCKDB, Backend, SparkBackend
 from lienthong.prepare import prepare_database
-from lienthong.registry import organisations, systems
-from lienthong.registry.schemas import OrganisationCreate, SystemCreate
+from linkage import register  # bench/linkage.py, beside this one
 
 ID_KEY = b"bench-linkage-spark-master-id-key"
 SYSTEM = "BENCH/spark"
@@ -55,17 +54,7 @@ def _load(folder: Path, persons: int, seed: int) -> Engine:
     )
     engine = make_engine(settings)
     prepare_database(engine)
-    who = {"settings": settings, "actor": {"kind": "operator"}}
-    org, code = SYSTEM.split("/")
-    with transaction(engine) as session:
-        organisations.create_organisation(
-            session=session,
-            **who,
-            data=OrganisationCreate(code=org, name="Bench", level="province", unit_code="33"),
-        )
-        systems.create_system(
-            session=session, **who, organisation=org, data=SystemCreate(code=code, name="Bench")
-        )
+    register(engine, settings, SYSTEM)
     for name, (standard, mapping) in FILES.items():
         request = IngestRequest(
             path=folder / "holdout" / name, standard=standard, system=SYSTEM, mapping=mapping

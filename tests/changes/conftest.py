@@ -58,12 +58,6 @@ def consumer(
     return Consumer(token, int(grant["id"]))
 
 
-@pytest.fixture
-def hook() -> Iterator[tuple[str, Received]]:
-    with receiver() as found:
-        yield found
-
-
 def subscribe(client: TestClient, consumer: Consumer, **body: Any) -> dict[str, Any]:
     answer = client.post(
         "/api/v1/subscriptions",
@@ -76,3 +70,34 @@ def subscribe(client: TestClient, consumer: Consumer, **body: Any) -> dict[str, 
 
 def deliver(engine: Engine, settings: Settings, **options: Any) -> Any:
     return run(engine, settings, stop=threading.Event(), once=True, interval=0.01, **options)
+
+
+@dataclass
+class Feed:
+    """The consumer subscribed from position 0 by webhook to a receiver on 127.0.0.1 (which
+    knows the signing secret), and the real ingest and delivery that feed it."""
+
+    engine: Engine
+    settings: Settings
+    folder: Path
+    consumer: Consumer
+    box: Received
+    created: dict[str, Any]  # the subscription as created (its secret is shown only then)
+    files: int = 0
+
+    def ingest(self, rows: list[dict[str, str]]) -> None:
+        self.files += 1
+        ingest(self.engine, self.settings, self.folder / f"{self.files}.csv", rows)
+
+    def deliver(self, **options: Any) -> Any:
+        return deliver(self.engine, self.settings, **options)
+
+
+@pytest.fixture
+def feed(
+    client: TestClient, engine: Engine, settings: Settings, consumer: Consumer, tmp_path: Path
+) -> Iterator[Feed]:
+    with receiver() as (url, box):
+        created = subscribe(client, consumer, webhook_url=url)
+        box.secret = created["secret"]
+        yield Feed(engine, settings, tmp_path, consumer, box, created)

@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from tests.local_http import serving
 
 
 @dataclass
@@ -74,11 +76,5 @@ def _handler(box: Received) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def receiver() -> Iterator[tuple[str, Received]]:
     box = Received()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(box))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/changes", box
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(box)) as base:
+        yield f"{base}/hooks/changes", box

@@ -10,15 +10,13 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lienthong.config import Settings
 from lienthong.store.outbox import OutboxEvent
-from tests.changes.conftest import Consumer, citizens, ingest, subscribe
+from tests.changes.conftest import Feed, citizens
 from tests.changes.receiver import Received
 from tests.ingest.factories import citizen_row
 
@@ -57,19 +55,10 @@ def _wait(box: Received, count: int, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def test_a_worker_killed_mid_stream_loses_nothing_and_keeps_order_per_record(
-    client: TestClient,
-    engine: Engine,
-    settings: Settings,
-    consumer: Consumer,
-    hook: tuple[str, Received],
-    tmp_path: Path,
-) -> None:
-    url, box = hook
-    box.secret = subscribe(client, consumer, webhook_url=url)["secret"]
-    ingest(engine, settings, tmp_path / "a.csv", citizens(RECORDS))
-    changed = [citizen_row(n, full_name=f"Đổi {n}") for n in range(1, RECORDS + 1)]
-    ingest(engine, settings, tmp_path / "b.csv", changed)
+def test_a_worker_killed_mid_stream_loses_nothing_and_keeps_order_per_record(feed: Feed) -> None:
+    box, engine, settings = feed.box, feed.engine, feed.settings
+    feed.ingest(citizens(RECORDS))
+    feed.ingest([citizen_row(n, full_name=f"Đổi {n}") for n in range(1, RECORDS + 1)])
     with Session(engine) as session:
         expected = list(session.scalars(select(OutboxEvent.position).order_by("position")))
     assert len(expected) == 2 * RECORDS

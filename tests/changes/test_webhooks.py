@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from lienthong.config import Settings
-from tests.changes.conftest import (
-    GRANTED,
-    OUTSIDE,
-    Consumer,
-    citizens,
-    deliver,
-    ingest,
-    subscribe,
-)
-from tests.changes.receiver import Received
+from tests.changes.conftest import GRANTED, OUTSIDE, Consumer, Feed, citizens
 from tests.ingest.factories import citizen_row, personal_id
 
 
@@ -39,23 +28,16 @@ def _fast(attempts: int, now: datetime) -> datetime | None:
 
 
 def test_a_consumer_receives_only_its_communes_and_fields_signed_and_audited(
-    client: TestClient,
-    engine: Engine,
-    settings: Settings,
-    consumer: Consumer,
-    hook: tuple[str, Received],
-    tmp_path: Path,
+    client: TestClient, feed: Feed
 ) -> None:
-    url, box = hook
-    created = subscribe(client, consumer, webhook_url=url)
+    box, consumer, created = feed.box, feed.consumer, feed.created
     assert created["secret"].startswith("whsec_") and created["kind"] == "webhook"
-    box.secret = created["secret"]
     shown = client.get(f"/api/v1/subscriptions/{created['id']}", headers=consumer.headers)
     assert shown.status_code == 200 and "secret" not in shown.json()  # shown once
 
     rows = [*citizens(4), citizen_row(5, commune_code=OUTSIDE)]
-    ingest(engine, settings, tmp_path / "a.csv", rows)
-    done = deliver(engine, settings)
+    feed.ingest(rows)
+    done = feed.deliver()
     assert done.events == 4 and box.bad_signatures == 0
     events = box.events()
     assert [e["key"] for e in events] == [personal_id(n) for n in range(1, 5)]
@@ -65,10 +47,7 @@ def test_a_consumer_receives_only_its_communes_and_fields_signed_and_audited(
     assert f'"{OUTSIDE}"' not in raw and personal_id(5) not in raw and "phone" not in raw
 
     # A change of a field the grant does not cover is not sent; one it covers is.
-    ingest(
-        engine,
-        settings,
-        tmp_path / "b.csv",
+    feed.ingest(
         [
             citizen_row(1, phone="0999999999"),
             citizen_row(2, full_name="Lê Văn Hai"),
@@ -76,14 +55,14 @@ def test_a_consumer_receives_only_its_communes_and_fields_signed_and_audited(
             citizen_row(5, commune_code=OUTSIDE),
         ],
     )
-    deliver(engine, settings)
+    feed.deliver()
     update = box.events()[4:]
     assert [(e["key"], e["operation"], e["changed"]) for e in update] == [
         (personal_id(2), "update", ["full_name"])
     ]
     assert update[0]["record"]["full_name"] == "Lê Văn Hai"
 
-    audited = _entries(engine, "changes.deliver")
+    audited = _entries(feed.engine, "changes.deliver")
     assert [e["count"] for e in audited] == [4, 1]
     first = audited[0]
     assert first["purpose"] == "public-service" and first["dataset"] == "citizen"
@@ -95,53 +74,39 @@ def test_a_consumer_receives_only_its_communes_and_fields_signed_and_audited(
 
 
 def test_a_suspended_grant_pauses_deliveries_and_resuming_sends_what_was_held(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    consumer: Consumer,
-    hook: tuple[str, Received],
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], feed: Feed
 ) -> None:
-    url, box = hook
-    box.secret = subscribe(client, consumer, webhook_url=url)["secret"]
+    box, consumer = feed.box, feed.consumer
     grant = f"/api/v1/grants/{consumer.grant}"
     suspended = client.post(grant + "/suspend", json={"reason": "review"}, headers=operator)
     assert suspended.status_code == 200, suspended.text
-    ingest(engine, settings, tmp_path / "a.csv", citizens(2))
-    assert deliver(engine, settings).events == 0 and box.messages == []
+    feed.ingest(citizens(2))
+    assert feed.deliver().events == 0 and box.messages == []
     assert client.post(grant + "/resume", json={}, headers=operator).status_code == 200
-    assert deliver(engine, settings).events == 2 and len(box.events()) == 2
+    assert feed.deliver().events == 2 and len(box.events()) == 2
 
     revoked = client.post(grant + "/revoke", json={"reason": "ended"}, headers=operator)
     assert revoked.status_code == 200, revoked.text
-    ingest(engine, settings, tmp_path / "b.csv", citizens(3))
-    assert deliver(engine, settings).events == 0 and len(box.events()) == 2
+    feed.ingest(citizens(3))
+    assert feed.deliver().events == 0 and len(box.events()) == 2
     listed = client.get("/api/v1/subscriptions", headers=consumer.headers).json()
     assert listed[0]["status"] == "stopped"
 
 
 def test_refusals_are_retried_then_dead_lettered_and_a_dead_letter_is_replayed(
-    client: TestClient,
-    engine: Engine,
-    settings: Settings,
-    consumer: Consumer,
-    hook: tuple[str, Received],
-    tmp_path: Path,
+    client: TestClient, feed: Feed
 ) -> None:
-    url, box = hook
-    created = subscribe(client, consumer, webhook_url=url)
-    box.secret = created["secret"]
-    ingest(engine, settings, tmp_path / "a.csv", citizens(2))
+    box, consumer, created = feed.box, feed.consumer, feed.created
+    feed.ingest(citizens(2))
     box.fail_next = 1
-    done = deliver(engine, settings, retry=_fast)  # refused once, sent on the retry
+    done = feed.deliver(retry=_fast)  # refused once, sent on the retry
     assert done.failed == 1 and done.events == 2 and box.refused == 1
     ids = box.message_ids()
     assert len(ids) == 1
 
     box.fail_always = True
-    ingest(engine, settings, tmp_path / "b.csv", citizens(3))
-    done = deliver(engine, settings, retry=_fast)
+    feed.ingest(citizens(3))
+    done = feed.deliver(retry=_fast)
     assert done.failed == 3 and done.dead == 1 and len(box.events()) == 2
     path = f"/api/v1/subscriptions/{created['id']}"
     sub = client.get(path, headers=consumer.headers).json()
@@ -152,7 +117,7 @@ def test_refusals_are_retried_then_dead_lettered_and_a_dead_letter_is_replayed(
     box.fail_always = False
     again = client.post(f"{path}/dead-letters/{letters[0]['id']}/replay", headers=consumer.headers)
     assert again.status_code == 200 and again.json()["status"] == "replay"
-    deliver(engine, settings)
+    feed.deliver()
     assert [e["key"] for e in box.events()][-1] == personal_id(3)
     assert box.message_ids()[-1] == letters[0]["message"]  # the same id: receivers dedupe
     letters = client.get(path + "/dead-letters", headers=consumer.headers).json()
@@ -160,26 +125,19 @@ def test_refusals_are_retried_then_dead_lettered_and_a_dead_letter_is_replayed(
 
 
 def test_replay_from_a_position_sends_again_under_new_message_ids(
-    client: TestClient,
-    engine: Engine,
-    settings: Settings,
-    consumer: Consumer,
-    hook: tuple[str, Received],
-    tmp_path: Path,
+    client: TestClient, feed: Feed
 ) -> None:
-    url, box = hook
-    created = subscribe(client, consumer, webhook_url=url)
-    box.secret = created["secret"]
-    ingest(engine, settings, tmp_path / "a.csv", citizens(3))
-    deliver(engine, settings)
+    box, consumer, created = feed.box, feed.consumer, feed.created
+    feed.ingest(citizens(3))
+    feed.deliver()
     positions = [e["position"] for e in box.events()]
     path = f"/api/v1/subscriptions/{created['id']}/replay"
     answer = client.post(path, json={"from_position": positions[1]}, headers=consumer.headers)
     assert answer.status_code == 200 and answer.json()["position"] == positions[1] - 1
-    deliver(engine, settings)
+    feed.deliver()
     assert [e["position"] for e in box.events()] == positions + positions[1:]
     assert len(set(box.message_ids())) == 2
-    assert _entries(engine, "changes.replay")[0]["detail"]["from_position"] == positions[1]
+    assert _entries(feed.engine, "changes.replay")[0]["detail"]["from_position"] == positions[1]
 
 
 def test_bad_subscriptions_are_refused_with_their_codes(

@@ -177,3 +177,40 @@ def sectors(persons: list[Person], seed: int = 7) -> tuple[dict[str, pl.DataFram
         ),
     }
     return frames, truth
+
+
+# -- small hand-written frames: every record in one commune ----------------------------------
+
+COMMUNE = "12001"
+HOLDER = ("holder_id", "holder_name", "holder_birth_date", "holder_birth_year")
+HOLDER_DOCUMENT = ("holder_document_type", "holder_document_number")
+
+
+def citizen_frame(rows: list[tuple[str, str, str, str]], **extra: list[str | None]) -> pl.DataFrame:
+    """(personal ID, name, sex, date of birth) in the store's field names, and ``extra``
+    columns."""
+    return pl.DataFrame(
+        {
+            "_key": [r[0] for r in rows],
+            "personal_id": [r[0] for r in rows],
+            "full_name": [r[1] for r in rows],
+            "sex": [r[2] for r in rows],
+            "date_of_birth": [r[3] for r in rows],
+            "commune_code": [COMMUNE] * len(rows),
+            **extra,
+        }
+    )
+
+
+def parcel_frame(
+    holders: list[dict[str, str | None]], fields: tuple[str, ...] = HOLDER
+) -> pl.DataFrame:
+    """Land parcels 1, 2, … of map sheet 1, with their holders' ``fields`` (text)."""
+    return pl.DataFrame(
+        {
+            "_key": [f"{COMMUNE}~1~{i + 1}" for i in range(len(holders))],
+            "commune_code": [COMMUNE] * len(holders),
+            **{f: [h.get(f) for h in holders] for f in fields},
+        },
+        schema_overrides={f: pl.Utf8 for f in fields},
+    )

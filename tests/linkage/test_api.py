@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, text, update
 
@@ -30,7 +31,8 @@ def _audit(engine: Engine) -> list[dict[str, Any]]:
         return [json.loads(b) for (b,) in rows]
 
 
-def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
+@pytest.fixture
+def master_id(engine: Engine, settings: Settings, tmp_path: Path) -> str:
     """Three citizens and a health card of the first; linked; the first one's master id."""
     system = register_system(engine, settings)
     path = write_citizens(tmp_path / "citizens.csv", [citizen_row(n) for n in (1, 2, 3)])
@@ -66,13 +68,8 @@ def _linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
 
 
 def test_master_serves_only_granted_datasets_and_fields(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], engine: Engine, master_id: str
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
     make_org(client, operator, "H33.01")
     token = get_token(client, make_consumer(client, operator, "H33.05", "portal"))
     url = f"/api/v1/masters/person/{master_id}"
@@ -167,9 +164,8 @@ def _relink(engine: Engine, key: bytes, *, full: bool = False, fresh: bool = Fal
 
 
 def test_master_ids_are_keyed_and_stable(
-    engine: Engine, settings: Settings, tmp_path: Path
+    engine: Engine, settings: Settings, master_id: str
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
     with transaction(engine) as session:
         links = session.scalars(select(Link)).all()
     assert links and all(lk.master_id != _unkeyed(lk.dataset, lk.record_key) for lk in links)
@@ -184,13 +180,8 @@ def test_master_ids_are_keyed_and_stable(
 
 
 def test_legacy_master_ids_are_refused_then_replaced(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], engine: Engine, settings: Settings, master_id: str
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
     legacy = _unkeyed("citizen", personal_id(1))
     with transaction(engine) as session:  # as an earlier version stored it
         session.execute(update(Link).where(Link.master_id == master_id).values(master_id=legacy))
@@ -207,13 +198,8 @@ def test_legacy_master_ids_are_refused_then_replaced(
 
 
 def test_linked_record_key_leaves_only_when_every_key_field_is_granted(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], master_id: str
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
     token = _portal(client, operator, fields=["full_name"])
     health = request_grant(
         client, token, dataset="health_insurance", fields=["full_name", "card_number"]
@@ -229,13 +215,8 @@ def test_linked_record_key_leaves_only_when_every_key_field_is_granted(
 
 
 def test_master_reads_are_in_the_subject_report(
-    client: TestClient,
-    operator: dict[str, str],
-    engine: Engine,
-    settings: Settings,
-    tmp_path: Path,
+    client: TestClient, operator: dict[str, str], master_id: str
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
     token = _portal(client, operator, fields=["full_name"])
     url = f"/api/v1/masters/person/{master_id}"
     assert client.get(url, headers=token | PURPOSE | {"X-Request-Id": "m-2"}).is_success
@@ -250,9 +231,8 @@ def test_training_over_http_and_cli_stores_audited_models_runs_then_use(
     operator: dict[str, str],
     engine: Engine,
     settings: Settings,
-    tmp_path: Path,
+    master_id: str,  # the store linked: training reads its records
 ) -> None:
-    _linked_store(engine, settings, tmp_path)
     url = "/api/v1/linkage/models/person/train"
     assert client.post(url).status_code == 401
     bad = client.post("/api/v1/linkage/models/people/train", headers=operator)

@@ -12,43 +12,9 @@ from lienthong.linkage.engine import score
 from lienthong.linkage.extract import records_of
 from lienthong.linkage.features import person_features
 from lienthong.linkage.spec import load_spec
+from tests.linkage.factories import COMMUNE, HOLDER, HOLDER_DOCUMENT, citizen_frame, parcel_frame
 
 SPEC = load_spec("person")
-COMMUNE = "12001"
-
-
-def _citizens(rows: list[tuple[str, str, str, str]], **extra: list[str | None]) -> pl.DataFrame:
-    """(personal ID, name, sex, date of birth) in the store's field names."""
-    return pl.DataFrame(
-        {
-            "_key": [r[0] for r in rows],
-            "personal_id": [r[0] for r in rows],
-            "full_name": [r[1] for r in rows],
-            "sex": [r[2] for r in rows],
-            "date_of_birth": [r[3] for r in rows],
-            "commune_code": [COMMUNE] * len(rows),
-            **extra,
-        }
-    )
-
-
-def _parcels(holders: list[dict[str, str | None]]) -> pl.DataFrame:
-    fields = (
-        "holder_id",
-        "holder_name",
-        "holder_birth_date",
-        "holder_birth_year",
-        "holder_document_type",
-        "holder_document_number",
-    )
-    return pl.DataFrame(
-        {
-            "_key": [f"{COMMUNE}~1~{i + 1}" for i in range(len(holders))],
-            "commune_code": [COMMUNE] * len(holders),
-            **{f: [h.get(f) for h in holders] for f in fields},
-        },
-        schema_overrides={f: pl.Utf8 for f in fields},
-    )
 
 
 def _link(frames: dict[str, pl.DataFrame]) -> tuple[dict[tuple[str, str], int], pl.DataFrame]:
@@ -79,18 +45,19 @@ def _weight(pairs: pl.DataFrame, a: str, b: str) -> float | None:
 def test_land_holder_linked_by_name_and_year_of_birth_not_to_a_namesake() -> None:
     # Two women of one name in one commune: name and commune alone cannot tell them apart.
     older, younger = "033175000001", "033190000002"
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             (older, "Hoàng Thị Ngọc", "2", "1975-10-28"),
             (younger, "Hoàng Thị Ngọc", "2", "1990-04-02"),
         ]
     )
-    land = _parcels(
+    land = parcel_frame(
         [
             {"holder_name": "Hoàng Thị Ngọc", "holder_birth_year": "1975"},
             {"holder_name": "Hoàng Thị Ngọc", "holder_birth_date": "1990-04-02"},
             {"holder_name": "Hoàng Thị Ngọc", "holder_birth_year": "1960"},
-        ]
+        ],
+        HOLDER + HOLDER_DOCUMENT,
     )
     labels, pairs = _link({"citizen": citizens, "land_parcel": land})
     first, second, third = (("land_parcel", f"{COMMUNE}~1~{i}") for i in (1, 2, 3))
@@ -109,7 +76,7 @@ def test_land_holder_linked_by_name_and_year_of_birth_not_to_a_namesake() -> Non
 def test_same_old_card_links_records_across_sectors() -> None:
     # The population register keeps the old CMND beside the personal ID; health and land
     # exports still carry the CMND alone, with names written differently.
-    citizens = _citizens(
+    citizens = citizen_frame(
         [("033070000003", "Trần Văn Hiệp", "1", "1970-02-11")],
         id_document_type=["cmnd"],
         id_document_number=["145123456"],
@@ -125,13 +92,14 @@ def test_same_old_card_links_records_across_sectors() -> None:
         },
         schema_overrides={"date_of_birth": pl.Utf8},
     )
-    land = _parcels(
+    land = parcel_frame(
         [
             {"holder_id": "145123456", "holder_name": "Tran Van Hiep"},
             # Same name and year, another card of the same kind: counts against (mildly: a
             # card issued in another province has another number).
             {"holder_id": "151999999", "holder_name": "Trần Văn Hiệp", "holder_birth_year": "1970"},
-        ]
+        ],
+        HOLDER + HOLDER_DOCUMENT,
     )
     labels, pairs = _link({"citizen": citizens, "health_insurance": health, "land_parcel": land})
     master = labels[("citizen", "033070000003")]

@@ -19,24 +19,9 @@ from lienthong.linkage.models import Link, Pair, Review
 from lienthong.linkage.spec import load_spec
 from lienthong.paging import PageRequest, cursor_seal
 from lienthong.text import fold_expr
-from tests.linkage.factories import ID_KEY
+from tests.linkage.factories import COMMUNE, ID_KEY, citizen_frame, parcel_frame
 
-COMMUNE = "12001"
 SPEC = load_spec("person")
-
-
-def _citizens(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
-    """(personal ID, name, sex, date of birth), all in one commune."""
-    return pl.DataFrame(
-        {
-            "_key": [r[0] for r in rows],
-            "personal_id": [r[0] for r in rows],
-            "full_name": [r[1] for r in rows],
-            "sex": [r[2] for r in rows],
-            "date_of_birth": [r[3] for r in rows],
-            "commune_code": [COMMUNE] * len(rows),
-        }
-    )
 
 
 def _cards(rows: list[tuple[str, str | None, str, str | None]]) -> pl.DataFrame:
@@ -52,18 +37,6 @@ def _cards(rows: list[tuple[str, str | None, str, str | None]]) -> pl.DataFrame:
             "commune_code": [COMMUNE] * len(rows),
         },
         schema_overrides={"personal_id": pl.Utf8, "date_of_birth": pl.Utf8, "sex": pl.Utf8},
-    )
-
-
-def _parcels(holders: list[dict[str, str | None]]) -> pl.DataFrame:
-    fields = ("holder_id", "holder_name", "holder_birth_date", "holder_birth_year")
-    return pl.DataFrame(
-        {
-            "_key": [f"{COMMUNE}~1~{i + 1}" for i in range(len(holders))],
-            "commune_code": [COMMUNE] * len(holders),
-            **{f: [h.get(f) for h in holders] for f in fields},
-        },
-        schema_overrides={f: pl.Utf8 for f in fields},
     )
 
 
@@ -100,14 +73,14 @@ def test_name_order_capitals_and_missing_diacritics_are_read_alike() -> None:
 
 
 def test_misspelt_and_reordered_names_reach_the_person(engine: Engine) -> None:
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             ("034173385203", "Lê Thị Xuân", "2", "1973-03-30"),
             ("034094463962", "Trần Thanh Dũng", "1", "1994-11-25"),
             ("034068634021", "Trịnh Văn Trường", "1", "1968-01-10"),
         ]
     )
-    land = _parcels(
+    land = parcel_frame(
         [
             # s for x, as the northern accent says it; no diacritics.
             {"holder_name": "Le Thi Suan", "holder_birth_date": "1973-03-30"},
@@ -135,7 +108,7 @@ def test_an_id_with_a_keying_slip_joins_when_name_and_birth_date_agree(engine: E
     assert one_slip("034061167277", "034061162777")  # neighbours swapped
     assert one_slip("034061167277", "034061167377")  # one digit wrong
     assert not one_slip("034061167277", "034061168287")  # two digits wrong
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             ("034061167277", "Đoàn Văn Anh", "1", "1961-04-21"),
             ("034062167277", "Đoàn Văn Anh", "1", "1962-08-02"),  # another man, a near ID
@@ -167,14 +140,14 @@ def test_unique_name_rule_compares_names_folded(engine: Engine) -> None:
     # Two women named Nguyễn Thị Lan in the commune; a card without diacritics names the first.
     # Folded, "Nguyen Thi Lan" is not a unique name: a land row with only that name and the
     # commune is attached to nobody.
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             ("033166063719", "Nguyễn Thị Lan", "2", "1966-03-31"),
             ("033190063720", "Nguyễn Thị Lan", "2", "1990-07-02"),
         ]
     )
     cards = _cards([("HC4343425573396", "033166063719", "Nguyen Thi Lan", "1966-03-31")])
-    land = _parcels([{"holder_name": "Nguyen Thi Lan"}])
+    land = parcel_frame([{"holder_name": "Nguyen Thi Lan"}])
     frames = {"citizen": citizens, "health_insurance": cards, "land_parcel": land}
     _run(engine, frames)
     masters = _masters(engine)
@@ -187,14 +160,14 @@ def test_unique_name_rule_compares_names_folded(engine: Engine) -> None:
 
 def test_review_queue_asks_only_what_changes_the_result(engine: Engine, settings: Settings) -> None:
     # Three namesakes of different ages in one commune; a land row knows only the name.
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             ("033175000001", "Hoàng Thị Ngọc", "2", "1975-10-28"),
             ("033190000002", "Hoàng Thị Ngọc", "2", "1990-04-02"),
             ("033160000003", "Hoàng Thị Ngọc", "2", "1960-01-15"),
         ]
     )
-    land = _parcels([{"holder_name": "Hoàng Thị Ngọc"}])
+    land = parcel_frame([{"holder_name": "Hoàng Thị Ngọc"}])
     _run(engine, {"citizen": citizens, "land_parcel": land})
     with transaction(engine) as session:
         pending, _ = review.list_reviews(
@@ -211,7 +184,7 @@ def test_review_queue_asks_only_what_changes_the_result(engine: Engine, settings
         assert evidence["levels"]["commune"] == "same commune after succession"
         assert evidence["levels"]["given"] == "exact with diacritics"
     # Once the row is decided another way (it gets its birth year), the questions go.
-    land = _parcels([{"holder_name": "Hoàng Thị Ngọc", "holder_birth_year": "1990"}])
+    land = parcel_frame([{"holder_name": "Hoàng Thị Ngọc", "holder_birth_year": "1990"}])
     _run(engine, {"citizen": citizens, "land_parcel": land}, full=True)
     with transaction(engine) as session:
         left = session.scalars(select(Review).where(Review.status == "pending")).all()
@@ -222,7 +195,7 @@ def test_review_queue_asks_only_what_changes_the_result(engine: Engine, settings
 
 def test_incremental_run_after_a_deletion_equals_a_full_relink(engine: Engine) -> None:
     pid = "033080000123"
-    citizens = _citizens([(pid, "Phạm Văn Long", "1", "1980-02-03")])
+    citizens = citizen_frame([(pid, "Phạm Văn Long", "1", "1980-02-03")])
     cards = _cards(
         [
             ("GD4333300000001", pid, "Phạm Văn Long", "1980-02-03"),
@@ -258,7 +231,7 @@ def sounds_like_all(names: list[str]) -> bool:
 
 
 def test_day_and_month_swapped_on_a_card_without_id(engine: Engine) -> None:
-    citizens = _citizens(
+    citizens = citizen_frame(
         [
             ("033185000071", "Vũ Thị Hằng", "2", "1985-03-07"),
             ("033185000072", "Vũ Thị Hằng", "2", "1985-05-07"),  # a namesake, born that year

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +54,11 @@ class Outcome:
     failed: int = 0
     dead: int = 0
     skipped: int = 0  # changes the grant hides (advanced past, never sent)
+
+    def add(self, other: Outcome) -> None:
+        """Count ``other``'s work in this one (a pass's, a run's totals)."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass(frozen=True)
@@ -415,14 +420,6 @@ def deliver_due(
     with Session(engine) as session:
         ids = due(session, now or utcnow())
     for sub_id in ids:
-        done = deliver_one(engine, settings, senders, sub_id, now=now, retry=retry, limit=limit)
-        total.batches += done.batches
-        total.events += done.events
-        total.failed += done.failed
-        total.dead += done.dead
-        total.skipped += done.skipped
-    again = replay_dead_letters(engine, settings, senders)
-    total.batches += again.batches
-    total.events += again.events
-    total.failed += again.failed
+        total.add(deliver_one(engine, settings, senders, sub_id, now=now, retry=retry, limit=limit))
+    total.add(replay_dead_letters(engine, settings, senders))
     return total

@@ -71,11 +71,7 @@ def _loop(
     try:
         while not stop.is_set():
             done = deliver_due(engine, settings, senders, retry=retry, limit=limit)
-            total.batches += done.batches
-            total.events += done.events
-            total.failed += done.failed
-            total.dead += done.dead
-            total.skipped += done.skipped
+            total.add(done)
             if done.batches or done.skipped or done.failed:
                 continue
             if once:

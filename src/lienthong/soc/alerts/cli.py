@@ -4,6 +4,7 @@ list|add|remove|deliver``: the operator at the server's console (audited as ``cl
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -86,11 +87,10 @@ def show_command(alert_id: int) -> None:
         )
 
 
-@alerts_app.command("ack")
-def ack_command(alert_id: int, reason: Reason, json: Json = False) -> None:
-    """Acknowledge an open alert."""
+def _step(change: Callable[..., Alert], alert_id: int, reason: str, json: bool) -> None:
+    """One step of an alert's lifecycle (``change`` is the service's step), shown as a row."""
     with cli_session() as session:
-        alert = service.acknowledge(
+        alert = change(
             session=session,
             settings=get_settings(),
             alert_id=alert_id,
@@ -98,20 +98,18 @@ def ack_command(alert_id: int, reason: Reason, json: Json = False) -> None:
             reason=reason,
         )
         _show([_row(alert)], json)
+
+
+@alerts_app.command("ack")
+def ack_command(alert_id: int, reason: Reason, json: Json = False) -> None:
+    """Acknowledge an open alert."""
+    _step(service.acknowledge, alert_id, reason, json)
 
 
 @alerts_app.command("resolve")
 def resolve_command(alert_id: int, reason: Reason, json: Json = False) -> None:
     """Resolve an open or acknowledged alert."""
-    with cli_session() as session:
-        alert = service.resolve(
-            session=session,
-            settings=get_settings(),
-            alert_id=alert_id,
-            actor=cli_actor(),
-            reason=reason,
-        )
-        _show([_row(alert)], json)
+    _step(service.resolve, alert_id, reason, json)
 
 
 @targets_app.command("list")

@@ -267,32 +267,44 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _live(*, session: Session, alert_id: int, allowed: Sequence[str], only: str) -> Alert:
+    """The alert a step acts on, refused unless its status is ``allowed`` (``only`` says which)."""
+    alert = get_alert(session=session, alert_id=alert_id)
+    if alert.status not in allowed:
+        raise Conflict(f"alert {alert_id} is {alert.status}: {only}", code="alert-transition")
+    return alert
+
+
+def _stepped(
+    session: Session, settings: Settings, step: str, actor: dict[str, Any], alert: Alert, why: str
+) -> Alert:
+    """Write the step and audit it (action ``step``, reason ``why``) in the caller's
+    transaction."""
+    session.flush()
+    audited(
+        session,
+        settings,
+        step,
+        actor,
+        alert=alert.id,
+        rule=alert.rule_id,
+        group_key=alert.group_key,
+        reason=why,
+    )
+    return alert
+
+
 def acknowledge(
     *, session: Session, settings: Settings, alert_id: int, actor: dict[str, Any], reason: str
 ) -> Alert:
     """Someone is on it: only an open alert is acknowledged."""
     reason = _reason(reason)
-    alert = get_alert(session=session, alert_id=alert_id)
-    if alert.status != AlertStatus.open.value:
-        raise Conflict(
-            f"alert {alert_id} is {alert.status}: only an open alert is acknowledged",
-            code="alert-transition",
-        )
+    only = "only an open alert is acknowledged"
+    alert = _live(session=session, alert_id=alert_id, allowed=(AlertStatus.open.value,), only=only)
     alert.status = AlertStatus.acknowledged.value
     alert.acknowledged_by, alert.acknowledged_at = by_whom(actor), utcnow()
     alert.acknowledge_reason = reason
-    session.flush()
-    audited(
-        session,
-        settings,
-        "alert.acknowledge",
-        actor,
-        alert=alert.id,
-        rule=alert.rule_id,
-        group_key=alert.group_key,
-        reason=reason,
-    )
-    return alert
+    return _stepped(session, settings, "alert.acknowledge", actor, alert, reason)
 
 
 def resolve(
@@ -300,27 +312,12 @@ def resolve(
 ) -> Alert:
     """Done with: an open or acknowledged alert; its group raising again opens a new alert."""
     reason = _reason(reason)
-    alert = get_alert(session=session, alert_id=alert_id)
-    if alert.status not in LIVE:
-        raise Conflict(
-            f"alert {alert_id} is {alert.status}: only an open or acknowledged alert is resolved",
-            code="alert-transition",
-        )
+    only = "only an open or acknowledged alert is resolved"
+    alert = _live(session=session, alert_id=alert_id, allowed=LIVE, only=only)
     alert.status = AlertStatus.resolved.value
     alert.live_key = None
     alert.resolved_by, alert.resolved_at, alert.resolve_reason = by_whom(actor), utcnow(), reason
-    session.flush()
-    audited(
-        session,
-        settings,
-        "alert.resolve",
-        actor,
-        alert=alert.id,
-        rule=alert.rule_id,
-        group_key=alert.group_key,
-        reason=reason,
-    )
-    return alert
+    return _stepped(session, settings, "alert.resolve", actor, alert, reason)
 
 
 # -- suppression windows ---------------------------------------------------------------------

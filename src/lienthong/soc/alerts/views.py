@@ -4,6 +4,7 @@ resolves them and opens suppression windows (``soc.act``); notification targets 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -79,42 +80,44 @@ def show_alert(session: SessionDep, alert_id: Id) -> AlertDetail:
     return AlertDetail(**alert_read(alert).model_dump(), evidence=evidence)
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
-def acknowledge(
-    request: Request,
-    session: SessionDep,
-    who: Annotated[Caller, permit(P.soc_act)],
-    alert_id: Id,
-    body: AlertAction,
-) -> AlertRead:
-    """Someone is on it (an open alert; the reason is required)."""
-    alert = service.acknowledge(
-        session=session,
-        settings=request.app.state.settings,
-        alert_id=alert_id,
-        actor=who.actor(),
-        reason=body.reason,
-    )
-    return alert_read(alert)
+def _alert_step(change: Callable[..., Alert]) -> Callable[..., AlertRead]:
+    """The route of one step of an alert's lifecycle: ``change`` is the service's step."""
+
+    def step(
+        request: Request,
+        session: SessionDep,
+        who: Annotated[Caller, permit(P.soc_act)],
+        alert_id: Id,
+        body: AlertAction,
+    ) -> AlertRead:
+        alert = change(
+            session=session,
+            settings=request.app.state.settings,
+            alert_id=alert_id,
+            actor=who.actor(),
+            reason=body.reason,
+        )
+        return alert_read(alert)
+
+    return step
 
 
-@router.post("/alerts/{alert_id}/resolve", response_model=AlertRead)
-def resolve(
-    request: Request,
-    session: SessionDep,
-    who: Annotated[Caller, permit(P.soc_act)],
-    alert_id: Id,
-    body: AlertAction,
-) -> AlertRead:
-    """Done with (an open or acknowledged alert; the reason is required)."""
-    alert = service.resolve(
-        session=session,
-        settings=request.app.state.settings,
-        alert_id=alert_id,
-        actor=who.actor(),
-        reason=body.reason,
-    )
-    return alert_read(alert)
+_STEPS = (
+    (
+        "acknowledge",
+        service.acknowledge,
+        "Someone is on it (an open alert; the reason is required).",
+    ),
+    (
+        "resolve",
+        service.resolve,
+        "Done with (an open or acknowledged alert; the reason is required).",
+    ),
+)
+for _verb, _change, _about in _STEPS:
+    router.post(
+        f"/alerts/{{alert_id}}/{_verb}", response_model=AlertRead, name=_verb, description=_about
+    )(_alert_step(_change))
 
 
 def _window(window: Suppression) -> SuppressionRead:

@@ -3,6 +3,7 @@ time range of the audit log. Reads are audited like every other access."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,34 +54,28 @@ def get_rule(request: Request, session: SessionDep, rule_id: str) -> dict[str, A
     return rule
 
 
-@router.post(
-    "/soc/rules/{rule_id}/enable",
-    response_model=dict[str, Any],
-    dependencies=[permit(P.soc_manage)],
-)
-def enable_rule(request: Request, session: SessionDep, rule_id: str) -> dict[str, Any]:
-    return service.set_enabled(
-        session=session,
-        settings=request.app.state.settings,
-        rule_id=rule_id,
-        enabled=True,
-        actor=actor_of(request),
-    )
+def _switch(enabled: bool) -> Callable[..., dict[str, Any]]:
+    """The route that switches a rule on (``enabled``) or off; the service audits it."""
+
+    def switch(request: Request, session: SessionDep, rule_id: str) -> dict[str, Any]:
+        return service.set_enabled(
+            session=session,
+            settings=request.app.state.settings,
+            rule_id=rule_id,
+            enabled=enabled,
+            actor=actor_of(request),
+        )
+
+    return switch
 
 
-@router.post(
-    "/soc/rules/{rule_id}/disable",
-    response_model=dict[str, Any],
-    dependencies=[permit(P.soc_manage)],
-)
-def disable_rule(request: Request, session: SessionDep, rule_id: str) -> dict[str, Any]:
-    return service.set_enabled(
-        session=session,
-        settings=request.app.state.settings,
-        rule_id=rule_id,
-        enabled=False,
-        actor=actor_of(request),
-    )
+for _verb, _enabled in (("enable", True), ("disable", False)):
+    router.post(
+        f"/soc/rules/{{rule_id}}/{_verb}",
+        response_model=dict[str, Any],
+        dependencies=[permit(P.soc_manage)],
+        name=f"{_verb}_rule",
+    )(_switch(_enabled))
 
 
 @router.post(
