@@ -1,7 +1,8 @@
 """Real engines for every test: SQLite in a temp dir, and PostgreSQL when
 LIENTHONG_TEST_DATABASE_URL is set (each session in its own schema, dropped afterwards).
 
-``--backend sqlite|postgresql`` restricts the run to one engine.
+``--backend sqlite|postgresql`` restricts the run to one engine; ``--engine-tests-only`` leaves
+out the tests that use no database (CI's PostgreSQL pass: they ran in its SQLite pass).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run against one engine only",
     )
+    parser.addoption(
+        "--engine-tests-only",
+        action="store_true",
+        default=False,
+        help="run only the tests that use a database engine (the others do not depend on it: "
+        "CI runs them once, in the SQLite pass)",
+    )
 
 
 def _backends(config: pytest.Config) -> list[str]:
@@ -46,6 +54,15 @@ def _backends(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", _backends(metafunc.config), scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--engine-tests-only"):
+        return
+    engineless = [i for i in items if "backend" not in getattr(i, "fixturenames", ())]
+    if engineless:
+        config.hook.pytest_deselected(items=engineless)
+        items[:] = [i for i in items if "backend" in getattr(i, "fixturenames", ())]
 
 
 @contextmanager

@@ -34,6 +34,11 @@ def _audit(engine: Engine) -> list[dict[str, Any]]:
 @pytest.fixture
 def master_id(engine: Engine, settings: Settings, tmp_path: Path) -> str:
     """Three citizens and a health card of the first; linked; the first one's master id."""
+    return linked_store(engine, settings, tmp_path)
+
+
+def linked_store(engine: Engine, settings: Settings, tmp_path: Path) -> str:
+    """The store of :func:`master_id`, for tests elsewhere that need it in their own order."""
     system = register_system(engine, settings)
     path = write_citizens(tmp_path / "citizens.csv", [citizen_row(n) for n in (1, 2, 3)])
     ingest_file(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from lienthong.config import Settings
 from lienthong.http.permissions import Role
 from tests.ingest.factories import personal_id
-from tests.linkage.test_api import PURPOSE, _linked_store, _portal
+from tests.linkage.test_api import PURPOSE, _portal, linked_store
 from tests.people.factories import make_person, person_headers
 
 
@@ -22,7 +22,7 @@ def test_a_citizen_sees_their_own_reads_only(
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    master_id = _linked_store(engine, settings, tmp_path)
+    master_id = linked_store(engine, settings, tmp_path)
     token = _portal(client, operator, fields=["full_name"])
     read = token | PURPOSE | {"X-On-Behalf-Of": "cb-07"}
     assert client.get(
