@@ -82,6 +82,10 @@ class Background:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def start(self) -> None:
         """End the batches a stopped or killed server left running, remove their folders,
         then start the workers."""
