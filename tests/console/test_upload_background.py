@@ -115,6 +115,7 @@ def test_the_answer_comes_at_once_then_a_bar_then_the_result(
         running = web.get(page)
         assert running.status_code == 200 and 'hx-trigger="every 2s"' in running.text
         assert '<noscript><meta http-equiv="refresh"' in running.text  # without JavaScript
+        assert "Các dòng bị cách ly sẽ hiện ở đây khi lô đã nạp xong." in running.text
         part = _part_once(web, page, 'value="3"')  # its one chunk loaded, at the gate
         assert '<progress id="batch-bar" aria-label="Tiến độ nạp" max="3" value="3">' in part
         assert "Đã đọc 3 trên 3 dòng." in part and "Đang chạy" in part
