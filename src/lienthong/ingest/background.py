@@ -90,8 +90,8 @@ class Background:
         """End the batches a stopped or killed server left running, remove their folders,
         then start the workers."""
         fail_interrupted(engine=self.engine, settings=self.settings)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._remove_left_over()
+        if self.folder.is_dir():  # made by the first upload: a server may never take one
+            self._remove_left_over()
         for n in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"ingest-{n}", daemon=True)
             thread.start()
