@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -172,22 +173,24 @@ async def _ingest(
     state = request.app.state
     with state.ingests.place() as place:
         got = await received(request, place.folder, mapping)
-        opened = await run_in_threadpool(
-            lambda: service.open_file(
-                engine=state.engine,
-                request=service.IngestRequest(
-                    path=got.path,
-                    standard=standard,
-                    system=system,
-                    mapping=got.mapping,
-                    checksum=got.checksum,
-                    source_name=got.filename,
-                ),
-                settings=state.settings,
-                actor=viewer.person.actor(),
+        # Not cancelled half-way: an opened batch (its claim held) must reach its job.
+        with anyio.CancelScope(shield=True):
+            opened = await run_in_threadpool(
+                lambda: service.open_file(
+                    engine=state.engine,
+                    request=service.IngestRequest(
+                        path=got.path,
+                        standard=standard,
+                        system=system,
+                        mapping=got.mapping,
+                        checksum=got.checksum,
+                        source_name=got.filename,
+                    ),
+                    settings=state.settings,
+                    actor=viewer.person.actor(),
+                )
             )
-        )
-        state.ingests.submit(place, opened)
+            state.ingests.submit(place, opened)
     response = RedirectResponse(f"{UPLOAD}/batches/{opened.batch_id}", status_code=303)
     finish(request, response)
     return response
