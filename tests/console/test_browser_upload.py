@@ -1,7 +1,8 @@
 """The upload page in a real headless Chromium: a data steward picks the standard and the
 system, chooses a CSV with one bad row, checks it (the sheet row and the header shown, nothing
-written), ingests it and opens the batch's quarantine (screenshots at both sizes, axe-core, no
-browser error). Runs once, on the SQLite run; skips as test_browser.py does."""
+written), ingests it: the answer is the batch's page, its progress followed until the batch
+has ended; then the batch's quarantine (screenshots at both sizes, axe-core, no browser
+error). Runs once, on the SQLite run; skips as test_browser.py does."""
 
 from __future__ import annotations
 
@@ -56,11 +57,12 @@ def test_a_steward_checks_and_ingests_a_file_in_the_browser(
     page.set_input_files("#file", str(sheet))  # a browser keeps no file across pages
     with page.expect_navigation():
         page.get_by_role("button", name="Nạp dữ liệu").click()
-    page.wait_for_load_state("networkidle")
+    assert "/console/upload/batches/" in page.url  # the batch's page at once
+    # htmx asks for the progress part until the batch has ended (a fresh page if it already had)
+    page.wait_for_selector("#progress .status-completed", timeout=60_000)
     assert "1 dòng bị cách ly" in page.inner_text("#batch-counts"), page.inner_text("main")
     clerk.check("upload-ingested")
-    with page.expect_navigation():
-        page.get_by_role("link", name="Lô dữ liệu và các dòng bị cách ly").click()
+    page.reload()
     page.wait_for_load_state("networkidle")
     row = page.locator("tbody tr").first
     assert row.locator("td").nth(2).inner_text() == "30/02/1990"

@@ -23,7 +23,7 @@ from lienthong.db import transaction
 from lienthong.http.permissions import Role
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.rejected import ID_HEADER, ROW_HEADER
-from tests.console.test_upload import HEADERS, STEWARD, _as, _send
+from tests.console.test_upload import HEADERS, STEWARD, _as, _send, ended
 from tests.ingest.factories import CITIZEN_HEADER, register_system
 from tests.people.factories import person_headers
 
@@ -36,7 +36,7 @@ BIRTH = 2 + CITIZEN_HEADER.index("date_of_birth")  # its column (0-based) in the
 def _ingested(web: TestClient, engine: Engine, settings: Settings) -> tuple[str, str]:
     register_system(engine, settings)
     csrf = _as(web, "clerk", STEWARD)
-    assert _send(web, csrf, "ingest").status_code == 200
+    ended(web, _send(web, csrf, "ingest"))
     with transaction(engine) as session:
         return session.scalars(select(Batch.id)).one(), csrf
 

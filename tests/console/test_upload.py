@@ -1,13 +1,15 @@
 """The clerk's upload page over real HTTP: a CSV with the clerk's own headers and one bad row
-is checked (its sheet row and header named, nothing written), then ingested (the good rows
-loaded, the bad one quarantined with its value, audited with the person as actor); another
-organisation's system is refused; the form's CSRF check holds."""
+is checked (its sheet row and header named, nothing written), then ingested (the answer is
+the batch's page; once the background job has ended, the good rows are loaded, the bad one
+quarantined with its value, audited with the person as actor); another organisation's system
+is refused; the form's CSRF check holds."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -64,6 +66,19 @@ def _send(web: TestClient, csrf: str, action: str, system: str = SYSTEM) -> Any:
     )  # fmt: skip
 
 
+def ended(web: TestClient, answer: Any, seconds: float = 60.0) -> str:
+    """The batch page an ingest answered with (303), once its background job has ended: its
+    progress part polled as htmx polls it until it is no longer polled."""
+    assert answer.status_code == 303, answer.text[:500]
+    page = answer.headers["location"]
+    assert page.startswith("/console/upload/batches/")
+    deadline = time.monotonic() + seconds
+    while 'hx-trigger="every' in (part := web.get(f"{page}/progress")).text:
+        assert time.monotonic() < deadline, part.text
+        time.sleep(0.05)
+    return page
+
+
 def _batches(engine: Engine) -> int:
     with transaction(engine) as session:
         return int(session.scalar(select(func.count()).select_from(Batch)) or 0)
@@ -86,17 +101,15 @@ def test_a_steward_checks_then_ingests_and_sees_the_quarantined_value(
     assert "Dòng 3, cột &#34;Ngày sinh&#34;" in checked.text and "invalid-date" in checked.text
     assert _batches(engine) == 0  # a check writes nothing
 
-    done = _send(web, csrf, "ingest")
-    assert done.status_code == 200
-    assert "2 dòng được nhận, 1 dòng bị cách ly" in done.text
+    page = ended(web, _send(web, csrf, "ingest"))
     with transaction(engine) as session:
         batch = session.scalars(select(Batch)).one()
     assert (batch.rows_loaded, batch.rows_quarantined) == (2, 1)
-    link = f'href="/console/upload/batches/{batch.id}"'
-    assert link in done.text
+    assert page == f"/console/upload/batches/{batch.id}"
 
-    listed = web.get(f"/console/upload/batches/{batch.id}")
+    listed = web.get(page)
     assert listed.status_code == 200
+    assert "2 dòng được nhận, 1 dòng bị cách ly" in listed.text
     assert "<td>3</td><td>Ngày sinh</td>" in listed.text
     assert '<td class="code">30/02/1990</td>' in listed.text
     english = web.get(f"/console/upload/batches/{batch.id}?lang=en")
@@ -129,7 +142,7 @@ def test_the_batch_of_another_organisation_is_unknown(
     register_system(engine, settings)
     register_system(engine, settings, "H33.03/khac")
     csrf = _as(web, "clerk", STEWARD)
-    assert _send(web, csrf, "ingest").status_code == 200
+    ended(web, _send(web, csrf, "ingest"))
     with transaction(engine) as session:
         batch_id = session.scalars(select(Batch.id)).one()
     _as(web, "other", [(Role.data_steward, "H33.03")])
@@ -154,7 +167,7 @@ def test_the_form_takes_the_api_upload_limit_not_the_json_one(
 ) -> None:
     register_system(engine, settings)
     small = {"max_body_bytes": 512, "max_upload_bytes": 64 * 1024}
-    for limits, sent, expected in ((small, clerk_csv(), 200), (small, b"x" * 70_000, 413)):
+    for limits, sent, expected in ((small, clerk_csv(), 303), (small, b"x" * 70_000, 413)):
         app = create_app(settings.model_copy(update=limits), engine=engine)
         with TestClient(app, base_url="https://testserver", follow_redirects=False) as web:
             web.cookies.update(session_cookie(app, f"clerk-{expected}", STEWARD))
@@ -167,4 +180,6 @@ def test_the_form_takes_the_api_upload_limit_not_the_json_one(
                 files={"file": ("ho-tich.csv", sent, "text/csv")},
             )  # fmt: skip
             assert answer.status_code == expected, answer.text[:300]
+            if expected == 303:
+                ended(web, answer)
     assert _batches(engine) == 1  # the file over the limit wrote nothing

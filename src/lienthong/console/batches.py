@@ -139,13 +139,16 @@ def batch_page(
 
 @router.get("/upload/batches/{batch_id}/progress")
 def batch_progress(request: Request, viewer: Reader, batch_id: BatchId) -> HTMLResponse:
-    """The batch's state and rows done: the part of its page that htmx polls while it runs."""
+    """The batch's state and rows done (a bar: of the rows its file holds when known, else
+    indeterminate): the part of its page that htmx polls while it runs; once it has ended,
+    the part links to its result."""
     return render(
         request,
         "upload_progress.html",
         viewer=viewer,
         batch=_batch(request, viewer, batch_id),
         poll=POLL_SECONDS,
+        polled=True,
     )
 
 

@@ -134,7 +134,7 @@ def error_response(request: Request, error: LienthongError, viewer: Viewer | Non
         for d in error.details
         if d.code != error.code
     ]
-    return render(
+    response = render(
         request,
         "error.html",
         viewer=viewer,
@@ -143,6 +143,8 @@ def error_response(request: Request, error: LienthongError, viewer: Viewer | Non
         meaning=meaning_of(error.code, error.message),
         details=details,
     )
+    response.headers.update(getattr(error, "headers", None) or {})  # Retry-After, …
+    return response
 
 
 async def refusal_page(scope: Scope, send: Send, error: LienthongError) -> None:

@@ -1,6 +1,8 @@
 """The clerk's upload page: pick a standard and one of the organisation's systems, send a
-CSV or XLSX file, check it (nothing written) or ingest it; then the batch's quarantine, each
-rejected row with its offending value and the problem in the person's language.
+CSV or XLSX file, check it (nothing written: the answer waits for the check) or ingest it (the
+answer is the batch's page at once, its rows loaded in the background,
+:mod:`lienthong.ingest.background`); then the batch's quarantine, each rejected row with its
+offending value and the problem in the person's language.
 
 The check and the ingest are the API's (``POST /api/v1/ingest/{standard}/check`` and
 ``POST /api/v1/ingest/{standard}``): the same permission, the same steward scope, the same
@@ -12,20 +14,21 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from lienthong.console.access import Page, Viewer, check_pages, form_checked
 from lienthong.console.i18n import chosen
 from lienthong.console.navigation import PREFIX
-from lienthong.console.render import ConsoleRoute, render
+from lienthong.console.render import ConsoleRoute, finish, render
 from lienthong.db import transaction
 from lienthong.errors import Forbidden, ValidationFailed
 from lienthong.http.permissions import Permission as P
 from lienthong.ingest import check, service
-from lienthong.ingest.schemas import BatchReport, IngestSummary
+from lienthong.ingest.schemas import IngestSummary
 from lienthong.ingest.upload import FILE, Received, Upload
 from lienthong.paging import PageRequest
 from lienthong.registry import systems
@@ -67,7 +70,6 @@ def _form_page(
     chosen_system: str = "",
     mapping: str = "",
     checked: IngestSummary | None = None,
-    batch: BatchReport | None = None,
 ) -> HTMLResponse:
     standards, run = _choices(request, viewer)
     return render(
@@ -80,7 +82,6 @@ def _form_page(
         chosen_system=chosen_system,
         mapping=mapping,
         checked=checked,
-        batch=batch,
         english=chosen(request) != "vi",
         limit_mb=request.app.state.settings.max_upload_bytes // (1 << 20),
     )
@@ -120,67 +121,79 @@ def _check_standard(request: Request, name: str) -> None:
         get_standard(session=session, name=name)
 
 
-@router.post("/upload")
-async def upload_sent(request: Request, viewer: Uploader, form: Form) -> HTMLResponse:
-    """ "Check only" runs the API's check (nothing written); "Ingest" the API's upload, for
-    one of the person's organisation's systems, audited with the person as actor."""
+@router.post("/upload", response_model=None)
+async def upload_sent(
+    request: Request, viewer: Uploader, form: Form
+) -> HTMLResponse | RedirectResponse:
+    """ "Check only" runs the API's check (nothing written) and shows it; "Ingest" opens the
+    API's batch for one of the person's organisation's systems (audited with the person as
+    actor), leaves its loading to the background and answers with the batch's page."""
     standard = form.get("standard", "").strip()
     system = form.get("system", "").strip()
     mapping = form.get("mapping", "")
-    ingest = form.get("action") == "ingest"
     if not standard:
         raise ValidationFailed.on("standard", "missing-value", "choose a standard")
-    if ingest:
-        if not system:
-            raise ValidationFailed.on("system", "missing-value", "choose a system")
-        stewards = viewer.organisations(P.ingest_upload)
-        if stewards is not None and service.organisation_of(system) not in stewards:
-            raise Forbidden(f"you do not steward the data of {system!r}", code="not-permitted")
+    if form.get("action") == "ingest":
+        return await _ingest(request, viewer, standard=standard, system=system, mapping=mapping)
     await run_in_threadpool(_check_standard, request, standard)
     engine = request.app.state.engine
     with tempfile.TemporaryDirectory(prefix="lienthong-console-upload-") as tmp:
         got = await received(request, FilePath(tmp), mapping)
-        if not ingest:
-            summary = await run_in_threadpool(
-                lambda: check.check_file(
-                    engine=engine,
-                    request=check.CheckRequest(
-                        path=got.path, standard=standard, mapping=got.mapping,
-                        source_name=got.filename,
-                    ),
-                )
-            )  # fmt: skip
-            return _form_page(
-                request,
-                viewer,
-                chosen_standard=standard,
-                chosen_system=system,
-                mapping=mapping,
-                checked=summary,
-            )
-        batch = await run_in_threadpool(
-            lambda: service.ingest_file(
+        summary = await run_in_threadpool(
+            lambda: check.check_file(
                 engine=engine,
-                request=service.IngestRequest(
-                    path=got.path,
-                    standard=standard,
-                    system=system,
-                    mapping=got.mapping,
-                    checksum=got.checksum,
+                request=check.CheckRequest(
+                    path=got.path, standard=standard, mapping=got.mapping,
                     source_name=got.filename,
                 ),
-                settings=request.app.state.settings,
-                actor=viewer.person.actor(),
             )
-        )
+        )  # fmt: skip
     return _form_page(
         request,
         viewer,
         chosen_standard=standard,
         chosen_system=system,
         mapping=mapping,
-        batch=BatchReport.model_validate(batch),
+        checked=summary,
     )
+
+
+async def _ingest(
+    request: Request, viewer: Viewer, *, standard: str, system: str, mapping: str
+) -> RedirectResponse:
+    """The file kept in a place of the background ingests (its folder under the data
+    directory), its batch opened here (so that its page exists, and a file that cannot be read
+    is refused before anything is written), then loaded by a background worker."""
+    if not system:
+        raise ValidationFailed.on("system", "missing-value", "choose a system")
+    stewards = viewer.organisations(P.ingest_upload)
+    if stewards is not None and service.organisation_of(system) not in stewards:
+        raise Forbidden(f"you do not steward the data of {system!r}", code="not-permitted")
+    await run_in_threadpool(_check_standard, request, standard)
+    state = request.app.state
+    with state.ingests.place() as place:
+        got = await received(request, place.folder, mapping)
+        # Not cancelled half-way: an opened batch (its claim held) must reach its job.
+        with anyio.CancelScope(shield=True):
+            opened = await run_in_threadpool(
+                lambda: service.open_file(
+                    engine=state.engine,
+                    request=service.IngestRequest(
+                        path=got.path,
+                        standard=standard,
+                        system=system,
+                        mapping=got.mapping,
+                        checksum=got.checksum,
+                        source_name=got.filename,
+                    ),
+                    settings=state.settings,
+                    actor=viewer.person.actor(),
+                )
+            )
+            state.ingests.submit(place, opened)
+    response = RedirectResponse(f"{UPLOAD}/batches/{opened.batch_id}", status_code=303)
+    finish(request, response)
+    return response
 
 
 check_pages(router, ())  # deny by default, checked on import

@@ -143,6 +143,11 @@ def open_batch(
         )
         session.add(batch)
     batch.status = RUNNING
+    batch.error = None  # a failed batch taken up again
+    batch.report = {
+        **{k: v for k, v in (batch.report or {}).items() if k != "error_code"},
+        "rows_total": source.rows,
+    }
     batch.resumed_from_chunk = batch.chunks_done
     session.flush()
     return Run(
@@ -220,7 +225,7 @@ def finish(*, session: Session, settings: Settings, actor: dict[str, Any], run: 
             "load": round(run.timings.load, 4),
         },
     }
-    _audit(session, settings, actor, run, outcome="ok")
+    _audit(session, settings, actor, batch, run.detail, outcome="ok")
     return batch
 
 
@@ -228,19 +233,46 @@ def fail(
     *, session: Session, settings: Settings, actor: dict[str, Any], run: Run, error: BaseException
 ) -> None:
     """Mark the batch failed (running the same input again resumes it), audited as such."""
-    session.add(run.batch)
-    run.batch.status = FAILED
-    run.batch.error = str(error)[:500]
+    mark_failed(
+        session=session,
+        settings=settings,
+        actor=actor,
+        batch=run.batch,
+        error=error,
+        detail=run.detail,
+    )
+
+
+def mark_failed(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: dict[str, Any],
+    batch: Batch,
+    error: BaseException,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """:func:`fail` for a batch whose run is gone (interrupted): its error and the error's code
+    kept (``report.error_code``: ``failed`` for an unexpected one), audited as such."""
+    session.add(batch)
     outcome = error.code if isinstance(error, LienthongError) else "failed"
-    _audit(session, settings, actor, run, outcome=outcome)
+    batch.status = FAILED
+    batch.error = str(error)[:500]
+    batch.report = {**(batch.report or {}), "error_code": outcome}
+    _audit(session, settings, actor, batch, detail or {}, outcome=outcome)
 
 
 def _audit(
-    session: Session, settings: Settings, actor: dict[str, Any], run: Run, *, outcome: str
+    session: Session,
+    settings: Settings,
+    actor: dict[str, Any],
+    batch: Batch,
+    more: dict[str, Any],
+    *,
+    outcome: str,
 ) -> None:
     """What was loaded, from where, by whom: counts and the input's checksum, no values."""
     session.flush()
-    batch = run.batch
     detail: dict[str, Any]
     counts = {"loaded": batch.rows_loaded, "quarantined": batch.rows_quarantined}
     if batch.replay_of is not None:
@@ -265,14 +297,75 @@ def _audit(
         actor=actor,
         outcome=outcome,
         dataset=batch.standard,
-        detail=detail | run.detail,
+        detail=detail | more,
         count=batch.rows_read,
         counts=counts,
     )
     record(session=session, settings=settings, entry=entry)
 
 
-def run_source(
+def run_source(*, progress: Progress | None = None, **given: Any) -> Batch:
+    """Run any source into a standard as a resumable batch, one transaction per chunk: the
+    batch opened by :func:`open_source` (``given``: its arguments), then loaded."""
+    return open_source(**given).complete(progress)
+
+
+@dataclass(kw_only=True)
+class Opened:
+    """A batch opened and committed, its input's claim held, its chunks still to load.
+    :meth:`complete` (or :meth:`abandon`) ends it and lets the claim and the session go: a
+    caller may open the batch in one thread and complete it in another."""
+
+    run: Run
+    session: Session
+    held: contextlib.ExitStack  # the claim and the session
+    transaction: Callable[[], AbstractContextManager[object]]
+    dialect: Dialect
+    settings: Settings
+    actor: dict[str, Any]
+
+    @property
+    def batch_id(self) -> str:
+        return self.run.batch.id
+
+    def complete(self, progress: Progress | None = None) -> Batch:
+        """Load the chunks, then finish the batch, or fail it (audited) and raise."""
+        run, session = self.run, self.session
+        with self.held:
+            try:
+                load(
+                    session=session,
+                    run=run,
+                    transaction=self.transaction,
+                    dialect=self.dialect,
+                    progress=progress,
+                )
+            except BaseException as exc:
+                with self.transaction():
+                    fail(
+                        session=session,
+                        settings=self.settings,
+                        actor=self.actor,
+                        run=run,
+                        error=exc,
+                    )
+                raise
+            with self.transaction():
+                return finish(session=session, settings=self.settings, actor=self.actor, run=run)
+
+    def abandon(self, error: BaseException) -> None:
+        """Fail the batch without loading it (its run will not happen), audited."""
+        with self.held, self.transaction():
+            fail(
+                session=self.session,
+                settings=self.settings,
+                actor=self.actor,
+                run=self.run,
+                error=error,
+            )
+
+
+def open_source(
     *,
     engine: Engine,
     opener: Callable[[], Source],
@@ -283,23 +376,26 @@ def run_source(
     source_name: str,
     settings: Settings,
     today: date | None = None,
-    progress: Progress | None = None,
     since: str | None = None,
     watermark: str | None = None,
     actor: dict[str, Any] | None = None,
-) -> Batch:
-    """Run any source into a standard as a resumable batch, one transaction per chunk.
-    ``actor``: who asked, for the audit entry (the API's operator unless given)."""
+) -> Opened:
+    """Open the batch of a source (after its first chunk passed its checks) and commit it,
+    holding the input's claim. ``actor``: who asked, for the audit entry (the API's operator
+    unless given)."""
     audit_keys(settings)  # no keys, no ingest: fail before anything is written
     yields = settings.ingest_yields_to_audit
     who = actor if actor is not None else operator_actor()
     started = time.perf_counter()
-    with session_factory(engine)() as session, contextlib.ExitStack() as held:
+    held = contextlib.ExitStack()  # closed here if the batch cannot be opened
+    try:
+        session = held.enter_context(session_factory(engine)())
         with session.begin():
             plan = prepare(session=session, standard=standard, mapping=mapping, today=today)
             system = resolve_system(session=session, system=system)
         # One run per input at a time (a double-clicked upload): the other gets 409.
-        held.enter_context(claim(engine, f"{digest}|{plan.spec.name}|{plan.spec.version}|{system}"))
+        spec = plan.spec
+        held.enter_context(claim(engine, claim_key(digest, spec.name, spec.version, system)))
         source = opener()
         t = time.perf_counter()
         checked = plan.check(source)
@@ -320,21 +416,23 @@ def run_source(
                 part_rows=backend_for(engine).part_rows if yields else None,
             )
         run.timings.validate += waited
-        transaction = _writes(engine, session, settings)
-        try:
-            load(
-                session=session,
-                run=run,
-                transaction=transaction,
-                dialect=engine.dialect,
-                progress=progress,
-            )
-        except BaseException as exc:
-            with transaction():
-                fail(session=session, settings=settings, actor=who, run=run, error=exc)
-            raise
-        with transaction():
-            return finish(session=session, settings=settings, actor=who, run=run)
+        return Opened(
+            run=run,
+            session=session,
+            held=held,
+            transaction=_writes(engine, session, settings),
+            dialect=engine.dialect,
+            settings=settings,
+            actor=who,
+        )
+    except BaseException:
+        held.close()
+        raise
+
+
+def claim_key(digest: str, standard: str, version: int, system: str) -> str:
+    """The claim a run of an input holds: one run per input, standard version and system."""
+    return f"{digest}|{standard}|{version}|{system}"
 
 
 def _writes(

@@ -62,6 +62,12 @@ class Batch(Base):
     sheet_row_offset: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
+    def error_code(self) -> str | None:
+        """A failed batch's failure code (:func:`lienthong.ingest.job.mark_failed`)."""
+        code = (self.report or {}).get("error_code")
+        return code if isinstance(code, str) else None
+
+    @property
     def summary(self) -> dict[str, Any]:
         """The batch's report as an IngestSummary reads it: the counters with the findings."""
         return {

@@ -62,6 +62,9 @@ class IngestSummary(BaseModel):
     examples: list[dict[str, Any]] = Field(
         default_factory=list, description="The first findings, in row order"
     )
+    rows_total: int | None = Field(
+        None, description="A batch: the rows its input holds, when known before reading (XLSX)"
+    )
     seconds: float | None = Field(None, description="Time taken (a batch's: once it has ended)")
     rows_per_s: int | None = None
     timings: dict[str, float] = Field(
@@ -76,6 +79,9 @@ class BatchReport(BatchRead):
     report: IngestSummary = Field(validation_alias="summary")
     resumed_from_chunk: int
     error: str | None
+    error_code: str | None = Field(
+        description="A failed batch: the code of its failure (`failed`: an unexpected one)"
+    )
     since: str | None = Field(description="A pull: the watermark it started after")
     watermark: str | None = Field(description="A pull: its watermark column")
     watermark_max: str | None = Field(description="A pull: the watermark it reached")

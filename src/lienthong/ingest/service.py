@@ -1,7 +1,8 @@
 """Ingest batches: run a file into a standard's table (resumable), list batches and quarantine.
 
 ``ingest_file`` is a job (:mod:`lienthong.ingest.job`): it owns its transactions (one per
-chunk), so it takes the engine.
+chunk), so it takes the engine; ``open_file`` is its first part (the batch opened), for a
+caller that loads it in another thread.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from lienthong.config import Settings
 from lienthong.errors import NotFound
 from lienthong.ingest.check import CheckRequest
-from lienthong.ingest.job import run_source
+from lienthong.ingest.job import Opened, open_source
 from lienthong.ingest.mapping import Mapping
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.pipeline import Progress
@@ -58,19 +59,19 @@ def checksum(path: Path, mapping: Mapping | None = None) -> str:
     return digest.result(mapping)
 
 
-def ingest_file(
+def open_file(
     *,
     engine: Engine,
     request: IngestRequest,
     settings: Settings,
     actor: dict[str, Any] | None = None,
-    progress: Progress | None = None,
-) -> Batch:
-    """Validate and load one file; returns the finished batch (resumed if interrupted).
-    ``actor``: who asked, for the audit entry (the API's operator unless given)."""
+) -> Opened:
+    """Open the batch of one file (a new one, or the interrupted one resumed) once its first
+    chunk passed its checks; :meth:`Opened.complete` loads it. ``actor``: who asked, for the
+    audit entry (the API's operator unless given)."""
     require_file(request.path, request.name)  # before its checksum is read
     mapping = request.read_mapping()
-    return run_source(
+    return open_source(
         engine=engine,
         opener=request.open,
         standard=request.standard,
@@ -79,10 +80,22 @@ def ingest_file(
         digest=request.checksum or checksum(request.path, mapping),
         source_name=request.name,
         today=request.today,
-        progress=progress,
         settings=settings,
         actor=actor,
     )
+
+
+def ingest_file(
+    *,
+    engine: Engine,
+    request: IngestRequest,
+    settings: Settings,
+    actor: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Batch:
+    """Validate and load one file; returns the finished batch (resumed if interrupted)."""
+    opened = open_file(engine=engine, request=request, settings=settings, actor=actor)
+    return opened.complete(progress)
 
 
 def get_batch(

@@ -39,6 +39,7 @@ from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
 from lienthong.http.operator import operator_token_digest
+from lienthong.ingest.background import Background as BackgroundIngests
 from lienthong.ingest.views import router as ingest_router
 from lienthong.linkage.views import router as linkage_router
 from lienthong.paging import cursor_seal
@@ -116,7 +117,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             changes_worker.start()
         # rules → alerts → notifications; ``soc_store`` None: the alert store itself
         monitoring = start_monitoring(settings, engine, app.state.soc_store)
+        app.state.ingests.start()  # the console's uploads; ends the batches a stop left running
         yield
+        app.state.ingests.stop()
         monitoring.stop()
         if changes_worker is not None:
             changes_worker.close()
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.unit_catalogue = CatalogueCache(app.state.sessions)
     app.state.signin = Provider(ClientSettings.of(settings))  # contacted at the first sign-in
     app.state.metrics_registry = CollectorRegistry()
+    app.state.ingests = BackgroundIngests(engine, settings)
     app.state.soc_store = None  # where detections go when not the alert store (a benchmark's probe)
     app.state.sources = SourceLimits(
         settings.source_refusal_limit, settings.source_refusal_window_seconds

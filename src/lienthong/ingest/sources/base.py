@@ -36,6 +36,7 @@ class Source:
     sheet_row_offset: int = 0
     # Column → its header in the clerk's file, for a source that renamed it (a replay).
     headers: dict[str, str] = field(default_factory=dict)
+    rows: int | None = None  # the records it holds, when known before reading them (a workbook)
 
     def chunks(self) -> Iterator[pl.DataFrame]:
         return self.reader()

@@ -105,4 +105,10 @@ def open_xlsx(path: Path, *, sheet: str | int = 0, chunk_rows: int, name: str) -
         for start in range(0, body.height, chunk_rows):
             yield body.slice(start, chunk_rows).select(ROW, *header)
 
-    return Source(format="xlsx", columns=header, reader=reader, sheet_row_offset=top + 1)
+    return Source(
+        format="xlsx",
+        columns=header,
+        reader=reader,
+        sheet_row_offset=top + 1,
+        rows=body.height,
+    )
