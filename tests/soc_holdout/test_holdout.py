@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -28,7 +29,7 @@ KNOWN: dict[str, str] = {
 @dataclass(frozen=True)
 class Run:
     scenario: Scenario
-    detections: list[tuple[str, str, frozenset[int], object]]  # rule, group, seqs, summary
+    detections: Sequence[tuple[str, str, frozenset[int], object]]  # rule, group, seqs, summary
     seconds: float
 
 
