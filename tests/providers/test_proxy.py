@@ -33,14 +33,18 @@ def test_a_granted_call_is_forwarded_with_the_callers_names_and_audited(
     client: TestClient, operator: dict[str, str], land: Provider, engine: Engine
 ) -> None:
     token = granted_consumer(client, operator, ["getParcel", "createParcel"])
-    sent = token | PURPOSE | {
-        "Cookie": "console=secret",
-        "Lienthong-Client": "H99.99/forged",
-        "Connection": "keep-alive, X-Hop",
-        "X-Hop": "dropped",
-        "X-Request-Id": "rid-1",
-        "Accept": "application/json",
-    }
+    sent = (
+        token
+        | PURPOSE
+        | {
+            "Cookie": "console=secret",
+            "Lienthong-Client": "H99.99/forged",
+            "Connection": "keep-alive, X-Hop",
+            "X-Hop": "dropped",
+            "X-Request-Id": "rid-1",
+            "Accept": "application/json",
+        }
+    )
     response = client.get(f"{CALL}/parcels/33-0001?full=1", headers=sent)
     assert response.status_code == 200, response.text
     assert response.json()["path"] == "/parcels/33-0001?full=1"
@@ -87,9 +91,10 @@ def test_calls_outside_a_grant_are_refused_audited_and_never_reach_the_provider(
     for method, path, more, status, code in cases:
         answer = client.request(method, f"{CALL}/{path}", headers=token | more)
         assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), path
-    assert client.request("PUT", f"{CALL}/parcels/1", headers=token | PURPOSE).headers[
-        "allow"
-    ] == "DELETE, GET"
+    assert (
+        client.request("PUT", f"{CALL}/parcels/1", headers=token | PURPOSE).headers["allow"]
+        == "DELETE, GET"
+    )
     unknown = client.get("/api/v1/providers/cadastre/call/x", headers=token | PURPOSE)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "unknown-service"
