@@ -25,8 +25,8 @@ from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
 from lienthong.people.cli import people_app
 from lienthong.preflight import refuse_unsafe
-from lienthong.providers.cli import providers_app
 from lienthong.prepare import prepare_database
+from lienthong.providers.cli import providers_app
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
