@@ -100,12 +100,6 @@ def request_grant(
     return to_read(grant, consumer, needed(session, grant))
 
 
-@router.api_route(
-    "/providers/{name}/call/{path:path}",
-    methods=METHODS,
-    dependencies=[SystemToken],
-    summary="Call an operation of a provider service",
-)
 async def call_operation(request: Request, name: str, path: str) -> Response:
     """Forwarded to the provider when an approved grant on ``service:<name>`` for the
     declared purpose (``X-Purpose``) lists the operation; the answer is the provider's."""
@@ -123,3 +117,15 @@ async def call_operation(request: Request, name: str, path: str) -> Response:
         certificate=presented_thumbprint(request.scope, rt.settings),
     )
     return answer.response()  # the provider's Content-Type when it sent one
+
+
+# One route per method (each its own operation id, in a stable order in the OpenAPI document).
+for _method in METHODS:
+    router.add_api_route(
+        "/providers/{name}/call/{path:path}",
+        call_operation,
+        methods=[_method],
+        dependencies=[SystemToken],
+        operation_id=f"call_provider_operation_{_method.lower()}",
+        summary="Call an operation of a provider service",
+    )
