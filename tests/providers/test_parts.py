@@ -47,3 +47,16 @@ def test_the_breaker_opens_after_k_failures_lets_one_trial_through_and_closes() 
     assert breaker.admit() is None
     breaker.succeeded()
     assert breaker.state is BreakerState.closed and breaker.admit() is None
+
+
+def test_a_trial_call_that_ends_without_an_outcome_lets_the_next_one_try() -> None:
+    now = [0.0]
+    breaker = Breaker(failures=1, open_seconds=5, clock=lambda: now[0])
+    breaker.failed()
+    now[0] = 5.0
+    assert breaker.admit() is None  # the trial, then cancelled
+    assert breaker.admit() is not None
+    breaker.release()
+    assert breaker.admit() is None
+    breaker.succeeded()
+    assert breaker.state is BreakerState.closed

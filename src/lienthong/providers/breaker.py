@@ -1,9 +1,10 @@
 """A circuit breaker per provider service (in each worker process).
 
 Closed: calls pass; ``failures`` consecutive failures (no answer in time, no connection, a 5xx
-answer) open it. Open: calls are refused at once (503 ``provider-unavailable``) for
-``open_seconds``. Then half-open: one trial call passes (others are still refused); its
-success closes the breaker, its failure opens it again for another ``open_seconds``.
+answer) open it; an answer over the size limit is not one (the provider is up). Open: calls are
+refused at once (503 ``provider-unavailable``) for ``open_seconds``. Then half-open: one trial
+call passes (others are still refused); its success closes the breaker, its failure opens it
+again for another ``open_seconds``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class Breaker:
 
     def succeeded(self) -> None:
         self.state, self.consecutive, self.trial_running = BreakerState.closed, 0, False
+
+    def release(self) -> None:
+        """A call ended without an outcome (cancelled): a trial it was no longer holds others."""
+        self.trial_running = False
 
     def failed(self) -> None:
         self.consecutive += 1

@@ -276,10 +276,15 @@ async def call(
         )
     else:
         sent = outgoing_headers(headers, claims, purpose, rid, service)
-        outcome = await forward(prt, target, method, path, query, body, sent)
-        if outcome.code == "ok" and outcome.status < 500:
+        try:
+            outcome = await forward(prt, target, method, path, query, body, sent)
+        except BaseException:
+            breaker.release()  # cancelled: a trial call it was lets another go
+            raise
+        # An answer too large came from a provider that is up: not a failure of availability.
+        if outcome.code == ResponseTooLarge.code or (outcome.code == "ok" and outcome.status < 500):
             breaker.succeeded()
-        elif outcome.code != ResponseTooLarge.code:
+        else:
             breaker.failed()
     entry = event(
         "provider.call",
