@@ -90,6 +90,8 @@ def test_a_document_that_is_not_openapi_3_is_refused_precisely(
         ("document.paths.nope", "openapi-invalid"),
         ("document.paths./b.get", "openapi-invalid"),
     ]
+    nul = json.dumps({"openapi": "3.0.0", "info": {"title": "a\u0000", "version": "1"}})
+    assert _refusal(client, operator, document=nul)[0] == ("document.info.title", "openapi-invalid")
     empty = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {/a: {head: {}}}\n"
     assert _refusal(client, operator, document=empty) == [
         ("document.paths", "openapi-no-operations")

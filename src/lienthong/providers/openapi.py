@@ -89,9 +89,13 @@ def parse(text: str) -> Document:
     else:
         title, version = str(info.get("title") or ""), str(info.get("version") or "")
         for name, value in (("title", title), ("version", version)):
-            if not value:
+            if not value or "\x00" in value:  # PostgreSQL refuses a NUL byte in text
                 problems.append(
-                    _problem(f"document.info.{name}", "openapi-invalid", f"info.{name} is required")
+                    _problem(
+                        f"document.info.{name}",
+                        "openapi-invalid",
+                        f"info.{name} is required, without NUL characters",
+                    )
                 )
     paths = doc.get("paths")
     operations: list[Operation] = []
