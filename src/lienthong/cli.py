@@ -26,6 +26,7 @@ from lienthong.linkage.cli import linkage_app
 from lienthong.people.cli import people_app
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
+from lienthong.providers.cli import providers_app
 from lienthong.registry.cli import orgs_app, report_app, systems_app, units_app
 from lienthong.sample.cli import sample_command
 from lienthong.security.cli import security_app
@@ -76,6 +77,7 @@ soc_app.add_typer(targets_app, name="targets")
 soc_app.add_typer(rules_app, name="rules")
 app.add_typer(soc_app, name="soc")
 app.add_typer(changes_app, name="changes")
+app.add_typer(providers_app, name="providers")
 
 
 @db_app.command("upgrade")

@@ -246,6 +246,18 @@ class Settings(BaseSettings):
         description="How long a system may stay silent before it counts as silent, unless its "
         "own expected interval is set.",
     )
+    providers_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failures of a provider service that open its breaker."
+    )
+    providers_breaker_open_seconds: float = Field(
+        30.0, gt=0, description="How long an open breaker refuses calls before a trial call."
+    )
+    providers_probe_seconds: float = Field(
+        0.0, ge=0, description="Pause between two health probes of the provider services; 0: off."
+    )
+    providers_max_connections: int = Field(
+        100, ge=1, description="Connections the proxy keeps open to provider services (per worker)."
+    )
     async_reads: bool = Field(
         True,
         description="PostgreSQL: the read path awaits its statements on a pool of asynchronous "

@@ -10,6 +10,7 @@ from lienthong.db import transaction
 from lienthong.dti.sets import ensure_builtin_sets
 from lienthong.exchange.grants import seed_purposes
 from lienthong.linkage import models as linkage_models  # noqa: F401  (tables in Base.metadata)
+from lienthong.providers import models as provider_models  # noqa: F401  (tables)
 from lienthong.registry.loader import ensure_builtin_units
 from lienthong.soc.connections import models as connection_models  # noqa: F401  (tables)
 from lienthong.standards.service import ensure_builtin_standards

@@ -160,14 +160,7 @@ def request_grant(
         for f in data.fields
         if known_fields is not None and f not in known_fields
     ]
-    known = set(session.scalars(select(Purpose.code)))
-    details += [
-        ErrorDetail("purposes", "unknown-purpose", f"no purpose {p!r}")
-        for p in data.purposes
-        if p not in known
-    ]
-    if data.expires_on <= date.today():
-        details.append(ErrorDetail("expires_on", "in-the-past", "expiry must be in the future"))
+    details += grant_problems(session, data.purposes, data.expires_on)
     if details:
         raise ValidationFailed("the grant request is not valid", details=details)
     standard = get_standard(session=session, name=data.dataset, version=data.version)
@@ -175,15 +168,64 @@ def request_grant(
         raise unknown(data.dataset, data.version)
     if standard.retire_on is not None and standard.retire_on <= today():
         raise retired(standard.name, standard.version, standard.retire_on)
-    grant = Grant(
-        system_id=system.id,
+    return add_grant(
+        session=session,
+        settings=settings,
+        system=system,
         dataset=data.dataset,
         version=standard.version,
-        fields=sorted(set(data.fields)),
-        units=sorted(set(data.units)),
-        communes=communes_of(session=session, codes=data.units),
-        purposes=sorted(set(data.purposes)),
+        fields=data.fields,
+        units=data.units,
+        purposes=data.purposes,
         expires_on=data.expires_on,
+        actor=actor,
+        person=person,
+    )
+
+
+def grant_problems(session: Session, purposes: list[str], expires_on: date) -> list[ErrorDetail]:
+    """What is wrong with a grant request's purposes and expiry."""
+    known = set(session.scalars(select(Purpose.code)))
+    details = [
+        ErrorDetail("purposes", "unknown-purpose", f"no purpose {p!r}")
+        for p in purposes
+        if p not in known
+    ]
+    if expires_on <= date.today():
+        details.append(ErrorDetail("expires_on", "in-the-past", "expiry must be in the future"))
+    return details
+
+
+def add_grant(
+    *,
+    session: Session,
+    settings: Settings,
+    system: InformationSystem,
+    dataset: str,
+    version: int,
+    fields: list[str],
+    units: list[str],
+    purposes: list[str],
+    expires_on: date,
+    actor: dict[str, Any],
+    person: int | None = None,
+    details: list[ErrorDetail] | None = None,
+) -> Grant:
+    """Record a requested grant of ``fields`` of ``dataset`` (a standard, or a provider
+    service's operations), audited; the purposes and the expiry checked with the ``details``
+    the caller found already (422 with all of them)."""
+    details = list(details or []) + grant_problems(session, purposes, expires_on)
+    if details:
+        raise ValidationFailed("the grant request is not valid", details=details)
+    grant = Grant(
+        system_id=system.id,
+        dataset=dataset,
+        version=version,
+        fields=sorted(set(fields)),
+        units=sorted(set(units)),
+        communes=communes_of(session=session, codes=units),
+        purposes=sorted(set(purposes)),
+        expires_on=expires_on,
         status=GrantStatus.requested.value,
         requested_at=utcnow(),
         requested_by_person=person,

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     soc_act = "soc.act"  # acknowledge, resolve and suppress alerts
     soc_manage = "soc.manage"  # enable rules, notification targets, the SIEM export
     changes_subscribe = "changes.subscribe"  # change-event subscriptions (systems; operator sees)
+    providers_manage = "providers.manage"  # register an organisation's provider services
 
 
 P = Permission
@@ -61,7 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.platform_operator: frozenset(P) - {P.grants_decide, P.own_reads},
     Role.organisation_admin: _READS | {P.systems_manage, P.credentials_manage, P.grants_request},
     Role.data_steward: _READS
-    | {P.grants_decide, P.grants_revoke, P.quarantine_fix, P.ingest_upload},
+    | {P.grants_decide, P.grants_revoke, P.quarantine_fix, P.ingest_upload, P.providers_manage},
     Role.auditor: _READS | {P.audit_search, P.audit_subjects, P.linkage_read},
     Role.leader: frozenset({P.reports_read, P.registry_read, P.people_self}),
     Role.citizen: frozenset({P.own_reads, P.people_self}),
@@ -83,6 +84,7 @@ ORGANISATION_SCOPED: frozenset[Permission] = _READS | {
     P.grants_revoke,
     P.quarantine_fix,
     P.ingest_upload,
+    P.providers_manage,
 }
 
 # Roles that only make sense province-wide, and the one that only makes sense for oneself.

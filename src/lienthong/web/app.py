@@ -47,6 +47,8 @@ from lienthong.people.service import Directory
 from lienthong.people.views import router as people_router
 from lienthong.preflight import refuse_unsafe
 from lienthong.prepare import prepare_database
+from lienthong.providers.runtime import start_providers
+from lienthong.providers.views import router as providers_router
 from lienthong.registry.catalogue import CatalogueCache
 from lienthong.registry.views import router as registry_router
 from lienthong.security.state import live_state
@@ -91,6 +93,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (people_router, API),
     (connections_router, API),
     (changes_router, API),
+    (providers_router, API),
     (soc_alerts_router, API),
     (soc_rules_router, API),
 )
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
         app.state.sources.emit = app.state.exchange.writer.submit
+        app.state.providers = start_providers(settings, app.state.exchange)
         stop_forwarding = start_forwarding(settings, engine)  # LIENTHONG_SOC_SYSLOG_TARGET
         changes_worker = Background(engine, settings) if settings.changes_worker else None
         if changes_worker is not None:
@@ -125,6 +129,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             changes_worker.close()
         stop_forwarding()
         app.state.sources.close()  # the open windows' aggregates, before the writer stops
+        await app.state.providers.stop()  # its probes write to the audit log
         app.state.exchange.stop()
         if owns_engine:
             engine.dispose()

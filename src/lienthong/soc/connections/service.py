@@ -3,6 +3,8 @@ last seen, whether it is active, silent or has never connected, and one detectio
 
 Last seen is read from the audit stream in batches (``scan``): every request a system makes is
 already audited with the system as actor, so nothing is written on the request's path. A
+provider system is seen when it answers: a proxied call or a health probe it answered
+(``provider.call`` / ``provider.probe`` entries with ``reached``, providers domain). A
 system's explicit heartbeat (``POST /api/v1/systems/me/heartbeat``) and its token requests
 (``systems.last_seen_at``, registry) count too.
 """
@@ -99,14 +101,13 @@ def scan(engine: Engine, *, batch: int = 5000) -> int:
 def _record_seen(conn: Connection, rows: Sequence[Any]) -> None:
     latest: dict[tuple[str, str], tuple[int, str]] = {}
     for seq, body in rows:
-        if '"kind":"system"' not in body:  # most entries: cheap to skip before parsing
+        # Most entries are cheap to skip before parsing.
+        if '"kind":"system"' not in body and '"reached":true' not in body:
             continue
         entry = json.loads(body)
-        actor = entry.get("actor")
-        if not isinstance(actor, Mapping) or actor.get("kind") != "system":
-            continue
-        key = (str(actor.get("organisation")), str(actor.get("system")))
-        latest[key] = (int(seq), str(entry.get("at")))
+        for who in _contacts(entry):
+            key = (str(who.get("organisation")), str(who.get("system")))
+            latest[key] = (int(seq), str(entry.get("at")))
     if not latest:
         return
     found = conn.execute(
@@ -119,6 +120,19 @@ def _record_seen(conn: Connection, rows: Sequence[Any]) -> None:
             continue
         seq, at = latest[(org, code)]
         _upsert(conn, system_id, last_seen_at=datetime.fromisoformat(at), last_seen_seq=seq)
+
+
+def _contacts(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The systems an entry shows in contact: its actor when a system, and the provider
+    system of a proxied call or a health probe that the provider answered (``reached``)."""
+    found = []
+    actor = entry.get("actor")
+    if isinstance(actor, Mapping) and actor.get("kind") == "system":
+        found.append(actor)
+    provider = entry.get("provider")
+    if entry.get("reached") is True and isinstance(provider, Mapping):
+        found.append(provider)
+    return found
 
 
 def heartbeat(*, session: Session, settings: Settings, claims: Claims, ip: str | None) -> datetime:

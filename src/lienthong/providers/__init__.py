@@ -1,0 +1,1 @@
+"""Provider services: a sector system's own API, called through the platform."""
