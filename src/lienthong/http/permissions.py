@@ -51,6 +51,7 @@ class Permission(StrEnum):
     soc_act = "soc.act"  # acknowledge, resolve and suppress alerts
     soc_manage = "soc.manage"  # enable rules, notification targets, the SIEM export
     changes_subscribe = "changes.subscribe"  # change-event subscriptions (systems; operator sees)
+    federation_manage = "federation.manage"  # peer instances whose tokens are accepted
 
 
 P = Permission
