@@ -134,7 +134,9 @@ def call_peer(
     """GET ``path`` (``/api/v1/…``) at the peer whose public URL is ``base``, declaring
     ``purpose``."""
     if not PATH.match(path) or ".." in path or "//" in path:
-        raise BadRequest("the path must be one of the peer's /api/v1/ paths", code="invalid-path")
+        raise BadRequest(
+            "the path must be one of the peer's /api/v1/ paths", code="peer-path-invalid"
+        )
     try:
         response = httpx.get(
             f"{base}{path}",
