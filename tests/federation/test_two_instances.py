@@ -24,19 +24,18 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from lienthong.db import transaction
-from lienthong.federation import client
-from lienthong.federation.service import get_peer
-from lienthong.ingest.service import IngestRequest, ingest_file
-from lienthong.keys import load_token_keys, new_token_key
+from lienthong.keys import new_token_key
 from tests.conftest import new_database
-from tests.exchange.factories import approve, issue_credential, request_grant
 from tests.federation.instances import Instance
-from tests.ingest.factories import citizen_row, personal_id, register_system, write_citizens
-from tests.registry.factories import make_org, make_system
-
-PROVINCE_SYSTEM = "H33.01/lgsp"  # the province's system that calls the hub
-AT_HUB = ("H33.LGSP", "lgsp")  # the hub's registry entry that stands for the province
+from tests.federation.pair import (
+    AT_HUB,
+    PROVINCE_SYSTEM,
+    citizens_at,
+    grant_province,
+    province_token,
+    register_peers,
+)
+from tests.ingest.factories import citizen_row
 
 
 @pytest.fixture
@@ -61,49 +60,6 @@ def province(tmp_path: Path) -> Iterator[Instance]:
     finally:
         instance.stop()
         instance.engine.dispose()
-
-
-def _citizens_at(hub: Instance, folder: Path) -> str:
-    register_system(hub.engine, hub.settings)
-    path = write_citizens(folder / "citizens.csv", [citizen_row(n) for n in range(1, 4)])
-    ingest_file(
-        engine=hub.engine,
-        settings=hub.settings,
-        request=IngestRequest(path=path, standard="citizen", system="H33.02/hoso"),
-    )
-    return personal_id(1)
-
-
-def _peers(hub: Instance, province: Instance) -> None:
-    with hub.http() as h, province.http() as p:
-        make_org(h, hub.operator, AT_HUB[0], name="Tỉnh Hưng Yên (LGSP)")
-        make_system(h, hub.operator, *AT_HUB)
-        make_org(p, province.operator, "NDXP", name="Nền tảng NDXP")
-        make_system(p, province.operator, "NDXP", "ndxp")
-        make_org(p, province.operator, "H33.01")
-        make_system(p, province.operator, "H33.01", "lgsp")
-        issue_credential(p, province.operator, "H33.01", "lgsp")
-        body = {"name": "hy", "issuer": province.base, "organisation": AT_HUB[0]}
-        added = h.post(
-            "/api/v1/federation/peers", json=body | {"system": AT_HUB[1]}, headers=hub.operator
-        )
-        assert added.status_code == 201, added.text
-        assert added.json()["keys"] and added.json()["audience"] == f"{province.base}/api/v1"
-        body = {"name": "ndxp", "issuer": hub.base, "organisation": "NDXP", "system": "ndxp"}
-        added = p.post("/api/v1/federation/peers", json=body, headers=province.operator)
-        assert added.status_code == 201, added.text
-
-
-def _token(province: Instance) -> client.PeerToken:
-    """A token the province issues to its calling system for the hub (as the CLI takes it)."""
-    with transaction(province.engine) as session:
-        peer = get_peer(session=session, name="ndxp")
-        return client.peer_token(
-            session=session,
-            settings=province.settings,
-            ring=load_token_keys(province.settings),
-            peer=peer,
-        )
 
 
 def _read(hub: Instance, token: str, key: str) -> httpx.Response:
@@ -143,11 +99,11 @@ def _rogue_token(hub: Instance, province: Instance) -> str:
 def test_two_instances_read_across_under_grants(
     hub: Instance, province: Instance, tmp_path: Path
 ) -> None:
-    key = _citizens_at(hub, tmp_path)
-    _peers(hub, province)
+    key = citizens_at(hub, tmp_path)
+    register_peers(hub, province)
 
     # No grant yet for the province at the hub: 403, audited at the hub naming the peer.
-    first = _token(province)
+    first = province_token(province)
     refused = _read(hub, first.value, key)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "no-grant"
     [denied] = hub.wait_for("data.denied", 1)
@@ -155,11 +111,7 @@ def test_two_instances_read_across_under_grants(
     assert denied["actor"]["system"] == "lgsp" and denied["actor"]["peer"]["name"] == "hy"
 
     # The hub's steward grants the province's system; the province reads with its CLI.
-    with hub.http() as h:
-        grant = request_grant(
-            h, hub.operator, consumer_organisation=AT_HUB[0], consumer_system=AT_HUB[1]
-        )
-        approve(h, hub.operator, grant["id"], owner="H33.02")
+    grant_province(hub)
     done = _cli_call(province, key)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"personal_id": key, "full_name": citizen_row(1)["full_name"]}
@@ -183,7 +135,7 @@ def test_two_instances_read_across_under_grants(
     new_token_key(province.settings)
     province.stop()
     province.start()
-    rotated = _token(province)
+    rotated = province_token(province)
     assert (
         jwt.get_unverified_header(rotated.value)["kid"]
         != jwt.get_unverified_header(first.value)["kid"]
@@ -199,7 +151,7 @@ def test_two_instances_read_across_under_grants(
         assert h.delete("/api/v1/federation/peers/hy", headers=hub.operator).status_code == 204
     cached = _read(hub, rotated.value, key)
     assert cached.status_code == 401 and cached.json()["error"]["code"] == "credential-revoked"
-    fresh = _read(hub, _token(province).value, key)
+    fresh = _read(hub, province_token(province).value, key)
     assert fresh.status_code == 401 and fresh.json()["error"]["code"] == "invalid-token"
     outcomes = [e["outcome"] for e in hub.wait_for("data.denied", 4)]
     assert outcomes[-2:] == ["credential-revoked", "invalid-token"]
