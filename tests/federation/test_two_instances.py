@@ -24,8 +24,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from lienthong.keys import new_token_key
+from lienthong.db import transaction
+from lienthong.federation import client
+from lienthong.federation.service import get_peer
+from lienthong.keys import load_token_keys, new_token_key
 from tests.conftest import new_database
+from tests.exchange.factories import issue_credential
 from tests.federation.instances import Instance
 from tests.federation.pair import (
     AT_HUB,
@@ -125,6 +129,25 @@ def test_two_instances_read_across_under_grants(
     [call] = province.entries("federation.call")
     assert (call["peer"], call["dataset"], call["status"]) == ("ndxp", "citizen", 200)
     assert call["token"] == "federated" and key not in json.dumps(call)
+
+    # The other way in: credentials the hub issued to the province's stand-in, from a file.
+    with hub.http() as h:
+        issued = issue_credential(h, hub.operator, *AT_HUB)
+    secrets = tmp_path / "peer-credentials.json"
+    secrets.write_text(json.dumps({"ndxp": issued}))
+    with_file = province.settings.model_copy(update={"federation_credentials_file": secrets})
+    with transaction(province.engine) as session:
+        peer = get_peer(session=session, name="ndxp")
+        theirs = client.peer_token(
+            session=session,
+            settings=with_file,
+            ring=load_token_keys(province.settings),
+            peer=peer,
+        )
+    assert theirs.kind == "peer-credentials" and theirs.client_id == issued["client_id"]
+    assert jwt.decode(theirs.value, options={"verify_signature": False})["iss"] == hub.base
+    assert _read(hub, theirs.value, key).status_code == 200
+    assert "peer" not in hub.entries("data.read")[-1]["actor"]  # the hub's own token
 
     # A key the province never published: 401, however well formed the token.
     rogue = _read(hub, _rogue_token(hub, province), key)
