@@ -20,6 +20,7 @@ from lienthong.db import make_engine, should_auto_upgrade
 from lienthong.devseed import populate_sample
 from lienthong.dti.cli import dti_app
 from lienthong.exchange.cli import grants_app, retire_command
+from lienthong.federation.cli import federation_app
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.cli import ingest_app
 from lienthong.linkage.cli import linkage_app
@@ -78,6 +79,7 @@ soc_app.add_typer(rules_app, name="rules")
 app.add_typer(soc_app, name="soc")
 app.add_typer(changes_app, name="changes")
 app.add_typer(providers_app, name="providers")
+app.add_typer(federation_app, name="federation")
 
 
 @db_app.command("upgrade")

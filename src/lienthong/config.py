@@ -114,6 +114,28 @@ class Settings(BaseSettings):
         description="CA certificates that client certificates must chain to when "
         "`lienthong serve` terminates TLS itself (asked, not required).",
     )
+    federation_fetch_timeout_seconds: float = Field(
+        5.0, gt=0, description="Longest wait for a peer instance's JWKS or API answer."
+    )
+    federation_refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Shortest interval between two fetches of one peer's JWKS caused by a "
+        "token signed with a key id it did not publish before.",
+    )
+    federation_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock difference allowed on a peer's token exp/iat/nbf."
+    )
+    federation_system: str | None = Field(
+        None,
+        description="ORGANISATION/SYSTEM of the local system that calls peers: our tokens for "
+        "a peer are issued to it (`lienthong federation call`).",
+    )
+    federation_credentials_file: Path | None = Field(
+        None,
+        description="JSON file {peer name: {client_id, client_secret}}: credentials issued to "
+        "us by a peer; a peer named there is called with a token from its own /oauth/token.",
+    )
     token_ttl_seconds: int = Field(
         300, description="Lifetime of an access token in seconds (at most 3600)."
     )

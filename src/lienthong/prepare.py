@@ -9,6 +9,7 @@ from lienthong.audit.seed import ensure_audit_head
 from lienthong.db import transaction
 from lienthong.dti.sets import ensure_builtin_sets
 from lienthong.exchange.grants import seed_purposes
+from lienthong.federation import models as federation_models  # noqa: F401  (tables)
 from lienthong.linkage import models as linkage_models  # noqa: F401  (tables in Base.metadata)
 from lienthong.providers import models as provider_models  # noqa: F401  (tables)
 from lienthong.registry.loader import ensure_builtin_units

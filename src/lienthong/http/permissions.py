@@ -52,6 +52,7 @@ class Permission(StrEnum):
     soc_manage = "soc.manage"  # enable rules, notification targets, the SIEM export
     changes_subscribe = "changes.subscribe"  # change-event subscriptions (systems; operator sees)
     providers_manage = "providers.manage"  # register an organisation's provider services
+    federation_manage = "federation.manage"  # peer instances whose tokens are accepted
 
 
 P = Permission

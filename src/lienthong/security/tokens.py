@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
@@ -147,6 +147,13 @@ def issue_token(
     return token, claims
 
 
+class ForeignIssuers(Protocol):
+    """Verifies a token whose ``iss`` is not this deployment's (federation.accept: a
+    registered peer instance, by its JWKS); raises ``Unauthorized`` for any other issuer."""
+
+    def verify(self, token: str, issuer: str, now: float) -> tuple[Claims, float]: ...
+
+
 class TokenVerifier:
     """Verify signatures once per token, then answer from a bounded cache until expiry.
 
@@ -154,7 +161,9 @@ class TokenVerifier:
     key: one signed by a retired key is refused once that key's deadline has passed. Its
     ``typ``, ``iss`` and ``aud`` must be this deployment's; the earlier form is accepted until
     ``legacy_until`` (epoch seconds). With ``bind_certificates``, a token bound to a client
-    certificate is refused unless that certificate was presented on the call.
+    certificate is refused unless that certificate was presented on the call. A token of
+    another issuer goes to ``foreign`` when the application set it (federation), and is
+    refused otherwise; its claims are cached the same way.
     """
 
     def __init__(
@@ -173,6 +182,7 @@ class TokenVerifier:
         self.legacy_until = legacy_until
         self.bind_certificates = bind_certificates
         self.max_cached = max_cached
+        self.foreign: ForeignIssuers | None = None
         self._cache: dict[str, tuple[Claims, float]] = {}
 
     def verify(self, token: str, certificate: str | None = None) -> Claims:
@@ -199,6 +209,9 @@ class TokenVerifier:
         return claims
 
     def _decode(self, token: str, now: float) -> tuple[Claims, float]:
+        issuer = _unverified_issuer(token)
+        if self.foreign is not None and issuer not in (None, self.issuer, LEGACY_ISSUER):
+            return self.foreign.verify(token, str(issuer), now)
         try:
             header = jwt.get_unverified_header(token)
             key = self.ring.verifying(now).get(str(header.get("kid")))
@@ -243,3 +256,11 @@ class TokenVerifier:
             raise Unauthorized("the access token has expired", code="token-expired") from exc
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
             raise Unauthorized("the access token is not valid", code="invalid-token") from exc
+
+
+def _unverified_issuer(token: str) -> object:
+    """The ``iss`` a token claims, to choose the keys that may verify it (then verified)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None

@@ -38,6 +38,8 @@ from lienthong.exchange.data_views import router as data_router
 from lienthong.exchange.fast_reads import FastReads
 from lienthong.exchange.runtime import start_runtime
 from lienthong.exchange.views import router as grants_router
+from lienthong.federation.accept import PeerTokens
+from lienthong.federation.views import router as federation_router
 from lienthong.http.operator import operator_token_digest
 from lienthong.ingest.background import Background as BackgroundIngests
 from lienthong.ingest.views import router as ingest_router
@@ -96,6 +98,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (providers_router, API),
     (soc_alerts_router, API),
     (soc_rules_router, API),
+    (federation_router, API),
 )
 check_routes(ROUTERS)  # deny by default: no route without an access rule, checked on import
 
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             prepare_database(engine)
         app.state.unit_catalogue.get()  # warm: the first lookup must not pay for loading
         app.state.exchange = start_runtime(settings, engine)
+        # Tokens of registered peer instances, verified with their JWKS (federation).
+        app.state.exchange.verifier.foreign = PeerTokens(engine, settings)
         app.state.sources.emit = app.state.exchange.writer.submit
         app.state.providers = start_providers(settings, app.state.exchange)
         stop_forwarding = start_forwarding(settings, engine)  # LIENTHONG_SOC_SYSLOG_TARGET
