@@ -57,9 +57,11 @@ SQL = {
         WHERE {J}(body,'$.action')='auth.token' AND {J}(body,'$.outcome')='invalid-client'
         GROUP BY 1, w HAVING COUNT(DISTINCT {J}(body,'$.client_id')) >= 10""",
     "anonymous-flood": f"""SELECT {J}(body,'$.ip'), {T}/60 w FROM e
-        WHERE {J}(body,'$.actor.kind')='anonymous' GROUP BY 1, w HAVING COUNT(*) >= 120""",
+        WHERE {J}(body,'$.actor.kind')='anonymous' GROUP BY 1, w
+        HAVING SUM(CASE WHEN {J}(body,'$.action')='source.limited'
+        THEN {J}(body,'$.count') ELSE 1 END) >= 120""",
     "person-enumeration": f"""SELECT {SYSTEM}, {T}/600 w FROM e, json_each(e.body,'$.subjects') s
-        WHERE {J}(body,'$.action') IN ('data.read','data.lookup') AND {J}(body,'$.outcome')='ok'
+        WHERE {J}(body,'$.action') IN {READ} AND {J}(body,'$.outcome')='ok'
         GROUP BY 1, w HAVING COUNT(DISTINCT s.value) >= 500""",
     "off-hours-spike": f"""SELECT {SYSTEM}, {T}/600 w FROM e
         WHERE {J}(body,'$.action') IN {READ} AND {J}(body,'$.outcome')='ok'

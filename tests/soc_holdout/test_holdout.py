@@ -16,14 +16,7 @@ from lienthong.soc.rules.engine import Engine
 from tests.soc_holdout.scenario import Scenario, build
 
 # Findings: cases where the rules, as run, disagree with the documented starter set.
-KNOWN: dict[str, str] = {
-    "attack|anonymous-flood|200-a-min-as-audited": (
-        "a 200-a-minute anonymous flood as a default deployment audits it (audit.md 'Floods': "
-        "LIENTHONG_SOURCE_REFUSAL_LIMIT=100 per 60 s, then one source.limited entry with its "
-        "count per address and window) is not detected: the log never holds >=120 anonymous "
-        "entries per address in a minute, and the rule does not count source.limited's count"
-    ),
-}
+KNOWN: dict[str, str] = {}  # findings not yet mended: none (README.md lists the mended ones)
 
 
 @dataclass(frozen=True)

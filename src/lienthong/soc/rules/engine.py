@@ -13,7 +13,9 @@ Derived fields: ``_hour`` is the entry's hour of day in the province's time (UTC
 ``_system`` is ``organisation/system`` of a system actor, of an ingest batch's system, or of a
 grant's consumer (a grant entry names its consumer by number; the engine learns the number's
 code from the ``grant.request`` entry the consumer wrote); ``_organisation`` is its first part;
-``_client`` the client id a request or token request used (refused ones included).
+``_client`` the client id a request or token request used (refused ones included);
+``_requests`` how many requests the entry stands for (1, or a ``source.limited`` aggregate's
+``count``).
 """
 
 from __future__ import annotations
@@ -141,6 +143,13 @@ class Engine:
             system = str(event["detail.system"])
         elif "detail.system_id" in event:
             system = self._system_of_grant.get(str(event["detail.system_id"]))
+        # How many requests the entry stands for: a per-address aggregate of the requests
+        # answered 429 past the refusal limit (``source.limited``) stands for its ``count``.
+        if body.get("action") == "source.limited":
+            count = event.get("count")
+            event["_requests"] = count if type(count) is int and count > 0 else 1
+        else:
+            event["_requests"] = 1
         client = event.get("actor.client_id", event.get("client_id"))
         if client is not None:
             event["_client"] = client
