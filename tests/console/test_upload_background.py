@@ -117,11 +117,15 @@ def test_the_answer_comes_at_once_then_a_bar_then_the_result(
         assert '<noscript><meta http-equiv="refresh"' in running.text  # without JavaScript
         assert "Các dòng bị cách ly sẽ hiện ở đây khi lô đã nạp xong." in running.text
         part = _part_once(web, page, 'value="3"')  # its one chunk loaded, at the gate
+        still = web.get(f"{page}/progress", headers={"HX-Request": "true"})
+        assert "HX-Refresh" not in still.headers  # running: the part alone, polled again
         assert '<progress id="batch-bar" aria-label="Tiến độ nạp" max="3" value="3">' in part
         assert "Đã đọc 3 trên 3 dòng." in part and "Đang chạy" in part
 
         gated.gate.set()
         ended(web, answer)
+        polled = web.get(f"{page}/progress", headers={"HX-Request": "true"})
+        assert polled.headers.get("HX-Refresh") == "true"  # htmx loads the ended page whole
         final = web.get(f"{page}/progress").text
         assert "hx-trigger" not in final and "Hoàn tất" in final
         assert "3 dòng đã đọc, 2 dòng được nhận, 1 dòng bị cách ly" in final

@@ -141,15 +141,16 @@ def batch_page(
 def batch_progress(request: Request, viewer: Reader, batch_id: BatchId) -> HTMLResponse:
     """The batch's state and rows done (a bar: of the rows its file holds when known, else
     indeterminate): the part of its page that htmx polls while it runs; once it has ended,
-    the part links to its result."""
-    return render(
-        request,
-        "upload_progress.html",
-        viewer=viewer,
-        batch=_batch(request, viewer, batch_id),
-        poll=POLL_SECONDS,
-        polled=True,
+    the part links to its result, and htmx is told to load the whole page again
+    (``HX-Refresh``), so that the quarantine below the bar is the ended batch's, not the
+    running one's "shows here once the batch has ended"."""
+    batch = _batch(request, viewer, batch_id)
+    answer = render(
+        request, "upload_progress.html", viewer=viewer, batch=batch, poll=POLL_SECONDS, polled=True
     )
+    if batch.status != "running" and request.headers.get("HX-Request") == "true":
+        answer.headers["HX-Refresh"] = "true"
+    return answer
 
 
 @router.get("/upload/batches/{batch_id}/rejected.xlsx")
