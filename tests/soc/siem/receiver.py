@@ -7,7 +7,12 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
+
+RECEIVE_BUFFER = 16_384
+READ_BYTES = 4_096
+DRAIN_SECONDS = 0.05
 
 
 class Receiver:
@@ -20,17 +25,23 @@ class Receiver:
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._full = threading.Event()  # stop_after reached
         self.stopped = threading.Event()
 
     def start(self) -> Receiver:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # A small receive buffer (inherited by each connection), read in small pieces: the
+        # sender cannot run far ahead of what the receiver has taken, so a receiver stopping
+        # after N messages stops the stream there, not after everything already buffered.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(8)
         listener.settimeout(0.1)
         self.port = listener.getsockname()[1]
         self._listener = listener
         self._stopping.clear()
+        self._full.clear()
         self.stopped.clear()
         accept = threading.Thread(target=self._accept, daemon=True)
         accept.start()
@@ -58,12 +69,19 @@ class Receiver:
             return
         conn.settimeout(0.1)
         buffer = b""
+        drain_until: float | None = None
         try:
             while True:
                 if self._stopping.is_set():
-                    conn.settimeout(0.01)  # read what has arrived, then close
+                    # Read what has arrived, for a moment, then close: a sender that keeps
+                    # sending does not hold a stopping receiver open.
+                    if drain_until is None:
+                        drain_until = time.monotonic() + DRAIN_SECONDS
+                        conn.settimeout(0.01)
+                    elif time.monotonic() > drain_until:
+                        return
                 try:
-                    chunk = conn.recv(65536)
+                    chunk = conn.recv(READ_BYTES)
                 except TimeoutError:
                     if self._stopping.is_set():
                         return
@@ -74,8 +92,26 @@ class Receiver:
                     return
                 buffer += chunk
                 buffer = self._frames(buffer)
+                if self._full.is_set():  # stop_after reached: what has arrived, then stop
+                    self._drain(conn, buffer)
+                    threading.Thread(target=self.stop, daemon=True).start()
+                    return
         finally:
             conn.close()
+
+    def _drain(self, conn: socket.socket, buffer: bytes) -> None:
+        """Read what the kernel holds now (at most twice the receive buffer), not more."""
+        conn.setblocking(False)
+        taken = 0
+        while taken < 2 * RECEIVE_BUFFER:
+            try:
+                chunk = conn.recv(READ_BYTES)
+            except OSError:  # nothing more has arrived (or the TLS layer wants more)
+                break
+            if not chunk:
+                break
+            taken += len(chunk)
+            buffer = self._frames(buffer + chunk)
 
     def _frames(self, buffer: bytes) -> bytes:
         while b" " in buffer:
@@ -89,7 +125,7 @@ class Receiver:
             buffer = rest[size:]
             if full:
                 self.stop_after = None
-                threading.Thread(target=self.stop, daemon=True).start()
+                self._full.set()
         return buffer
 
     def stop(self) -> None:
