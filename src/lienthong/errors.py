@@ -8,6 +8,7 @@ fields. An undeclared code fails where the error is made.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -163,6 +164,12 @@ class ConfigurationError(LienthongError):
     status = 500
 
 
+def retry_after_header(seconds: float) -> dict[str, str]:
+    """The ``Retry-After`` header of an answer that asks to wait: whole seconds, rounded up (an
+    earlier retry would be refused again), at least one."""
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
 class DatabaseUnavailable(LienthongError):
     """The database cannot be reached: answer 503 with ``Retry-After``, never a traceback."""
 
@@ -171,4 +178,4 @@ class DatabaseUnavailable(LienthongError):
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
+        self.headers = retry_after_header(retry_after)

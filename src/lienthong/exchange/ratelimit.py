@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import time
 
-from lienthong.errors import LienthongError
+from lienthong.errors import LienthongError, retry_after_header
 
 
 class RateLimited(LienthongError):
@@ -14,7 +13,7 @@ class RateLimited(LienthongError):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__("too many requests from this system; retry later")
-        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+        self.headers = retry_after_header(retry_after)
 
 
 class RateLimiter:

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from lienthong.config import Settings
 from lienthong.db import session_factory
-from lienthong.errors import LienthongError
+from lienthong.errors import LienthongError, retry_after_header
 from lienthong.ingest.interrupted import STOPPED, IngestInterrupted, fail_interrupted
 from lienthong.ingest.job import RUNNING, Opened
 from lienthong.ingest.models import Batch
@@ -42,6 +42,9 @@ ORPHAN_SECONDS = 3600  # a folder without a batch this old is a request that die
 log = logging.getLogger(__name__)
 
 
+RETRY_SECONDS = 30  # what a clerk is asked to wait when every place is taken
+
+
 class IngestsBusy(LienthongError):
     """Every place for a background ingest is taken."""
 
@@ -50,7 +53,7 @@ class IngestsBusy(LienthongError):
 
     def __init__(self) -> None:
         super().__init__("too many ingests are running or waiting; send the file again later")
-        self.headers = {"Retry-After": "30"}
+        self.headers = retry_after_header(RETRY_SECONDS)
 
 
 @dataclass

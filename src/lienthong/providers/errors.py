@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lienthong.errors import LienthongError
+from lienthong.errors import LienthongError, retry_after_header
 
 
 class MethodNotDeclared(LienthongError):
@@ -39,4 +39,4 @@ class ProviderUnavailable(LienthongError):
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
-        self.headers = {"Retry-After": str(max(1, round(retry_after)))}
+        self.headers = retry_after_header(retry_after)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lienthong.errors import LienthongError
+from lienthong.errors import LienthongError, retry_after_header
 from lienthong.events import event
 from lienthong.http.scope import FLAG, client_address
 from lienthong.web.middleware import StatusSeen, send_error
@@ -137,7 +136,7 @@ class SourceGuard:
         wait = self.limits.retry_after(address, time.monotonic())
         if wait is not None:
             error = SourceLimited("too many refused requests from this address; retry later")
-            await send_error(send, error, headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            await send_error(send, error, headers=retry_after_header(wait))
             return
         answered = StatusSeen(send, 0)
         await self.app(scope, receive, answered)
