@@ -5,14 +5,20 @@ for."""
 from __future__ import annotations
 
 import fcntl
+import gc
+import json
 import threading
 import time
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from lienthong.audit.service import audit_keys
 from lienthong.audit.turns import WAITING, AuditTurns, TurnTimeout, bulk_turn
+from lienthong.audit.writer import AuditWriter
 from lienthong.backends import backend_for
+from lienthong.config import Settings
+from tests.audit.factories import read_entry
 
 
 def _locks_files(engine: Engine) -> bool:
@@ -82,3 +88,38 @@ def test_audit_writer_gives_up_after_its_wait(engine: Engine) -> None:
             pass
     finally:
         turns.close()
+
+
+def test_entries_queued_while_the_writer_waits_join_its_commit(
+    settings: Settings, engine: Engine
+) -> None:
+    # An entry left for the next batch would wait for the bulk job's next transaction too:
+    # two transactions' wait for one read.
+    writer = AuditWriter(engine, audit_keys(settings))
+    writer.start()
+    try:
+        writer.submit(read_entry(0)).result(30)  # the writer's first batch, before the bulk job
+        before = writer.batches
+        with bulk_turn(engine):
+            first = writer.submit(read_entry(1))
+            deadline = time.monotonic() + 10
+            while _locks_files(engine) and not _audit_writer_waits(engine, []):
+                assert time.monotonic() < deadline, "the audit writer never waited for its turn"
+                time.sleep(0.01)
+            later = [writer.submit(read_entry(n)) for n in range(2, 5)]
+        seqs = [first.result(30)] + [f.result(30) for f in later]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 4
+        if _locks_files(engine):
+            assert writer.batches == before + 1  # one commit for the four
+    finally:
+        writer.stop()
+    with engine.connect() as conn:
+        bodies = conn.scalars(text("SELECT body FROM audit_entries ORDER BY seq")).all()
+    assert [json.loads(b)["count"] for b in bodies if '"data.read"' in b] == list(range(5))
+
+
+def test_no_collection_runs_while_a_bulk_job_holds_the_turn(engine: Engine) -> None:
+    assert gc.isenabled()
+    with bulk_turn(engine):
+        assert gc.isenabled() is not _locks_files(engine)
+    assert gc.isenabled()

@@ -143,5 +143,5 @@ def test_run_failed_between_parts_resumes_after_the_last_part(
 
 
 def test_sqlite_declares_short_write_transactions(engine: Engine) -> None:
-    expected = 10_000 if engine.dialect.name == "sqlite" else None
+    expected = 5_000 if engine.dialect.name == "sqlite" else None
     assert backend_for(engine).part_rows == expected

@@ -115,42 +115,82 @@ class AuditWriter:
             except queue.Empty:
                 first = None
             batch: list[tuple[Mapping[str, Any], Waiter]] = []
-            item = first
-            while item is not None:
-                if item is _STOP:
-                    stopping = True
-                    break
-                if isinstance(item, list):
-                    batch.extend(item)
-                else:
-                    batch.append(item)
-                if len(batch) >= self.batch_max:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = None
-            for start in range(0, len(batch), self.batch_max):
-                self._commit(batch[start : start + self.batch_max])
+            if first is not None:
+                stopping = self._gather(batch, first)
+            while batch:
+                stopping = self._commit(batch) or stopping
             if stopping or time.monotonic() - last_checkpoint >= self.keys.checkpoint_seconds:
                 self._checkpoint()
                 last_checkpoint = time.monotonic()
 
-    def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> None:
+    def _gather(self, batch: list[tuple[Mapping[str, Any], Waiter]], item: Any) -> bool:
+        """Add ``item`` and whatever else is queued to ``batch``, until it holds ``batch_max``
+        entries or more (committed in slices); True when the stop was among them."""
+        while item is not None:
+            if item is _STOP:
+                return True
+            if isinstance(item, list):
+                batch.extend(item)
+            else:
+                batch.append(item)
+            if len(batch) >= self.batch_max:
+                return False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                item = None
+        return False
+
+    def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> bool:
+        """Commit the first ``batch_max`` entries of ``batch`` (removed from it) in one turn.
+
+        On SQLite the turn can take a whole bulk transaction to come. Once it is held, the
+        entries queued while it was awaited join the batch, and those queued during the commit
+        are committed next in the same turn: an entry left for the next turn would wait for the
+        bulk job's next transaction too. True when the stop was queued."""
+        stopping = False
+        try:
+            with self._turns.turn():
+                if len(batch) < self.batch_max:
+                    stopping = self._gather(batch, self._next())
+                self._write(batch)
+                if not batch and not stopping and not self._queue.empty():
+                    stopping = self._gather(batch, self._next())
+                    self._write(batch)
+        except Exception as exc:  # no turn came: these entries fail, the rest wait for theirs
+            log.error("audit batch failed: %s", exc)
+            failed = batch[: self.batch_max]
+            del batch[: len(failed)]
+            self._settle(failed, [])
+        return stopping
+
+    def _write(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> None:
+        """One transaction for the first ``batch_max`` entries (removed from ``batch``); their
+        waiters learn the outcome."""
+        now = batch[: self.batch_max]
+        del batch[: len(now)]
+        if not now:
+            return
         seqs: list[int] = []
         signed: list[dict[str, Any]] = []
         try:
-            with self._turns.turn(), self.engine.begin() as conn:
-                seqs = chain.append(conn, [entry for entry, _ in batch], signer=self.signer)
+            with self.engine.begin() as conn:
+                seqs = chain.append(conn, [entry for entry, _ in now], signer=self.signer)
                 if self.publisher is not None:
                     signed = self.publisher.pending(conn)
         except Exception as exc:
-            log.error("audit batch of %d entries failed: %s", len(batch), exc)
+            log.error("audit batch of %d entries failed: %s", len(now), exc)
         else:
             self.batches += 1
-        self._settle(batch, seqs)
+        self._settle(now, seqs)
         if signed:  # committed: now they may leave the database
             self._publish(signed)
+
+    def _next(self) -> Any:
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
 
     @staticmethod
     def _settle(batch: list[tuple[Mapping[str, Any], Waiter]], seqs: list[int]) -> None:

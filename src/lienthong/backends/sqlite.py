@@ -99,7 +99,7 @@ class SQLite(Backend):
     stages_new_rows = True
     # One write lock for every writer: an ingest's transaction is what a read's audit commit
     # waits for (audit.turns), so it stays short. Measured in docs/performance.md.
-    part_rows = 10_000
+    part_rows = 5_000
     duplicate_key = (IntegrityError, sqlite3.IntegrityError)
     key_text = Text()  # SQLite's default collation compares bytes already
 
