@@ -7,6 +7,10 @@ The executable starts in :mod:`lienthong.command`, which loads this tree for eve
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -34,6 +38,7 @@ from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
 from lienthong.soc.alerts.cli import alerts_app, targets_app
 from lienthong.soc.connections.cli import connections_app
+from lienthong.soc.monitor import monitor_command
 from lienthong.soc.rules.cli import rules_app
 from lienthong.soc.siem.cli import export_command as soc_export_command
 from lienthong.soc.siem.cli import forward_command as soc_forward_command
@@ -72,6 +77,7 @@ soc_app = typer.Typer(
 )
 soc_app.command("export")(soc_export_command)
 soc_app.command("forward")(soc_forward_command)
+soc_app.command("monitor")(monitor_command)
 soc_app.add_typer(connections_app, name="connections")
 soc_app.add_typer(alerts_app, name="alerts")
 soc_app.add_typer(targets_app, name="targets")
@@ -118,20 +124,43 @@ def serve(
             populate_sample(engine=engine, settings=settings)  # only if empty
         finally:
             engine.dispose()
-    uvicorn.run(
-        "lienthong.web.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,  # the server software is nobody's business
-        # A worker still importing on a busy host answers the supervisor's ping late; at the
-        # default 5 s it was killed and restarted in a loop, and --workers N never served.
-        timeout_worker_healthcheck=60,
-        **tls_options(settings),
-    )
+    with monitoring_process():
+        uvicorn.run(
+            "lienthong.web.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,  # the server software is nobody's business
+            # A worker still importing on a busy host answers the supervisor's ping late; at
+            # the default 5 s it was killed and restarted in a loop, and --workers N never
+            # served.
+            timeout_worker_healthcheck=60,
+            **tls_options(settings),
+        )
+
+
+@contextmanager
+def monitoring_process() -> Iterator[None]:
+    """One ``lienthong soc monitor`` beside the workers, which then run no watch of their own
+    (soc.monitor); none when the settings turn monitoring off."""
+    if not get_settings().soc_watch_runs:
+        yield
+        return
+    command = [sys.executable, "-m", "lienthong.command", "soc", "monitor"]
+    child = subprocess.Popen([*command, "--parent", str(os.getpid())])  # noqa: S603 - ours
+    os.environ["LIENTHONG_SOC_WATCH"] = "false"  # for the workers, as the upgrade above
+    get_settings.cache_clear()  # one worker runs in this process and reads them again
+    try:
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
-"""The monitoring centre inside the server process: the rules and the chain watch feed the
-alert store; connection silences are checked every minute into the same store; alert
-notifications are delivered in the background. Off in tests unless asked
-(``LIENTHONG_SOC_WATCH``); `lienthong soc …` commands run each part on its own."""
+"""The monitoring centre's threads: the rules and the chain watch feed the alert store;
+connection silences are checked every minute into the same store; alert notifications are
+delivered in the background. Run by the deployment's one monitoring process (soc.monitor,
+which ``lienthong serve`` starts), or inside an application whose settings turn the watch on
+(``LIENTHONG_SOC_WATCH``; off in tests unless asked); `lienthong soc …` commands run each part
+on its own."""
 
 from __future__ import annotations
 
