@@ -55,7 +55,15 @@ from lienthong.people.service import person_for_sign_in
 from lienthong.prepare import prepare_database
 from lienthong.registry import organisations, owners, systems
 from lienthong.registry.schemas import OrganisationCreate, SystemCreate
-from loadgen import LoadResult, free_port, median, run_load, start_server, wait_ready
+from loadgen import (
+    CpuUse,
+    LoadResult,
+    free_port,
+    median,
+    run_load,
+    start_server,
+    wait_ready,
+)
 
 TOKEN = "bench-operator-token-0123456789abcdef"  # noqa: S105 - a throwaway bench server
 COMMUNE = "12166"
@@ -243,7 +251,7 @@ def serve_and_load(
     workers: int,
     seconds: float,
     rounds: int,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Rounds of /healthz and of audited reads against one server; medians of the rounds."""
     port = free_port()
     server = start_server(env, port, workers=workers)
@@ -270,15 +278,18 @@ def serve_and_load(
             "127.0.0.1", port, paths[:200], connections=100, seconds=1.0, headers=headers
         )  # warm the workers
         health, reads = [], []
+        cpu: list[dict[str, float]] = []
         for _ in range(rounds):
             health.append(
                 run_load("127.0.0.1", port, ["/healthz"], connections=100, seconds=seconds)
             )
-            reads.append(
-                run_load(
-                    "127.0.0.1", port, paths, connections=100, seconds=seconds, headers=headers
+            with CpuUse(server.pid) as use:
+                reads.append(
+                    run_load(
+                        "127.0.0.1", port, paths, connections=100, seconds=seconds, headers=headers
+                    )
                 )
-            )
+            cpu.append(use.cores)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -288,6 +299,9 @@ def serve_and_load(
         "p50_ms": round(median([r.percentile(50) for r in reads]), 2),
         "p99_ms": round(median([r.percentile(99) for r in reads]), 2),
         "healthz_per_s": round(median([h.per_second for h in health])),
+        # cores used while the reads ran (medians of the rounds): where they run out, more
+        # workers add no reads
+        "cpu": {k: round(median([c[k] for c in cpu]), 3) for k in cpu[0]},
     }
 
 
@@ -432,7 +446,7 @@ def during_ingest(args: argparse.Namespace) -> None:
 
 def measure_engine(
     database_url: str | None, worker_counts: list[int], persons: int, seconds: float, rounds: int
-) -> dict[int | str, dict[str, float]]:
+) -> dict[int | str, dict[str, Any]]:
     """One store on the engine, served in turn by each number of workers; on PostgreSQL also
     by one worker reading on one blocking connection (``blocking``: the read path before the
     asynchronous pool, the baseline of its figures)."""
@@ -452,7 +466,7 @@ def measure_engine(
             environment="development", data_dir=Path(tmp), operator_token=TOKEN, database_url=url
         )
         client_id, secret = build(settings, persons)
-        out: dict[int | str, dict[str, float]] = {}
+        out: dict[int | str, dict[str, Any]] = {}
         for n in worker_counts:
             out[n] = serve_and_load(
                 env, client_id, secret, persons, workers=n, seconds=seconds, rounds=rounds
@@ -498,7 +512,7 @@ def main() -> None:
         parser.error("--engines postgresql needs --database-url")
     persons, seconds, rounds = (2_000, 2.5, 2) if args.quick else (10_000, 8.0, 3)
     load_before = os.getloadavg()
-    figures: dict[str, dict[int | str, dict[str, float]]] = {}
+    figures: dict[str, dict[int | str, dict[str, Any]]] = {}
     for name in engines:
         counts = [args.workers]
         if name == "postgresql":  # the scaling ratio needs one and two workers
@@ -555,7 +569,8 @@ def main() -> None:
         for n, f in runs.items():
             print(
                 f"{name}, {n} worker(s) : audited reads/s {f['reads_per_s']} (p50 {f['p50_ms']} "
-                f"ms, p99 {f['p99_ms']} ms) vs /healthz {f['healthz_per_s']}/s"
+                f"ms, p99 {f['p99_ms']} ms) vs /healthz {f['healthz_per_s']}/s; "
+                f"cores used {f['cpu']}"
             )
     print(f"audit appends/s {result['audit_appends_per_s']}; verify 1M entries {verify_1m:.2f} s")
     print(json.dumps(result))

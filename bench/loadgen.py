@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import socket
 import statistics
 import subprocess
@@ -140,3 +141,85 @@ def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def _read(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+def _ticks(pid: int) -> int:
+    """CPU time (user + system, clock ticks) of one process; 0 once it is gone."""
+    try:
+        fields = _read(f"/proc/{pid}/stat").rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _tree(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(
+                    _read(f"/proc/{entry}/stat").rpartition(")")[2].split()[1]
+                )
+            except OSError:
+                continue
+    found, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= more
+        grew = bool(more)
+    return found
+
+
+def _named(name: str) -> set[int]:
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if _read(f"/proc/{entry}/comm").strip() == name:
+                    out.add(int(entry))
+            except OSError:
+                continue
+    return out
+
+
+def _machine() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot."""
+    values = [int(v) for v in _read("/proc/stat").splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class CpuUse:
+    """Cores used, over a stretch of time, by the server's process tree, PostgreSQL's
+    processes, this process (the load generator) and the whole machine; where the cores run
+    out is where adding workers stops adding reads."""
+
+    def __init__(self, server: int) -> None:
+        self.server = server
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> CpuUse:
+        self._pids = {"server": _tree(self.server), "postgresql": _named("postgres")}
+        self._before = {k: {p: _ticks(p) for p in v} for k, v in self._pids.items()}
+        self._self = sum(os.times()[:2])
+        self._machine = _machine()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        seconds = time.perf_counter() - self._start
+        self.cores: dict[str, float] = {}
+        for kind, pids in self._pids.items():
+            now = {"server": _tree(self.server), "postgresql": _named("postgres")}[kind]
+            used = sum(_ticks(p) - self._before[kind].get(p, 0) for p in pids | now)
+            self.cores[kind] = round(used / self.hz / seconds, 2)
+        self.cores["load_generator"] = round((sum(os.times()[:2]) - self._self) / seconds, 2)
+        busy, total = _machine()
+        share = (busy - self._machine[0]) / max(1, total - self._machine[1])
+        self.cores["machine_busy_share"] = round(share, 3)
+        self.cores["machine_cores"] = os.cpu_count() or 0

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from lienthong.audit.service import audit_keys
-from lienthong.audit.turns import WAITING, AuditTurns, TurnTimeout, bulk_turn
+from lienthong.audit.turns import WAITING, AuditTurns, TurnTimeout, audit_waiting, bulk_turn
 from lienthong.audit.writer import AuditWriter
 from lienthong.backends import backend_for
 from lienthong.config import Settings
@@ -123,3 +123,22 @@ def test_no_collection_runs_while_a_bulk_job_holds_the_turn(engine: Engine) -> N
     with bulk_turn(engine):
         assert gc.isenabled() is not _locks_files(engine)
     assert gc.isenabled()
+
+
+def test_a_bulk_job_hears_when_an_audit_writer_waits(engine: Engine) -> None:
+    turns = AuditTurns(engine)
+    try:
+        assert not audit_waiting(engine)
+        with bulk_turn(engine):
+            writer = threading.Thread(target=lambda: turns.turn().__enter__())
+            writer.start()  # waits for the turn, which the bulk job holds
+            deadline = time.monotonic() + 10
+            while _locks_files(engine) and not audit_waiting(engine):
+                assert time.monotonic() < deadline, "the waiting audit writer was not heard"
+                time.sleep(0.01)
+            if not _locks_files(engine):
+                assert not audit_waiting(engine)  # PostgreSQL queues writers itself
+        writer.join(10)
+        assert not audit_waiting(engine)  # it has its turn: nobody waits any more
+    finally:
+        turns.close()

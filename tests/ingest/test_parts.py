@@ -1,5 +1,7 @@
-"""A chunk written in parts (SQLite's short write transactions) ends as one transaction would,
-and a run that failed between two parts of a chunk resumes after the last committed part."""
+"""A chunk written in parts (SQLite's short write transactions) ends as one transaction would;
+its parts are committed one by one while reads wait for the write lock (an audit writer waits
+for its turn) and together while none does; a run that failed between two committed parts of a
+chunk resumes after the last one."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from lienthong.backends import backend_for
 from lienthong.config import Settings
 from lienthong.db import transaction
+from lienthong.ingest import job
 from lienthong.ingest.models import Batch, QuarantineRow
 from lienthong.ingest.plan import prepare
 from lienthong.ingest.service import IngestRequest, ingest_file
@@ -109,9 +112,18 @@ def _defuse(engine: Engine, table: str) -> None:
             conn.exec_driver_sql("DROP FUNCTION boom()")
 
 
+@pytest.mark.parametrize("readers", ["waiting", "none"])
 def test_run_failed_between_parts_resumes_after_the_last_part(
-    engine: Engine, settings: Settings, tmp_path: Path, parts: int
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    parts: int,
+    readers: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Whether an audit writer waits, as the job's probe of the turn files would say
+    # (audit_waiting itself is tested on the real files in tests/audit/test_turns.py).
+    monkeypatch.setattr(job, "audit_waiting", lambda _engine: readers == "waiting")
     path = _file(tmp_path / "citizens.csv")
     register_system(engine, settings)
     with transaction(engine) as session:
@@ -124,9 +136,14 @@ def test_run_failed_between_parts_resumes_after_the_last_part(
         [batch] = session.scalars(select(Batch))
         assert batch.status == "failed"
         assert batch.chunks_done == 1
-        # Rows 51–57 (the second chunk's first part) are committed; the part with row 60 is not.
-        assert batch.report["parts_done"] == {"chunk": 1, "parts": 1}
-        assert batch.rows_loaded == (CHUNK - 1) + parts
+        if readers == "waiting":
+            # Rows 51–57 (the second chunk's first part) are committed; the part with row 60
+            # is not.
+            assert batch.report["parts_done"] == {"chunk": 1, "parts": 1}
+            assert batch.rows_loaded == (CHUNK - 1) + parts
+        else:  # the chunk's parts in one transaction: none of them committed
+            assert "parts_done" not in batch.report
+            assert batch.rows_loaded == CHUNK - 1
         stored = session.scalar(select(func.count()).select_from(current))
         assert stored == batch.rows_loaded
     _defuse(engine, current.name)
@@ -143,5 +160,5 @@ def test_run_failed_between_parts_resumes_after_the_last_part(
 
 
 def test_sqlite_declares_short_write_transactions(engine: Engine) -> None:
-    expected = 5_000 if engine.dialect.name == "sqlite" else None
+    expected = 2_500 if engine.dialect.name == "sqlite" else None
     assert backend_for(engine).part_rows == expected

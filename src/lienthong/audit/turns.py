@@ -100,6 +100,21 @@ class AuditTurns:
         self._turn = self._waiting = None
 
 
+def audit_waiting(engine: Engine) -> bool:
+    """Whether an audit writer waits for its turn now; never where there are no turns. A bulk
+    job asks between the parts of its transaction, and ends the transaction when one does."""
+    waiting_path = backend_for(engine).writers_lock_file(engine, WAITING)
+    if waiting_path is None:
+        return False
+    with _open(waiting_path) as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return False
+
+
 @contextmanager
 def _collection_after(turn: IO[str]) -> Iterator[None]:
     # Holds the turn; the garbage collector waits until it is given back. A full collection in

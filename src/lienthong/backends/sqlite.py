@@ -98,8 +98,10 @@ class SQLite(Backend):
     auto_upgrade = True  # embedded: nobody else is there to migrate it
     stages_new_rows = True
     # One write lock for every writer: an ingest's transaction is what a read's audit commit
-    # waits for (audit.turns), so it stays short. Measured in docs/performance.md.
-    part_rows = 5_000
+    # waits for (audit.turns), so while an audit entry waits it ends after a part of this
+    # many rows (about 25 ms here); while nobody reads, it goes on to the chunk's end
+    # (ingest.job.load). Measured in docs/performance.md.
+    part_rows = 2_500
     duplicate_key = (IntegrityError, sqlite3.IntegrityError)
     key_text = Text()  # SQLite's default collation compares bytes already
 

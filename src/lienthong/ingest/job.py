@@ -22,7 +22,7 @@ from sqlalchemy import Dialect, Engine, select
 from sqlalchemy.orm import Session
 
 from lienthong.audit.service import audit_keys, operator_actor, record
-from lienthong.audit.turns import bulk_turn
+from lienthong.audit.turns import audit_waiting, bulk_turn
 from lienthong.backends import backend_for
 from lienthong.config import Settings
 from lienthong.db import session_factory, utcnow
@@ -168,10 +168,16 @@ def load(
     transaction: Callable[[], AbstractContextManager[object]],
     dialect: Dialect,
     progress: Progress | None = None,
+    readers_wait: Callable[[], bool] = lambda: False,
 ) -> None:
     """Load the chunks the batch has not done yet, each with its quarantine and the batch's
     progress in one ``transaction()``. Chunks done already are still read and checked: their
-    keys are what the ``duplicate-key`` rule needs."""
+    keys are what the ``duplicate-key`` rule needs.
+
+    A chunk split in parts (``Backend.part_rows``) is stored in as few transactions as
+    possible: the transaction ends after a part only when ``readers_wait()`` (an audit writer
+    waits for the database's one write lock, audit.turns), so a read waits for one part at
+    most while a file loads, and a file loaded while nobody reads commits once a chunk."""
     batch, spec = run.batch, run.plan.spec
     # The next chunks are read, checked and put in bulk form in a thread while this one loads.
     chunks = prefetch(
@@ -193,17 +199,23 @@ def load(
             return
         if chunk.index >= batch.chunks_done:
             t = time.perf_counter()
-            for part in range(parts_done(batch, chunk), max(1, len(chunk.parts))):
+            parts = iter(range(parts_done(batch, chunk), max(1, len(chunk.parts))))
+            part = next(parts, None)
+            while part is not None:
                 with transaction():
                     session.add(batch)
-                    store_chunk(
-                        session=session,
-                        batch=batch,
-                        spec=spec,
-                        chunk=chunk,
-                        quarantine=run.quarantine,
-                        part=part,
-                    )
+                    while part is not None:
+                        store_chunk(
+                            session=session,
+                            batch=batch,
+                            spec=spec,
+                            chunk=chunk,
+                            quarantine=run.quarantine,
+                            part=part,
+                        )
+                        part = next(parts, None)
+                        if part is not None and readers_wait():
+                            break
             run.timings.load += elapsed(t)
         if progress is not None:
             progress(chunk.read)
@@ -323,6 +335,7 @@ class Opened:
     dialect: Dialect
     settings: Settings
     actor: dict[str, Any]
+    readers_wait: Callable[[], bool] = lambda: False
 
     @property
     def batch_id(self) -> str:
@@ -339,6 +352,7 @@ class Opened:
                     transaction=self.transaction,
                     dialect=self.dialect,
                     progress=progress,
+                    readers_wait=self.readers_wait,
                 )
             except BaseException as exc:
                 with self.transaction():
@@ -424,6 +438,7 @@ def open_source(
             dialect=engine.dialect,
             settings=settings,
             actor=who,
+            readers_wait=(lambda: audit_waiting(engine)) if yields else (lambda: False),
         )
     except BaseException:
         held.close()
@@ -439,7 +454,8 @@ def _writes(
     engine: Engine, session: Session, settings: Settings
 ) -> Callable[[], AbstractContextManager[object]]:
     """The job's write transactions: each after the audit writers waiting for their turn, so
-    that reads, which wait for their audit entry, wait for one chunk at most (audit.turns)."""
+    that reads, which wait for their audit entry, wait for one transaction at most
+    (audit.turns); ``load`` ends a transaction after the part when one waits."""
     if not settings.ingest_yields_to_audit:
         return session.begin
 
