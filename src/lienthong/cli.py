@@ -7,8 +7,6 @@ The executable starts in :mod:`lienthong.command`, which loads this tree for eve
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -38,7 +36,7 @@ from lienthong.security.cli import security_app
 from lienthong.services.cli import public_services_app
 from lienthong.soc.alerts.cli import alerts_app, targets_app
 from lienthong.soc.connections.cli import connections_app
-from lienthong.soc.monitor import monitor_command
+from lienthong.soc.monitor import MonitorProcess, monitor_command
 from lienthong.soc.rules.cli import rules_app
 from lienthong.soc.siem.cli import export_command as soc_export_command
 from lienthong.soc.siem.cli import forward_command as soc_forward_command
@@ -149,18 +147,14 @@ def monitoring_process() -> Iterator[None]:
     if not get_settings().soc_watch_runs:
         yield
         return
-    command = [sys.executable, "-m", "lienthong.command", "soc", "monitor"]
-    child = subprocess.Popen([*command, "--parent", str(os.getpid())])  # noqa: S603 - ours
+    monitor = MonitorProcess()
+    monitor.start()
     os.environ["LIENTHONG_SOC_WATCH"] = "false"  # for the workers, as the upgrade above
     get_settings.cache_clear()  # one worker runs in this process and reads them again
     try:
         yield
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        monitor.stop()
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """One monitoring process per deployment (`lienthong soc monitor`, started by `lienthong
 serve`): it turns what the API workers audit into alerts, a second monitor of the same
 database waits on standby and takes over when the first stops, and a stopped server leaves no
-monitor behind."""
+monitor behind; one that dies is started again."""
 
 from __future__ import annotations
 
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -145,10 +146,14 @@ def test_serve_starts_one_monitor_beside_its_workers_and_stops_it(
             _stuffing(web)
         [alert] = _until(lambda: _alerts(engine, "credential-stuffing"))
         assert alert.occurrences == 1  # raised once, by the one watch
+        os.kill(monitors[0][0], signal.SIGKILL)  # a monitor that dies is started again
+        lines.wait_for("running", seconds=60)
+        [again] = [c for c in _children(server.pid) if "soc monitor" in c[1]]
+        assert again[0] != monitors[0][0]
         server.terminate()
         assert server.wait(timeout=60) == 0
         lines.wait_for("stopped")
-        assert not Path(f"/proc/{monitors[0][0]}").exists() or _zombie(monitors[0][0])
+        assert not Path(f"/proc/{again[0]}").exists() or _zombie(again[0])
     finally:
         if server.poll() is None:
             server.kill()

@@ -14,9 +14,13 @@ first stops or dies.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Annotated
@@ -30,8 +34,10 @@ from lienthong.config import Settings, get_settings
 from lienthong.soc.runtime import start_monitoring
 from lienthong.terminal import cli_engine
 
+log = logging.getLogger("lienthong.soc")
 CLAIM = "soc-monitor"
 STANDBY_SECONDS = 2.0
+RESTART_SECONDS = 5.0  # at most one start of a dead monitor per this many seconds
 STATES = {
     "running": "đang theo dõi nhật ký kiểm toán / watching the audit log",
     "standby": "chờ: một tiến trình giám sát khác đang chạy / standby: another monitor runs",
@@ -98,3 +104,45 @@ def monitor_command(
             stop,
             lambda state: typer.echo(f"soc monitor: {state}: {STATES[state]}", err=True),
         )
+
+
+class MonitorProcess:
+    """``lienthong soc monitor`` as a child of the server (``lienthong serve``): started again
+    when it dies (a crash, a kill), not when it stopped cleanly; stopped with the server."""
+
+    def __init__(self) -> None:
+        self.command = [sys.executable, "-m", "lienthong.command", "soc", "monitor"]
+        self.command += ["--parent", str(os.getpid())]
+        self.child: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._keeper = threading.Thread(target=self._keep, name="soc-monitor", daemon=True)
+
+    def start(self) -> None:
+        self.child = subprocess.Popen(self.command)  # noqa: S603 - our own command
+        self._keeper.start()
+
+    def _keep(self) -> None:
+        started = time.monotonic()
+        while not self._stop.wait(1.0):
+            assert self.child is not None
+            code = self.child.poll()
+            if code is None or code == 0:  # running, or stopped on purpose (SIGTERM, Ctrl-C)
+                continue
+            log.error("the security monitor ended (exit status %s); starting it again", code)
+            self._stop.wait(max(0.0, RESTART_SECONDS - (time.monotonic() - started)))
+            if self._stop.is_set():
+                return
+            self.child = subprocess.Popen(self.command)  # noqa: S603 - our own command
+            started = time.monotonic()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._keeper.is_alive():
+            self._keeper.join(timeout=10)
+        if self.child is None:
+            return
+        self.child.terminate()
+        try:
+            self.child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
