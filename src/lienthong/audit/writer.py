@@ -135,10 +135,7 @@ class AuditWriter:
                 batch.append(item)
             if len(batch) >= self.batch_max:
                 return False
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                item = None
+            item = self._next()
         return False
 
     def _commit(self, batch: list[tuple[Mapping[str, Any], Waiter]]) -> bool:
